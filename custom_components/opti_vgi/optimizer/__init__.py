@@ -1,0 +1,1 @@
+"""Pure-Python optimizer: model, algorithms, runner and CLI, without homeassistant."""

@@ -1,0 +1,324 @@
+"""The optimizer's data model: problems in, plans out, with explicit units.
+
+Units are part of every field name (kW, kWh, A, V, minutes) because the Opti-VGI
+original mixed watts, amps and a default voltage and got the conversion wrong
+(see docs/optimizer.md). Every dataclass is frozen: a problem is read on the event
+loop and solved in an executor thread, so it must not change underneath the solver.
+
+Power and current relate by ``P[kW] = I[A] * V * phases / 1000``. A vehicle's
+``power_kw`` is what it draws from the grid; ``energy_needed_kwh`` is what must
+reach its battery, so the grid delivers ``energy / efficiency``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+import math
+
+ALLOWED_STEP_MINUTES = (5, 15, 30, 60)
+MAX_HORIZON_HOURS = 48
+DEFAULT_VOLTAGE_V = 230.0
+THREE_PHASE = 3
+
+
+class ModelError(ValueError):
+    """A problem that cannot be planned because its input is inconsistent."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Horizon:
+    """The planning window: ``steps`` intervals of ``step_minutes`` from ``start``."""
+
+    start: datetime
+    step_minutes: int
+    steps: int
+
+    def __post_init__(self) -> None:
+        """Reject naive datetimes and horizons the product does not support."""
+        if self.start.tzinfo is None or self.start.utcoffset() is None:
+            raise ModelError("horizon start must be timezone-aware")
+        if self.step_minutes not in ALLOWED_STEP_MINUTES:
+            raise ModelError(f"step must be one of {ALLOWED_STEP_MINUTES} minutes")
+        if self.steps < 1:
+            raise ModelError("horizon needs at least one step")
+        if self.steps * self.step_minutes > MAX_HORIZON_HOURS * 60:
+            raise ModelError(f"horizon is limited to {MAX_HORIZON_HOURS} hours")
+
+    @property
+    def step(self) -> timedelta:
+        """Length of one step."""
+        return timedelta(minutes=self.step_minutes)
+
+    @property
+    def step_hours(self) -> float:
+        """Length of one step in hours, the factor from kW to kWh."""
+        return self.step_minutes / 60
+
+    @property
+    def end(self) -> datetime:
+        """End of the last step."""
+        return self.start + self.steps * self.step
+
+    def step_start(self, index: int) -> datetime:
+        """Start of step ``index`` (``index == steps`` gives the horizon end)."""
+        return self.start + index * self.step
+
+    def index_at(self, moment: datetime) -> float:
+        """Position of ``moment`` in steps from the start (fractional, unclamped)."""
+        return (moment - self.start) / self.step
+
+
+@dataclass(frozen=True, kw_only=True)
+class Site:
+    """The grid connection the chargers share.
+
+    ``import_limit_kw`` is either one value for every step or one value per step.
+    ``base_load_kw`` is the forecast of everything else in the house; the chargers
+    get what is left of the limit. The fuse limit is per phase, with the base load
+    assumed spread evenly over ``phases``.
+    """
+
+    import_limit_kw: float | tuple[float, ...]
+    fuse_limit_a: float | None = None
+    phases: int = 3
+    voltage_v: float = DEFAULT_VOLTAGE_V
+    base_load_kw: tuple[float, ...] | None = None
+
+    def limit_kw(self, step: int) -> float:
+        """Import limit in step ``step``."""
+        if isinstance(self.import_limit_kw, tuple):
+            return self.import_limit_kw[step]
+        return self.import_limit_kw
+
+    def base_kw(self, step: int) -> float:
+        """Forecast house load (without the chargers) in step ``step``."""
+        return self.base_load_kw[step] if self.base_load_kw is not None else 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Charger:
+    """A charge point and what it accepts as a current setpoint.
+
+    A 3-phase charger draws its current on every phase; a 1-phase charger only on
+    ``phase`` (1, 2 or 3). The setpoint is 0 or between ``min_current_a`` and
+    ``max_current_a``, in multiples of ``current_step_a``. ``accepts_zero`` tells
+    whether 0 A pauses the session or the charger must be switched off instead
+    (the plan looks the same; the integration writes it differently).
+    """
+
+    id: str
+    phases: int = 3
+    phase: int = 1
+    voltage_v: float = DEFAULT_VOLTAGE_V
+    min_current_a: float = 6.0
+    max_current_a: float = 16.0
+    current_step_a: float = 1.0
+    accepts_zero: bool = True
+
+    def __post_init__(self) -> None:
+        """Reject chargers whose limits contradict each other."""
+        if self.phases not in (1, 3):
+            raise ModelError(f"charger {self.id}: phases must be 1 or 3")
+        if self.phase not in (1, 2, 3):
+            raise ModelError(f"charger {self.id}: phase must be 1, 2 or 3")
+        if not 0 <= self.min_current_a <= self.max_current_a:
+            raise ModelError(f"charger {self.id}: need 0 <= minimum <= maximum current")
+        if self.current_step_a <= 0 or self.voltage_v <= 0:
+            raise ModelError(f"charger {self.id}: current step and voltage must be > 0")
+
+    @property
+    def kw_per_a(self) -> float:
+        """Grid power per ampere of setpoint."""
+        return self.voltage_v * self.phases / 1000
+
+    @property
+    def max_power_kw(self) -> float:
+        """Power at the maximum current."""
+        return self.max_current_a * self.kw_per_a
+
+    @property
+    def min_power_kw(self) -> float:
+        """Power at the minimum current (the smallest non-zero power)."""
+        return self.min_current_a * self.kw_per_a
+
+    def loads_phase(self, phase: int) -> bool:
+        """Whether this charger draws current on site phase ``phase``."""
+        return self.phases == THREE_PHASE or self.phase == phase
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vehicle:
+    """A vehicle plugged in now, or expected (a reservation).
+
+    ``arrival`` at or before the horizon start means plugged in now. The vehicle
+    may only charge in ``[arrival, departure)``. ``min_energy_kwh`` is the part of
+    ``energy_needed_kwh`` wanted as soon as possible whatever it costs (a minimum
+    state of charge). ``priority`` weighs this vehicle's shortfall against the
+    others' when not every need can be met.
+    """
+
+    id: str
+    charger_id: str
+    arrival: datetime
+    departure: datetime
+    energy_needed_kwh: float
+    min_energy_kwh: float = 0.0
+    max_power_kw: float | None = None
+    efficiency: float = 1.0
+    priority: float = 1.0
+
+    def __post_init__(self) -> None:
+        """Reject vehicles that cannot be planned."""
+        for moment in (self.arrival, self.departure):
+            if moment.tzinfo is None or moment.utcoffset() is None:
+                raise ModelError(f"vehicle {self.id}: times must be timezone-aware")
+        if self.energy_needed_kwh < 0 or not math.isfinite(self.energy_needed_kwh):
+            raise ModelError(f"vehicle {self.id}: energy needed must be >= 0")
+        if not 0 <= self.min_energy_kwh <= self.energy_needed_kwh:
+            raise ModelError(f"vehicle {self.id}: need 0 <= minimum <= energy needed")
+        if not 0 < self.efficiency <= 1:
+            raise ModelError(f"vehicle {self.id}: efficiency must be in (0, 1]")
+        if self.priority <= 0:
+            raise ModelError(f"vehicle {self.id}: priority must be > 0")
+        if self.max_power_kw is not None and self.max_power_kw < 0:
+            raise ModelError(f"vehicle {self.id}: maximum power must be >= 0")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    """Everything one solve needs; ``prices`` is the import price per step."""
+
+    horizon: Horizon
+    site: Site
+    prices: tuple[float, ...]
+    chargers: tuple[Charger, ...]
+    vehicles: tuple[Vehicle, ...]
+    currency: str = "EUR"
+
+    def __post_init__(self) -> None:
+        """Check that series match the horizon and references resolve."""
+        steps = self.horizon.steps
+        if len(self.prices) != steps:
+            raise ModelError(f"need {steps} prices, got {len(self.prices)}")
+        series = {
+            "import limit": self.site.import_limit_kw
+            if isinstance(self.site.import_limit_kw, tuple)
+            else None,
+            "base load": self.site.base_load_kw,
+        }
+        for name, values in series.items():
+            if values is not None and len(values) != steps:
+                raise ModelError(f"need {steps} {name} values, got {len(values)}")
+        ids = [charger.id for charger in self.chargers]
+        if len(set(ids)) != len(ids):
+            raise ModelError("charger ids must be unique")
+        vehicle_ids = [vehicle.id for vehicle in self.vehicles]
+        if len(set(vehicle_ids)) != len(vehicle_ids):
+            raise ModelError("vehicle ids must be unique")
+        for vehicle in self.vehicles:
+            if vehicle.charger_id not in ids:
+                raise ModelError(
+                    f"vehicle {vehicle.id} uses unknown charger {vehicle.charger_id}"
+                )
+
+    def charger(self, charger_id: str) -> Charger:
+        """Look up a charger by id."""
+        for charger in self.chargers:
+            if charger.id == charger_id:
+                return charger
+        raise KeyError(charger_id)
+
+    def window(self, vehicle: Vehicle) -> range:
+        """Steps in which ``vehicle`` may charge: fully inside its stay.
+
+        A step counts only when the vehicle is plugged in for all of it, so a plan
+        never asks for power before arrival or after departure.
+        """
+        first = max(0, math.ceil(self.horizon.index_at(vehicle.arrival) - 1e-9))
+        last = min(
+            self.horizon.steps,
+            math.floor(self.horizon.index_at(vehicle.departure) + 1e-9),
+        )
+        return range(first, max(first, last))
+
+    def vehicle_max_kw(self, vehicle: Vehicle) -> float:
+        """Largest grid power ``vehicle`` can draw on its charger."""
+        charger_max = self.charger(vehicle.charger_id).max_power_kw
+        if vehicle.max_power_kw is None:
+            return charger_max
+        return min(charger_max, vehicle.max_power_kw)
+
+
+class PlanStatus(StrEnum):
+    """How a plan came about; the integration shows it on its status sensor."""
+
+    OPTIMAL = "optimal"  # solved to optimality (or within the MIP gap)
+    TIME_LIMIT = "time_limit"  # best plan found when the time limit ran out
+    FALLBACK = "fallback"  # the requested algorithm failed; another one planned
+    HEURISTIC = "heuristic"  # planned by a heuristic, no optimality claim
+    EMPTY = "empty"  # nothing to plan (no vehicle in the horizon)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehiclePlan:
+    """One vehicle's part of a plan; series have one value per horizon step."""
+
+    vehicle_id: str
+    charger_id: str
+    power_kw: tuple[float, ...]
+    current_a: tuple[float, ...]
+    energy_kwh: float  # reaching the battery over the horizon
+    shortfall_kwh: float  # energy_needed_kwh - energy_kwh, never negative
+    completion: datetime | None  # end of the last charging step, if fully served
+    cost: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerPlan:
+    """One charger's setpoints: the sum over the vehicles on it."""
+
+    charger_id: str
+    current_a: tuple[float, ...]
+    power_kw: tuple[float, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """The optimizer's answer."""
+
+    horizon: Horizon
+    vehicles: tuple[VehiclePlan, ...]
+    chargers: tuple[ChargerPlan, ...]
+    site_power_kw: tuple[float, ...]  # chargers only, without the base load
+    cost: float
+    algorithm: str
+    status: PlanStatus
+    solve_ms: float
+    message: str = ""  # why a fallback happened, solver details
+    statistics: dict[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def shortfall_kwh(self) -> float:
+        """Energy that could not be delivered before departures, summed."""
+        return sum(vehicle.shortfall_kwh for vehicle in self.vehicles)
+
+    @property
+    def peak_kw(self) -> float:
+        """Highest charger power in any step."""
+        return max(self.site_power_kw, default=0.0)
+
+    def vehicle(self, vehicle_id: str) -> VehiclePlan:
+        """Look up a vehicle's plan by id."""
+        for plan in self.vehicles:
+            if plan.vehicle_id == vehicle_id:
+                return plan
+        raise KeyError(vehicle_id)
+
+    def charger(self, charger_id: str) -> ChargerPlan:
+        """Look up a charger's plan by id."""
+        for plan in self.chargers:
+            if plan.charger_id == charger_id:
+                return plan
+        raise KeyError(charger_id)

@@ -1,0 +1,1 @@
+"""Price-source parsers, all normalised to (start, end, price per kWh) intervals."""
