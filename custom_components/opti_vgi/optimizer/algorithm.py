@@ -1,0 +1,79 @@
+"""The Algorithm layer: an abstract planner and a registry of planners by name.
+
+As in Opti-VGI, an algorithm turns the current situation into a plan; unlike
+Opti-VGI it gets the whole problem (prices included) and returns an immutable
+plan instead of mutating the vehicles it was given.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .model import Plan, Problem
+
+DEFAULT_TIME_LIMIT_S = 5.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SolveOptions:
+    """Knobs shared by all algorithms; each ignores what does not apply to it."""
+
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    mip_gap: float = 0.01
+    # Model the charger minimum current exactly (binary on/off per step). Without
+    # it the LP may plan a trickle below the minimum, which rounding then drops.
+    integer_minimums: bool = True
+
+
+class Algorithm(ABC):
+    """A planner: ``calculate`` returns the plan for a problem."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
+        """Plan ``problem`` and return the plan; never raise for a valid problem."""
+
+
+_REGISTRY: dict[str, type[Algorithm]] = {}
+
+
+def register[A: type[Algorithm]](cls: A) -> A:
+    """Register an algorithm class under its ``name`` (class decorator)."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load_builtin() -> None:
+    """Import the built-in algorithms so that they register themselves."""
+    from . import heuristic, lp, uncontrolled  # noqa: F401, PLC0415
+
+
+def algorithm_names() -> tuple[str, ...]:
+    """Names of every registered algorithm, sorted."""
+    _load_builtin()
+    return tuple(sorted(_REGISTRY))
+
+
+def get_algorithm(name: str) -> Algorithm:
+    """Return a new instance of the algorithm registered as ``name``."""
+    _load_builtin()
+    try:
+        factory: Callable[[], Algorithm] = _REGISTRY[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown algorithm {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+    return factory()
+
+
+def solve(
+    problem: Problem, algorithm: str = "lp", options: SolveOptions | None = None
+) -> Plan:
+    """Plan ``problem`` with the named algorithm: the one call the runner makes."""
+    return get_algorithm(algorithm).calculate(problem, options or SolveOptions())
