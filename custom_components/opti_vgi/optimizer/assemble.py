@@ -1,0 +1,548 @@
+"""Turn requested powers into a plan that chargers can actually follow.
+
+A solver thinks in continuous kW; a charger takes a current setpoint that is 0 or
+between its minimum and maximum, in multiples of its current step. This module is
+the one place where that translation happens, so every algorithm gets the same
+guarantees: no hard limit is ever broken, no power outside a vehicle's window, and
+never more energy than a vehicle needs (Opti-VGI broke all three, see
+docs/optimizer.md).
+
+Currents are kept as integer multiples of the charger's current step ("units")
+while planning, so being on the step grid holds by construction instead of by
+float comparisons.
+
+Several vehicles on one charger in the same step (overlapping reservations) are
+allowed: the 0-or-[minimum, maximum] rule and the step grid apply to the charger's
+total, and each vehicle's share is itself on the step grid. When a rounded charger
+current has to be split, the vehicles get it in the order of ``problem.vehicles``,
+each up to what it asked for.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .model import ChargerPlan, Plan, PlanStatus, Problem, VehiclePlan
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from datetime import datetime
+
+    from .model import Charger, Vehicle
+
+TOLERANCE = 1e-6  # the slack check_plan allows on every hard limit
+_EPS = 1e-9  # guards floor/ceil against float noise such as 6.999999999
+_PHASES = (1, 2, 3)
+
+
+def nothing_to_plan(problem: Problem) -> bool:
+    """Whether no vehicle can charge in the horizon, the meaning of ``EMPTY``."""
+    return not any(problem.window(vehicle) for vehicle in problem.vehicles)
+
+
+def base_load_per_phase_a(problem: Problem, step: int, phase: int) -> float:
+    """Forecast house current on ``phase``: the base load spread over the site phases.
+
+    A phase the site does not have carries no base load, so a charger wired to it
+    by mistake is still held to the fuse instead of being left unchecked.
+    """
+    site = problem.site
+    if phase > site.phases:
+        return 0.0
+    return site.base_kw(step) * 1000 / (site.phases * site.voltage_v)
+
+
+def site_capacity_kw(problem: Problem, step: int) -> float:
+    """Charger power the site allows in ``step``: the limit minus the base load.
+
+    Never negative: when the house alone exceeds the limit the chargers must stay
+    off, and that is all a plan can do about it.
+    """
+    return max(0.0, problem.site.limit_kw(step) - problem.site.base_kw(step))
+
+
+def fuse_capacity_a(problem: Problem, step: int, phase: int) -> float:
+    """Charger current the fuse allows on ``phase`` in ``step`` (inf without fuse)."""
+    fuse = problem.site.fuse_limit_a
+    if fuse is None:
+        return math.inf
+    return max(0.0, fuse - base_load_per_phase_a(problem, step, phase))
+
+
+class Allocation:
+    """Mutable working state of a plan in current units, shared by the planners.
+
+    It tracks what each charger, the site and each phase still have left in every
+    step, so a planner that only ever calls :meth:`addable` before :meth:`add`
+    cannot break a hard limit. Plain lists instead of per-step objects keep a
+    200-vehicle, 192-step plan within a few milliseconds.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        """Precompute every per-vehicle and per-step constant the planners need."""
+        self.problem = problem
+        steps = problem.horizon.steps
+        hours = problem.horizon.step_hours
+        index = {charger.id: i for i, charger in enumerate(problem.chargers)}
+        chargers = problem.chargers
+        # Charger limits in units of its current step.
+        self.unit_min = [
+            max(1, math.ceil(c.min_current_a / c.current_step_a - _EPS))
+            for c in chargers
+        ]
+        self.unit_max = [
+            math.floor(c.max_current_a / c.current_step_a + _EPS) for c in chargers
+        ]
+        self.charger_units = [[0] * steps for _ in chargers]
+        self.charger_phases = [
+            tuple(p - 1 for p in _PHASES if c.loads_phase(p)) for c in chargers
+        ]
+        self.site_free_kw = [site_capacity_kw(problem, t) for t in range(steps)]
+        self.has_fuse = problem.site.fuse_limit_a is not None
+        self.phase_free_a = [
+            [fuse_capacity_a(problem, t, p) for t in range(steps)] for p in _PHASES
+        ]
+        vehicles = problem.vehicles
+        self.charger_of = [index[v.charger_id] for v in vehicles]
+        self.unit_a = [chargers[c].current_step_a for c in self.charger_of]
+        self.unit_kw = [
+            chargers[c].current_step_a * chargers[c].kw_per_a for c in self.charger_of
+        ]
+        self.unit_kwh = [
+            kw * hours * v.efficiency
+            for kw, v in zip(self.unit_kw, vehicles, strict=True)
+        ]
+        self.vehicle_unit_max = [
+            min(
+                self.unit_max[c],
+                math.floor(problem.vehicle_max_kw(v) / kw + _EPS),
+            )
+            for v, c, kw in zip(vehicles, self.charger_of, self.unit_kw, strict=True)
+        ]
+        self.windows = [problem.window(v) for v in vehicles]
+        self.need_kwh = [v.energy_needed_kwh for v in vehicles]
+        self.units = [[0] * steps for _ in vehicles]
+        self.energy_kwh = [0.0] * len(vehicles)
+
+    def missing_units(self, vehicle: int) -> int:
+        """Whole current units ``vehicle`` can still take without exceeding its need."""
+        missing = self.need_kwh[vehicle] - self.energy_kwh[vehicle]
+        return max(0, math.floor(missing / self.unit_kwh[vehicle] + _EPS))
+
+    def addable(self, vehicle: int, step: int, wanted: int) -> int:
+        """How many of ``wanted`` units ``vehicle`` may add in ``step``, 0 if none.
+
+        Checks the vehicle and charger maxima, the site and every loaded phase;
+        a charger that is off must come on with at least its minimum, so a step
+        where the minimum does not fit is unusable rather than overloaded.
+        """
+        charger = self.charger_of[vehicle]
+        total = self.charger_units[charger][step]
+        units = min(
+            wanted,
+            self.vehicle_unit_max[vehicle] - self.units[vehicle][step],
+            self.unit_max[charger] - total,
+            math.floor(self.site_free_kw[step] / self.unit_kw[vehicle] + _EPS),
+        )
+        if self.has_fuse:
+            unit_a = self.unit_a[vehicle]
+            for phase in self.charger_phases[charger]:
+                units = min(
+                    units, math.floor(self.phase_free_a[phase][step] / unit_a + _EPS)
+                )
+        if units <= 0 or (total == 0 and units < self.unit_min[charger]):
+            return 0
+        return units
+
+    def add(self, vehicle: int, step: int, units: int) -> None:
+        """Change ``vehicle``'s current in ``step`` by ``units`` (negative removes).
+
+        No checks: callers use :meth:`addable` first, or :meth:`set_units` to
+        remove, which keeps the charger minimum.
+        """
+        charger = self.charger_of[vehicle]
+        self.units[vehicle][step] += units
+        self.charger_units[charger][step] += units
+        self.site_free_kw[step] -= units * self.unit_kw[vehicle]
+        current = units * self.unit_a[vehicle]
+        for phase in self.charger_phases[charger]:
+            self.phase_free_a[phase][step] -= current
+        self.energy_kwh[vehicle] += units * self.unit_kwh[vehicle]
+
+    def set_units(self, vehicle: int, step: int, units: int) -> None:
+        """Lower ``vehicle``'s current in ``step`` to ``units``, keeping the minimum.
+
+        If the charger's total would end up between 0 and its minimum, the whole
+        charger goes off in that step (every vehicle on it): only 0 is allowed
+        there. The repair pass can give the energy back elsewhere.
+        """
+        self.add(vehicle, step, units - self.units[vehicle][step])
+        charger = self.charger_of[vehicle]
+        if 0 < self.charger_units[charger][step] < self.unit_min[charger]:
+            for other, other_charger in enumerate(self.charger_of):
+                if other_charger == charger and self.units[other][step]:
+                    self.add(other, step, -self.units[other][step])
+
+    def fill(self, vehicle: int, steps: Iterable[int], energy_kwh: float) -> None:
+        """Give ``vehicle`` as much current as fits, step by step in ``steps`` order.
+
+        Stops once it holds ``energy_kwh`` (capped at its need) or ``steps`` runs
+        out. This greedy is the whole of the heuristic, the uncontrolled baseline
+        and the repair pass; they differ only in the order of steps and vehicles.
+        """
+        target = min(energy_kwh, self.need_kwh[vehicle])
+        unit_kwh = self.unit_kwh[vehicle]
+        window = self.windows[vehicle]
+        for step in steps:
+            wanted = math.floor((target - self.energy_kwh[vehicle]) / unit_kwh + _EPS)
+            if wanted <= 0:
+                return
+            if step in window:
+                units = self.addable(vehicle, step, wanted)
+                if units:
+                    self.add(vehicle, step, units)
+
+    def plan(
+        self,
+        *,
+        algorithm: str,
+        status: PlanStatus,
+        solve_ms: float,
+        message: str = "",
+        statistics: Mapping[str, float] | None = None,
+    ) -> Plan:
+        """Freeze the allocation into a :class:`Plan` with every derived figure."""
+        problem = self.problem
+        horizon = problem.horizon
+        steps = range(horizon.steps)
+        hours = horizon.step_hours
+        prices = problem.prices
+        charger_current = [[0.0] * horizon.steps for _ in problem.chargers]
+        vehicle_plans = []
+        for v, vehicle in enumerate(problem.vehicles):
+            units = self.units[v]
+            charger = problem.charger(vehicle.charger_id)
+            current = [u * charger.current_step_a for u in units]
+            totals = charger_current[self.charger_of[v]]
+            for t in steps:
+                totals[t] += current[t]
+            power = tuple(a * charger.kw_per_a for a in current)
+            energy = sum(power) * hours * vehicle.efficiency
+            vehicle_plans.append(
+                VehiclePlan(
+                    vehicle_id=vehicle.id,
+                    charger_id=vehicle.charger_id,
+                    power_kw=power,
+                    current_a=tuple(current),
+                    energy_kwh=energy,
+                    shortfall_kwh=max(0.0, vehicle.energy_needed_kwh - energy),
+                    completion=self._completion(v, vehicle, energy),
+                    cost=sum(p * kw for p, kw in zip(prices, power, strict=True))
+                    * hours,
+                )
+            )
+        charger_plans = tuple(
+            ChargerPlan(
+                charger_id=charger.id,
+                current_a=tuple(current),
+                power_kw=tuple(a * charger.kw_per_a for a in current),
+            )
+            for charger, current in zip(problem.chargers, charger_current, strict=True)
+        )
+        site = tuple(sum(c.power_kw[t] for c in charger_plans) for t in steps)
+        return Plan(
+            horizon=horizon,
+            vehicles=tuple(vehicle_plans),
+            chargers=charger_plans,
+            site_power_kw=site,
+            cost=sum(vp.cost for vp in vehicle_plans),
+            algorithm=algorithm,
+            status=status,
+            solve_ms=solve_ms,
+            message=message,
+            statistics=dict(statistics or {}),
+        )
+
+    def _completion(self, v: int, vehicle: Vehicle, energy: float) -> datetime | None:
+        """End of the last step with power, if the vehicle is served in full.
+
+        "In full" is up to one current unit of energy: with setpoints on a step
+        grid and never more than the need, the last fraction of a unit cannot be
+        delivered, and calling such a vehicle unfinished would be noise.
+        """
+        if vehicle.energy_needed_kwh - energy > self.unit_kwh[v] + TOLERANCE:
+            return None
+        last = max((t for t, u in enumerate(self.units[v]) if u), default=None)
+        if last is None:
+            return self.problem.horizon.start
+        return self.problem.horizon.step_start(last + 1)
+
+
+def assemble_plan(
+    problem: Problem,
+    power_kw: Sequence[Sequence[float]],
+    *,
+    algorithm: str,
+    status: PlanStatus,
+    solve_ms: float,
+    message: str = "",
+    statistics: Mapping[str, float] | None = None,
+) -> Plan:
+    """Build a feasible plan from requested grid powers ``power_kw[vehicle][step]``.
+
+    The request may come straight from a solver (noisy, slightly over a limit, a
+    trickle below a minimum): it is clipped to the windows and maxima, rounded
+    down to the current grid, pushed under the site and fuse limits and the
+    vehicles' needs, and then topped up again in the cheapest steps, because
+    rounding down alone would leave energy on the table.
+    """
+    steps = problem.horizon.steps
+    if len(power_kw) != len(problem.vehicles) or any(
+        len(row) != steps for row in power_kw
+    ):
+        raise ValueError("power_kw needs one row per vehicle and one value per step")
+    allocation = Allocation(problem)
+    _round_down(allocation, power_kw)
+    _enforce_limits(allocation)
+    _trim_to_need(allocation)
+    _repair(allocation)
+    return allocation.plan(
+        algorithm=algorithm,
+        status=status,
+        solve_ms=solve_ms,
+        message=message,
+        statistics=statistics,
+    )
+
+
+def _round_down(allocation: Allocation, power_kw: Sequence[Sequence[float]]) -> None:
+    """Put the request on each charger's current grid, rounding down.
+
+    The charger total is rounded, not each vehicle, so two vehicles sharing a
+    charger do not each lose a fraction; the total is then handed to the vehicles
+    in order, each up to its own request rounded up. A total below the charger
+    minimum becomes 0.
+    """
+    vehicles_on: list[list[int]] = [[] for _ in allocation.problem.chargers]
+    for vehicle, charger in enumerate(allocation.charger_of):
+        vehicles_on[charger].append(vehicle)
+    for charger, members in enumerate(vehicles_on):
+        for step in range(allocation.problem.horizon.steps):
+            requests = []
+            for vehicle in members:
+                kw = power_kw[vehicle][step]
+                if not kw > 0 or step not in allocation.windows[vehicle]:
+                    continue  # also drops NaN
+                units = min(
+                    kw / allocation.unit_kw[vehicle],
+                    allocation.vehicle_unit_max[vehicle],
+                )
+                requests.append((vehicle, units))
+            left = min(
+                math.floor(sum(units for _, units in requests) + _EPS),
+                allocation.unit_max[charger],
+            )
+            shares = []
+            for vehicle, units in requests:
+                share = min(left, math.ceil(units - _EPS))
+                shares.append((vehicle, share))
+                left -= share
+            if sum(share for _, share in shares) >= allocation.unit_min[charger]:
+                for vehicle, share in shares:
+                    allocation.add(vehicle, step, share)
+
+
+def _enforce_limits(allocation: Allocation) -> None:
+    """Take current away, last vehicle first, where the site or a phase is over.
+
+    Only a request that ignored the limits (or sits on them with float noise)
+    gets here; the amount removed is one unit at a time so no more is lost than
+    needed, apart from a charger dropping from its minimum to 0.
+    """
+    steps = range(allocation.problem.horizon.steps)
+    order = range(len(allocation.units) - 1, -1, -1)
+    for step in steps:
+        while True:
+            over = _overloaded_phases(allocation, step)
+            if allocation.site_free_kw[step] >= -_EPS and not over:
+                break
+            for vehicle in order:
+                units = allocation.units[vehicle][step]
+                loads = allocation.charger_phases[allocation.charger_of[vehicle]]
+                site_over = allocation.site_free_kw[step] < -_EPS
+                if units and (site_over or any(p in over for p in loads)):
+                    allocation.set_units(vehicle, step, units - 1)
+                    break
+
+
+def _overloaded_phases(allocation: Allocation, step: int) -> set[int]:
+    """Indices of the phases whose fuse is exceeded in ``step``."""
+    return {
+        phase
+        for phase, free in enumerate(allocation.phase_free_a)
+        if free[step] < -_EPS
+    }
+
+
+def _trim_to_need(allocation: Allocation) -> None:
+    """Remove energy above each vehicle's need from its most expensive steps.
+
+    Delivering more than requested was Opti-VGI's GoAlgorithm bug (up to 157 %);
+    here the need is a hard cap. Among equal prices the latest step goes first.
+    """
+    prices = allocation.problem.prices
+    for vehicle, units in enumerate(allocation.units):
+        unit_kwh = allocation.unit_kwh[vehicle]
+        while allocation.energy_kwh[vehicle] > allocation.need_kwh[vehicle] + _EPS:
+            excess = allocation.energy_kwh[vehicle] - allocation.need_kwh[vehicle]
+            step = max(
+                (t for t, u in enumerate(units) if u), key=lambda t: (prices[t], t)
+            )
+            remove = math.ceil(excess / unit_kwh - _EPS)
+            allocation.set_units(vehicle, step, max(0, units[step] - remove))
+
+
+def _repair(allocation: Allocation) -> None:
+    """Give back, cheapest steps first, energy that rounding and trimming lost.
+
+    Every vehicle short of its need competes for its window's steps in price
+    order (then time, then higher priority); :meth:`Allocation.addable` keeps
+    every limit.
+    """
+    problem = allocation.problem
+    prices = problem.prices
+    short = [v for v in range(len(problem.vehicles)) if allocation.missing_units(v)]
+    candidates = sorted(
+        (prices[t], t, -problem.vehicles[v].priority, v)
+        for v in short
+        for t in allocation.windows[v]
+    )
+    for _, step, _, vehicle in candidates:
+        wanted = allocation.missing_units(vehicle)
+        if wanted:
+            units = allocation.addable(vehicle, step, wanted)
+            if units:
+                allocation.add(vehicle, step, units)
+
+
+def check_plan(problem: Problem, plan: Plan) -> list[str]:
+    """Every hard limit ``plan`` breaks for ``problem``; empty when it is feasible.
+
+    Recomputes everything from the per-step series instead of trusting the
+    totals, so it also catches a plan whose summary contradicts its setpoints.
+    The tests run it against every algorithm, and the integration can run it
+    before sending anything to a charger.
+    """
+    steps = problem.horizon.steps
+    errors: list[str] = []
+    if plan.horizon != problem.horizon:
+        errors.append("plan horizon differs from the problem horizon")
+        return errors
+    plans = {vp.vehicle_id: vp for vp in plan.vehicles}
+    charger_plans = {cp.charger_id: cp for cp in plan.chargers}
+    expected_current = {c.id: [0.0] * steps for c in problem.chargers}
+    for vehicle in problem.vehicles:
+        vp = plans.get(vehicle.id)
+        if vp is None or len(vp.power_kw) != steps or len(vp.current_a) != steps:
+            errors.append(f"vehicle {vehicle.id}: missing or wrong length")
+            continue
+        errors.extend(_check_vehicle(problem, vehicle, vp))
+        for t, current in enumerate(vp.current_a):
+            expected_current[vehicle.charger_id][t] += current
+    for charger in problem.chargers:
+        cp = charger_plans.get(charger.id)
+        if cp is None or len(cp.current_a) != steps or len(cp.power_kw) != steps:
+            errors.append(f"charger {charger.id}: missing or wrong length")
+            continue
+        errors.extend(_check_charger(charger, cp, expected_current[charger.id]))
+    if len(plan.site_power_kw) != steps:
+        errors.append("site power: wrong length")
+    elif not errors:  # the site sums need every charger series intact
+        errors.extend(_check_site(problem, plan))
+    return errors
+
+
+def _check_vehicle(problem: Problem, vehicle: Vehicle, vp: VehiclePlan) -> list[str]:
+    """Window, maximum power, step grid and energy cap of one vehicle."""
+    charger = problem.charger(vehicle.charger_id)
+    window = problem.window(vehicle)
+    max_kw = problem.vehicle_max_kw(vehicle)
+    errors = []
+    for t, (kw, current) in enumerate(zip(vp.power_kw, vp.current_a, strict=True)):
+        where = f"vehicle {vehicle.id}, step {t}"
+        if abs(kw - current * charger.kw_per_a) > TOLERANCE:
+            errors.append(f"{where}: {kw} kW does not match {current} A")
+        if kw < -TOLERANCE:
+            errors.append(f"{where}: negative power {kw} kW")
+        if t not in window and abs(kw) > TOLERANCE:
+            errors.append(f"{where}: {kw} kW outside the vehicle's window")
+        if kw > max_kw + TOLERANCE:
+            errors.append(f"{where}: {kw} kW above the maximum {max_kw} kW")
+        if not _on_grid(current, charger.current_step_a):
+            errors.append(f"{where}: {current} A is not a multiple of the step")
+    energy = sum(vp.power_kw) * problem.horizon.step_hours * vehicle.efficiency
+    if energy > vehicle.energy_needed_kwh + TOLERANCE:
+        errors.append(
+            f"vehicle {vehicle.id}: {energy} kWh above the need "
+            f"{vehicle.energy_needed_kwh} kWh"
+        )
+    if abs(energy - vp.energy_kwh) > TOLERANCE:
+        errors.append(f"vehicle {vehicle.id}: energy_kwh does not match its power")
+    return errors
+
+
+def _check_charger(
+    charger: Charger, cp: ChargerPlan, expected_current: list[float]
+) -> list[str]:
+    """The 0-or-[minimum, maximum] rule, step grid and totals of one charger."""
+    errors = []
+    for t, (current, kw) in enumerate(zip(cp.current_a, cp.power_kw, strict=True)):
+        where = f"charger {charger.id}, step {t}"
+        if abs(current - expected_current[t]) > TOLERANCE:
+            errors.append(f"{where}: {current} A is not the sum of its vehicles")
+        if abs(kw - current * charger.kw_per_a) > TOLERANCE:
+            errors.append(f"{where}: {kw} kW does not match {current} A")
+        if current > TOLERANCE and not (
+            charger.min_current_a - TOLERANCE
+            <= current
+            <= charger.max_current_a + TOLERANCE
+        ):
+            errors.append(
+                f"{where}: {current} A outside 0 or "
+                f"[{charger.min_current_a}, {charger.max_current_a}] A"
+            )
+        if current < -TOLERANCE:
+            errors.append(f"{where}: negative current {current} A")
+        if not _on_grid(current, charger.current_step_a):
+            errors.append(f"{where}: {current} A is not a multiple of the step")
+    return errors
+
+
+def _check_site(problem: Problem, plan: Plan) -> list[str]:
+    """Site import limit and per-phase fuse in every step."""
+    errors = []
+    for t in range(problem.horizon.steps):
+        total = sum(cp.power_kw[t] for cp in plan.chargers)
+        if abs(total - plan.site_power_kw[t]) > TOLERANCE:
+            errors.append(f"step {t}: site power is not the sum of the chargers")
+        capacity = site_capacity_kw(problem, t)
+        if total > capacity + TOLERANCE:
+            errors.append(f"step {t}: {total} kW above the site's {capacity} kW")
+        for phase in _PHASES:
+            current = sum(
+                plan.charger(charger.id).current_a[t]
+                for charger in problem.chargers
+                if charger.loads_phase(phase)
+            )
+            fuse = fuse_capacity_a(problem, t, phase)
+            if current > fuse + TOLERANCE:
+                errors.append(
+                    f"step {t}: {current} A on phase {phase} above the fuse's {fuse} A"
+                )
+    return errors
+
+
+def _on_grid(current: float, step_a: float) -> bool:
+    """Whether ``current`` is a whole multiple of ``step_a`` (within tolerance)."""
+    return abs(current - round(current / step_a) * step_a) <= TOLERANCE
