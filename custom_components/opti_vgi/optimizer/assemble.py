@@ -184,24 +184,64 @@ class Allocation:
                 if other_charger == charger and self.units[other][step]:
                     self.add(other, step, -self.units[other][step])
 
-    def fill(self, vehicle: int, steps: Iterable[int], energy_kwh: float) -> None:
-        """Give ``vehicle`` as much current as fits, step by step in ``steps`` order.
+    def fill(self, vehicle: int, steps: Iterable[int], units: int) -> None:
+        """Give ``vehicle`` up to ``units`` more units, as much as fits per step.
 
-        Stops once it holds ``energy_kwh`` (capped at its need) or ``steps`` runs
-        out. This greedy is the whole of the heuristic, the uncontrolled baseline
-        and the repair pass; they differ only in the order of steps and vehicles.
+        Steps are tried in the order given and those outside the window skipped.
+        This greedy is the core of the heuristic and the uncontrolled baseline;
+        they differ only in the order of steps and vehicles. Callers cap
+        ``units`` with :meth:`missing_units`, so the need is never exceeded.
         """
-        target = min(energy_kwh, self.need_kwh[vehicle])
-        unit_kwh = self.unit_kwh[vehicle]
         window = self.windows[vehicle]
         for step in steps:
-            wanted = math.floor((target - self.energy_kwh[vehicle]) / unit_kwh + _EPS)
-            if wanted <= 0:
+            if units <= 0:
                 return
             if step in window:
-                units = self.addable(vehicle, step, wanted)
-                if units:
-                    self.add(vehicle, step, units)
+                added = self.addable(vehicle, step, units)
+                if added:
+                    self.add(vehicle, step, added)
+                    units -= added
+
+    def top_up(
+        self, vehicle: int, open_steps: Iterable[int], give_back: Sequence[int]
+    ) -> None:
+        """Deliver a remainder smaller than the charger minimum by shifting current.
+
+        When a vehicle still misses a few units but every step it uses is full
+        and an idle step needs at least the minimum, :meth:`fill` cannot place
+        them, which can cost up to a minimum's worth of energy (4 kWh per hour
+        at 6 A on three phases). Instead the first step of ``open_steps`` that
+        takes the minimum is switched on, and the excess is taken back from the
+        vehicle's steps in ``give_back`` order, never below the minimum there.
+        Nothing changes when that is not possible.
+        """
+        if not self.missing_units(vehicle):
+            return
+        charger = self.charger_of[vehicle]
+        minimum = self.unit_min[charger]
+        units = self.units[vehicle]
+        for opened in open_steps:
+            if units[opened] or opened not in self.windows[vehicle]:
+                continue
+            if self.addable(vehicle, opened, minimum) != minimum:
+                continue
+            excess = self.energy_kwh[vehicle] + minimum * self.unit_kwh[vehicle]
+            excess -= self.need_kwh[vehicle]
+            to_remove = max(0, math.ceil(excess / self.unit_kwh[vehicle] - _EPS))
+            removals = []
+            for step in give_back:
+                if to_remove <= 0:
+                    break
+                spare = self.charger_units[charger][step] - minimum
+                take = min(to_remove, units[step], spare)
+                if step != opened and take > 0:
+                    removals.append((step, take))
+                    to_remove -= take
+            if to_remove <= 0:
+                self.add(vehicle, opened, minimum)
+                for step, take in removals:
+                    self.add(vehicle, step, -take)
+            return
 
     def plan(
         self,
@@ -408,7 +448,8 @@ def _repair(allocation: Allocation) -> None:
 
     Every vehicle short of its need competes for its window's steps in price
     order (then time, then higher priority); :meth:`Allocation.addable` keeps
-    every limit.
+    every limit. A last remainder below the charger minimum is then shifted in
+    with :meth:`Allocation.top_up`, paid for by the most expensive steps.
     """
     problem = allocation.problem
     prices = problem.prices
@@ -424,6 +465,13 @@ def _repair(allocation: Allocation) -> None:
             units = allocation.addable(vehicle, step, wanted)
             if units:
                 allocation.add(vehicle, step, units)
+    for vehicle in short:
+        window = allocation.windows[vehicle]
+        allocation.top_up(
+            vehicle,
+            sorted(window, key=lambda t: (prices[t], t)),
+            sorted(window, key=lambda t: (-prices[t], -t)),
+        )
 
 
 def check_plan(problem: Problem, plan: Plan) -> list[str]:
@@ -522,6 +570,14 @@ def _check_charger(
 def _check_site(problem: Problem, plan: Plan) -> list[str]:
     """Site import limit and per-phase fuse in every step."""
     errors = []
+    on_phase = {
+        phase: [
+            plan.charger(c.id).current_a
+            for c in problem.chargers
+            if c.loads_phase(phase)
+        ]
+        for phase in _PHASES
+    }
     for t in range(problem.horizon.steps):
         total = sum(cp.power_kw[t] for cp in plan.chargers)
         if abs(total - plan.site_power_kw[t]) > TOLERANCE:
@@ -529,12 +585,8 @@ def _check_site(problem: Problem, plan: Plan) -> list[str]:
         capacity = site_capacity_kw(problem, t)
         if total > capacity + TOLERANCE:
             errors.append(f"step {t}: {total} kW above the site's {capacity} kW")
-        for phase in _PHASES:
-            current = sum(
-                plan.charger(charger.id).current_a[t]
-                for charger in problem.chargers
-                if charger.loads_phase(phase)
-            )
+        for phase, series in on_phase.items():
+            current = sum(currents[t] for currents in series)
             fuse = fuse_capacity_a(problem, t, phase)
             if current > fuse + TOLERANCE:
                 errors.append(
