@@ -1,14 +1,169 @@
-"""Constants shared by the Opti-VGI integration."""
+"""Constants shared by the Opti-VGI integration.
+
+The configuration keys below are the contract between the config flows (which
+write them) and settings.py (which parses them into typed settings for the rest
+of the integration). Nothing else reads entry or subentry data directly.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 import logging
 from typing import Final
 
 DOMAIN: Final = "opti_vgi"
 LOGGER = logging.getLogger(__package__)
 
-CONF_PRICE_ENTITY: Final = "price_entity"
-CONF_SITE_LIMIT_KW: Final = "site_limit_kw"
+SUBENTRY_CHARGER: Final = "charger"
+SUBENTRY_VEHICLE: Final = "vehicle"
 
+# --- Site entry: data (user step and reconfigure) ---------------------------------
+CONF_PRICE_ENTITY: Final = "price_entity"
+CONF_LIMIT_MODE: Final = "limit_mode"  # LimitMode
+CONF_SITE_LIMIT_KW: Final = "site_limit_kw"
+CONF_SITE_LIMIT_A: Final = "site_limit_a"  # per phase
+CONF_SITE_PHASES: Final = "site_phases"
+CONF_SITE_VOLTAGE: Final = "site_voltage"
+CONF_GRID_POWER_ENTITY: Final = "grid_power_entity"
+CONF_GRID_POWER_SIGN: Final = "grid_power_sign"  # GridSign
+CONF_PHASE_CURRENT_ENTITIES: Final = "phase_current_entities"
+
+# --- Site entry: options --------------------------------------------------------
+CONF_STEP_MINUTES: Final = "step_minutes"
+CONF_HORIZON_HOURS: Final = "horizon_hours"
+CONF_ALGORITHM: Final = "algorithm"
+
+# --- Charger subentry -----------------------------------------------------------
+CONF_NAME: Final = "name"
+CONF_CONTROL: Final = "control"  # ControlMethod
+CONF_CURRENT_ENTITY: Final = "current_entity"  # number entity, unit A or W
+CONF_PRESET: Final = "preset"  # ChargerPreset
+CONF_ACTION: Final = "action"  # "domain.service"
+CONF_ACTION_VALUE_FIELD: Final = "action_value_field"
+CONF_ACTION_UNIT: Final = "action_unit"  # CurrentUnit
+CONF_ACTION_DATA: Final = "action_data"  # fixed fields, e.g. {"devid": "..."}
+CONF_PAUSE_MODE: Final = "pause_mode"  # PauseMode
+CONF_PAUSE_ENTITY: Final = "pause_entity"
+CONF_PAUSE_OPTION: Final = "pause_option"
+CONF_RESUME_OPTION: Final = "resume_option"
+CONF_STATUS_ENTITY: Final = "status_entity"
+CONF_PLUGGED_STATES: Final = "plugged_states"
+CONF_CHARGING_STATES: Final = "charging_states"
+CONF_POWER_ENTITY: Final = "power_entity"
+CONF_ENERGY_ENTITY: Final = "energy_entity"
+CONF_PHASES: Final = "phases"
+CONF_PHASE: Final = "phase"
+CONF_VOLTAGE: Final = "voltage"
+CONF_MIN_CURRENT: Final = "min_current"
+CONF_MAX_CURRENT: Final = "max_current"
+CONF_MIN_WRITE_INTERVAL: Final = "min_write_interval"  # seconds
+
+# --- Vehicle subentry -----------------------------------------------------------
+CONF_SOC_ENTITY: Final = "soc_entity"
+CONF_CAPACITY_KWH: Final = "capacity_kwh"
+CONF_TARGET_SOC: Final = "target_soc"
+CONF_MIN_SOC: Final = "min_soc"
+CONF_EFFICIENCY: Final = "efficiency"
+CONF_MAX_POWER_KW: Final = "max_power_kw"
+CONF_DEPARTURE: Final = "departure"  # "HH:MM:SS"
+CONF_ARRIVAL: Final = "arrival"  # "HH:MM:SS", for planning before plug-in
+CONF_PLAN_AHEAD: Final = "plan_ahead"  # reserve capacity before arrival
+CONF_CHARGER: Final = "charger"  # subentry id of the charger it usually uses
+
+# --- Defaults -------------------------------------------------------------------
 DEFAULT_SITE_LIMIT_KW: Final = 11.0
+DEFAULT_SITE_LIMIT_A: Final = 25.0
+DEFAULT_VOLTAGE: Final = 230.0
+DEFAULT_STEP_MINUTES: Final = 15
+DEFAULT_HORIZON_HOURS: Final = 24
+DEFAULT_ALGORITHM: Final = "lp"
+DEFAULT_MIN_CURRENT: Final = 6.0
+DEFAULT_MAX_CURRENT: Final = 16.0
+DEFAULT_MIN_WRITE_INTERVAL: Final = 60
+DEFAULT_TARGET_SOC: Final = 80.0
+DEFAULT_MIN_SOC: Final = 20.0
+DEFAULT_EFFICIENCY: Final = 0.9
+DEFAULT_MAX_POWER_KW: Final = 11.0
+DEFAULT_DEPARTURE: Final = "07:00:00"
+DEFAULT_ARRIVAL: Final = "18:00:00"
+STEP_CHOICES: Final = (5, 15, 30, 60)
+MAX_HORIZON_HOURS: Final = 48
+ALGORITHM_CHOICES: Final = ("lp", "heuristic")
+
+# OCPP 1.6 connector states (lbbrhzn/ocpp "Status.Connector"): plugged in and charging.
+OCPP_PLUGGED_STATES: Final = (
+    "Preparing",
+    "Charging",
+    "SuspendedEV",
+    "SuspendedEVSE",
+    "Finishing",
+)
+OCPP_CHARGING_STATES: Final = ("Charging",)
+
+
+class LimitMode(StrEnum):
+    """How the site limit is given."""
+
+    POWER = "power"  # kW
+    CURRENT = "current"  # A per phase, with the number of phases
+
+
+class GridSign(StrEnum):
+    """Sign convention of the grid power meter."""
+
+    IMPORT_POSITIVE = "import_positive"
+    EXPORT_POSITIVE = "export_positive"
+
+
+class ControlMethod(StrEnum):
+    """How the current limit reaches the charger."""
+
+    NUMBER = "number"  # number.set_value on one of the charger's entities
+    ACTION = "action"  # an action of the charger's integration
+
+
+class CurrentUnit(StrEnum):
+    """Unit of the value written to the charger."""
+
+    AMPERE = "A"
+    WATT = "W"
+
+
+class PauseMode(StrEnum):
+    """How to stop charging when the plan says 0 A."""
+
+    ZERO = "zero"  # the charger accepts 0 A as a pause
+    SWITCH = "switch"  # turn a switch off (and on again to resume)
+    SELECT = "select"  # choose a select option (and another to resume)
+
+
+class ChargerPreset(StrEnum):
+    """Known chargers whose action and status formats we fill in for the user."""
+
+    OCPP = "ocpp"
+    EASEE = "easee"
+    KEBA = "keba"
+    ZAPTEC = "zaptec"
+    CUSTOM = "custom"
+
+
+class ChargerMode(StrEnum):
+    """Per-charger mode chosen by the user (select entity)."""
+
+    SMART = "smart"  # follow the plan
+    FAST = "fast"  # as fast as the limits allow, whatever the price
+    OFF = "off"  # do not charge
+
+
+class PlanState(StrEnum):
+    """Status sensor states: what the planner is doing, or why it is not."""
+
+    OK = "ok"
+    IDLE = "idle"  # no vehicle to plan for
+    DISABLED = "disabled"  # smart charging switched off
+    SHORTFALL = "shortfall"  # some vehicle will not get all it needs
+    ESTIMATED_PRICES = "estimated_prices"  # departure beyond the known prices
+    FALLBACK = "fallback"  # the optimizer failed; the heuristic planned
+    NO_PRICES = "no_prices"  # the price source gives nothing usable
+    SOURCE_UNAVAILABLE = "source_unavailable"  # a required entity is missing
+    WRITE_FAILED = "write_failed"  # a charger did not accept its setpoint

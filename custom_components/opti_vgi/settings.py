@@ -1,0 +1,309 @@
+"""Typed settings parsed from the site entry and its subentries.
+
+The config flows write plain dicts (the keys in const.py); everything else in the
+integration reads these frozen dataclasses instead, so a renamed key or a missing
+default shows up in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from typing import TYPE_CHECKING, Any
+
+from .const import (
+    CONF_ACTION,
+    CONF_ACTION_DATA,
+    CONF_ACTION_UNIT,
+    CONF_ACTION_VALUE_FIELD,
+    CONF_ALGORITHM,
+    CONF_ARRIVAL,
+    CONF_CAPACITY_KWH,
+    CONF_CHARGER,
+    CONF_CHARGING_STATES,
+    CONF_CONTROL,
+    CONF_CURRENT_ENTITY,
+    CONF_DEPARTURE,
+    CONF_EFFICIENCY,
+    CONF_ENERGY_ENTITY,
+    CONF_GRID_POWER_ENTITY,
+    CONF_GRID_POWER_SIGN,
+    CONF_HORIZON_HOURS,
+    CONF_LIMIT_MODE,
+    CONF_MAX_CURRENT,
+    CONF_MAX_POWER_KW,
+    CONF_MIN_CURRENT,
+    CONF_MIN_SOC,
+    CONF_MIN_WRITE_INTERVAL,
+    CONF_PAUSE_ENTITY,
+    CONF_PAUSE_MODE,
+    CONF_PAUSE_OPTION,
+    CONF_PHASE,
+    CONF_PHASE_CURRENT_ENTITIES,
+    CONF_PHASES,
+    CONF_PLAN_AHEAD,
+    CONF_PLUGGED_STATES,
+    CONF_POWER_ENTITY,
+    CONF_PRESET,
+    CONF_PRICE_ENTITY,
+    CONF_RESUME_OPTION,
+    CONF_SITE_LIMIT_A,
+    CONF_SITE_LIMIT_KW,
+    CONF_SITE_PHASES,
+    CONF_SITE_VOLTAGE,
+    CONF_SOC_ENTITY,
+    CONF_STATUS_ENTITY,
+    CONF_STEP_MINUTES,
+    CONF_TARGET_SOC,
+    CONF_VOLTAGE,
+    DEFAULT_ALGORITHM,
+    DEFAULT_ARRIVAL,
+    DEFAULT_DEPARTURE,
+    DEFAULT_EFFICIENCY,
+    DEFAULT_HORIZON_HOURS,
+    DEFAULT_MAX_CURRENT,
+    DEFAULT_MAX_POWER_KW,
+    DEFAULT_MIN_CURRENT,
+    DEFAULT_MIN_SOC,
+    DEFAULT_MIN_WRITE_INTERVAL,
+    DEFAULT_SITE_LIMIT_KW,
+    DEFAULT_STEP_MINUTES,
+    DEFAULT_TARGET_SOC,
+    DEFAULT_VOLTAGE,
+    OCPP_CHARGING_STATES,
+    OCPP_PLUGGED_STATES,
+    SUBENTRY_CHARGER,
+    SUBENTRY_VEHICLE,
+    ChargerPreset,
+    ControlMethod,
+    CurrentUnit,
+    GridSign,
+    LimitMode,
+    PauseMode,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+
+
+def _optional(data: Mapping[str, Any], key: str) -> str | None:
+    """An optional entity id: absent and empty both mean "not set"."""
+    value = data.get(key)
+    return str(value) if value else None
+
+
+def parse_time(value: str) -> time:
+    """Parse a time selector value ("HH:MM" or "HH:MM:SS")."""
+    return time.fromisoformat(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteSettings:
+    """The site: price source, grid limit, meters and planning options."""
+
+    price_entity: str
+    limit_mode: LimitMode = LimitMode.POWER
+    limit_kw: float = DEFAULT_SITE_LIMIT_KW
+    limit_a: float | None = None
+    phases: int = 3
+    voltage: float = DEFAULT_VOLTAGE
+    grid_power_entity: str | None = None
+    grid_sign: GridSign = GridSign.IMPORT_POSITIVE
+    phase_current_entities: tuple[str, ...] = ()
+    step_minutes: int = DEFAULT_STEP_MINUTES
+    horizon_hours: int = DEFAULT_HORIZON_HOURS
+    algorithm: str = DEFAULT_ALGORITHM
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> SiteSettings:
+        """Read data (sources, limit) and options (planning) of the site entry."""
+        data, options = entry.data, entry.options
+        mode = LimitMode(data.get(CONF_LIMIT_MODE, LimitMode.POWER))
+        phases = int(data.get(CONF_SITE_PHASES, 3))
+        voltage = float(data.get(CONF_SITE_VOLTAGE, DEFAULT_VOLTAGE))
+        limit_a = float(data[CONF_SITE_LIMIT_A]) if mode is LimitMode.CURRENT else None
+        limit_kw = (
+            limit_a * phases * voltage / 1000
+            if limit_a is not None
+            else float(data.get(CONF_SITE_LIMIT_KW, DEFAULT_SITE_LIMIT_KW))
+        )
+        return cls(
+            price_entity=data[CONF_PRICE_ENTITY],
+            limit_mode=mode,
+            limit_kw=limit_kw,
+            limit_a=limit_a,
+            phases=phases,
+            voltage=voltage,
+            grid_power_entity=_optional(data, CONF_GRID_POWER_ENTITY),
+            grid_sign=GridSign(
+                data.get(CONF_GRID_POWER_SIGN, GridSign.IMPORT_POSITIVE)
+            ),
+            phase_current_entities=tuple(data.get(CONF_PHASE_CURRENT_ENTITIES) or ()),
+            step_minutes=int(options.get(CONF_STEP_MINUTES, DEFAULT_STEP_MINUTES)),
+            horizon_hours=int(options.get(CONF_HORIZON_HOURS, DEFAULT_HORIZON_HOURS)),
+            algorithm=str(options.get(CONF_ALGORITHM, DEFAULT_ALGORITHM)),
+        )
+
+    @property
+    def source_entities(self) -> tuple[str, ...]:
+        """Every entity the site reads."""
+        optional = (self.grid_power_entity,) if self.grid_power_entity else ()
+        return (self.price_entity, *optional, *self.phase_current_entities)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerSettings:
+    """One charger subentry: how to read it and how to write its setpoint."""
+
+    subentry_id: str
+    name: str
+    control: ControlMethod
+    current_entity: str | None = None
+    preset: ChargerPreset = ChargerPreset.CUSTOM
+    action: str | None = None
+    action_value_field: str | None = None
+    action_unit: CurrentUnit = CurrentUnit.AMPERE
+    action_data: Mapping[str, Any] = field(default_factory=dict)
+    pause_mode: PauseMode = PauseMode.ZERO
+    pause_entity: str | None = None
+    pause_option: str | None = None
+    resume_option: str | None = None
+    status_entity: str | None = None
+    plugged_states: tuple[str, ...] = OCPP_PLUGGED_STATES
+    charging_states: tuple[str, ...] = OCPP_CHARGING_STATES
+    power_entity: str | None = None
+    energy_entity: str | None = None
+    phases: int = 3
+    phase: int = 1
+    voltage: float = DEFAULT_VOLTAGE
+    min_current: float = DEFAULT_MIN_CURRENT
+    max_current: float = DEFAULT_MAX_CURRENT
+    min_write_interval: float = DEFAULT_MIN_WRITE_INTERVAL
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> ChargerSettings:
+        """Parse a charger subentry."""
+        data = subentry.data
+        return cls(
+            subentry_id=subentry.subentry_id,
+            name=subentry.title,
+            control=ControlMethod(data[CONF_CONTROL]),
+            current_entity=_optional(data, CONF_CURRENT_ENTITY),
+            preset=ChargerPreset(data.get(CONF_PRESET, ChargerPreset.CUSTOM)),
+            action=_optional(data, CONF_ACTION),
+            action_value_field=_optional(data, CONF_ACTION_VALUE_FIELD),
+            action_unit=CurrentUnit(data.get(CONF_ACTION_UNIT, CurrentUnit.AMPERE)),
+            action_data=dict(data.get(CONF_ACTION_DATA) or {}),
+            pause_mode=PauseMode(data.get(CONF_PAUSE_MODE, PauseMode.ZERO)),
+            pause_entity=_optional(data, CONF_PAUSE_ENTITY),
+            pause_option=_optional(data, CONF_PAUSE_OPTION),
+            resume_option=_optional(data, CONF_RESUME_OPTION),
+            status_entity=_optional(data, CONF_STATUS_ENTITY),
+            plugged_states=tuple(data.get(CONF_PLUGGED_STATES) or OCPP_PLUGGED_STATES),
+            charging_states=tuple(
+                data.get(CONF_CHARGING_STATES) or OCPP_CHARGING_STATES
+            ),
+            power_entity=_optional(data, CONF_POWER_ENTITY),
+            energy_entity=_optional(data, CONF_ENERGY_ENTITY),
+            phases=int(data.get(CONF_PHASES, 3)),
+            phase=int(data.get(CONF_PHASE, 1)),
+            voltage=float(data.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)),
+            min_current=float(data.get(CONF_MIN_CURRENT, DEFAULT_MIN_CURRENT)),
+            max_current=float(data.get(CONF_MAX_CURRENT, DEFAULT_MAX_CURRENT)),
+            min_write_interval=float(
+                data.get(CONF_MIN_WRITE_INTERVAL, DEFAULT_MIN_WRITE_INTERVAL)
+            ),
+        )
+
+    @property
+    def source_entities(self) -> tuple[str, ...]:
+        """Entities whose state changes should trigger a new plan."""
+        return tuple(entity for entity in (self.status_entity,) if entity)
+
+    @property
+    def kw_per_a(self) -> float:
+        """Power per ampere of setpoint."""
+        return self.voltage * self.phases / 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleSettings:
+    """One vehicle subentry: battery, defaults and its usual charger."""
+
+    subentry_id: str
+    name: str
+    soc_entity: str | None = None
+    capacity_kwh: float | None = None
+    target_soc: float = DEFAULT_TARGET_SOC
+    min_soc: float = DEFAULT_MIN_SOC
+    efficiency: float = DEFAULT_EFFICIENCY
+    max_power_kw: float = DEFAULT_MAX_POWER_KW
+    departure: time = field(default_factory=lambda: parse_time(DEFAULT_DEPARTURE))
+    arrival: time = field(default_factory=lambda: parse_time(DEFAULT_ARRIVAL))
+    plan_ahead: bool = True
+    charger: str | None = None
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> VehicleSettings:
+        """Parse a vehicle subentry."""
+        data = subentry.data
+        capacity = data.get(CONF_CAPACITY_KWH)
+        return cls(
+            subentry_id=subentry.subentry_id,
+            name=subentry.title,
+            soc_entity=_optional(data, CONF_SOC_ENTITY),
+            capacity_kwh=float(capacity) if capacity else None,
+            target_soc=float(data.get(CONF_TARGET_SOC, DEFAULT_TARGET_SOC)),
+            min_soc=float(data.get(CONF_MIN_SOC, DEFAULT_MIN_SOC)),
+            efficiency=float(data.get(CONF_EFFICIENCY, DEFAULT_EFFICIENCY)),
+            max_power_kw=float(data.get(CONF_MAX_POWER_KW, DEFAULT_MAX_POWER_KW)),
+            departure=parse_time(str(data.get(CONF_DEPARTURE, DEFAULT_DEPARTURE))),
+            arrival=parse_time(str(data.get(CONF_ARRIVAL, DEFAULT_ARRIVAL))),
+            plan_ahead=bool(data.get(CONF_PLAN_AHEAD, True)),
+            charger=_optional(data, CONF_CHARGER),
+        )
+
+    @property
+    def has_soc(self) -> bool:
+        """Whether the vehicle reports its state of charge (else: energy to add)."""
+        return self.soc_entity is not None and self.capacity_kwh is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The whole configuration of a site entry, parsed once per (re)load."""
+
+    site: SiteSettings
+    chargers: tuple[ChargerSettings, ...]
+    vehicles: tuple[VehicleSettings, ...]
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> Settings:
+        """Parse the entry and every subentry."""
+        subentries = entry.subentries.values()
+        return cls(
+            site=SiteSettings.from_entry(entry),
+            chargers=tuple(
+                ChargerSettings.from_subentry(subentry)
+                for subentry in subentries
+                if subentry.subentry_type == SUBENTRY_CHARGER
+            ),
+            vehicles=tuple(
+                VehicleSettings.from_subentry(subentry)
+                for subentry in subentries
+                if subentry.subentry_type == SUBENTRY_VEHICLE
+            ),
+        )
+
+    def charger(self, subentry_id: str) -> ChargerSettings | None:
+        """The charger with this subentry id, if it (still) exists."""
+        return next((c for c in self.chargers if c.subentry_id == subentry_id), None)
+
+    @property
+    def source_entities(self) -> tuple[str, ...]:
+        """Every entity whose changes matter to the plan."""
+        vehicles = tuple(v.soc_entity for v in self.vehicles if v.soc_entity)
+        chargers = tuple(e for c in self.chargers for e in c.source_entities)
+        return (*self.site.source_entities, *chargers, *vehicles)
