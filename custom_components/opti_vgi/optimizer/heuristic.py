@@ -45,15 +45,7 @@ class HeuristicAlgorithm(Algorithm):
         allocation = Allocation(problem)
         order = vehicle_order(problem, allocation)
         for vehicle in order:
-            minimum = math.ceil(
-                problem.vehicles[vehicle].min_energy_kwh / allocation.unit_kwh[vehicle]
-                - _EPS
-            )
-            allocation.fill(
-                vehicle,
-                allocation.windows[vehicle],
-                min(minimum, allocation.missing_units(vehicle)),
-            )
+            place_minimum(problem, allocation, vehicle)
         prices = problem.prices
         cheapest = sorted(range(problem.horizon.steps), key=lambda t: (prices[t], t))
         dearest = cheapest[::-1]
@@ -67,6 +59,27 @@ class HeuristicAlgorithm(Algorithm):
             else PlanStatus.HEURISTIC,
             solve_ms=(time.perf_counter() - started) * 1000,
         )
+
+
+def place_minimum(problem: Problem, allocation: Allocation, vehicle: int) -> None:
+    """Charge ``vehicle``'s minimum energy in the earliest steps that take it.
+
+    A charger that is off must come on with at least its minimum current, so a
+    step is asked for at least that much (capped by the need) even when less
+    minimum energy is left; otherwise a small minimum energy would never fit.
+    """
+    charger_minimum = allocation.unit_min[allocation.charger_of[vehicle]]
+    left = math.ceil(
+        problem.vehicles[vehicle].min_energy_kwh / allocation.unit_kwh[vehicle] - _EPS
+    )
+    for step in allocation.windows[vehicle]:
+        if left <= 0:
+            return
+        wanted = min(max(left, charger_minimum), allocation.missing_units(vehicle))
+        added = allocation.addable(vehicle, step, wanted)
+        if added:
+            allocation.add(vehicle, step, added)
+            left -= added
 
 
 def vehicle_order(problem: Problem, allocation: Allocation) -> list[int]:

@@ -1,0 +1,316 @@
+"""Hand-computed plans of the heuristic (1 A = 0.69 kW on the default charger)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import random
+import time
+
+import pytest
+
+from custom_components.opti_vgi.optimizer.algorithm import SolveOptions
+from custom_components.opti_vgi.optimizer.assemble import check_plan
+from custom_components.opti_vgi.optimizer.heuristic import HeuristicAlgorithm
+from custom_components.opti_vgi.optimizer.model import (
+    Charger,
+    Horizon,
+    Plan,
+    PlanStatus,
+    Problem,
+    Site,
+    Vehicle,
+)
+
+from .builders import START, at, charger, problem, vehicle
+
+
+def plan_for(problem: Problem) -> Plan:
+    plan = HeuristicAlgorithm().calculate(problem, SolveOptions())
+    assert check_plan(problem, plan) == []
+    return plan
+
+
+def currents(plan: Plan, vehicle_id: str = "v1") -> tuple[float, ...]:
+    return plan.vehicle(vehicle_id).current_a
+
+
+def test_one_vehicle_takes_the_cheap_steps() -> None:
+    plan = plan_for(problem((0.3, 0.1, 0.1, 0.3), vehicles=[vehicle(need_kwh=22.08)]))
+    assert currents(plan) == (0, 16, 16, 0)
+    vp = plan.vehicle("v1")
+    assert vp.energy_kwh == pytest.approx(22.08)
+    assert vp.shortfall_kwh == pytest.approx(0)
+    assert vp.completion == at(3)
+    assert vp.cost == pytest.approx(2.208)
+    assert plan.cost == pytest.approx(2.208)
+    assert plan.status is PlanStatus.HEURISTIC
+    assert plan.algorithm == "heuristic"
+    assert plan.site_power_kw == pytest.approx((0, 11.04, 11.04, 0))
+
+
+@pytest.mark.parametrize("minimum_kwh", [4.14, 2.07])
+def test_minimum_energy_comes_first_even_when_expensive(minimum_kwh: float) -> None:
+    # 6 A is the charger minimum, so a 3 A minimum energy still starts at 6 A.
+    plan = plan_for(
+        problem(
+            (0.4, 0.1, 0.1, 0.1),
+            vehicles=[vehicle(need_kwh=11.04, min_energy_kwh=minimum_kwh)],
+        )
+    )
+    assert currents(plan) == (6, 10, 0, 0)
+    assert plan.cost == pytest.approx(4.14 * 0.4 + 6.9 * 0.1)
+
+
+def test_minimum_energy_spills_into_the_next_steps() -> None:
+    # 18 A*h of minimum energy: 16 A now, and the next step must run at 6 A.
+    plan = plan_for(
+        problem(
+            (0.4, 0.3, 0.1, 0.1),
+            vehicles=[vehicle(need_kwh=22.08, min_energy_kwh=12.42)],
+        )
+    )
+    assert currents(plan) == (16, 6, 10, 0)
+
+
+def test_a_minimum_current_that_does_not_fit_forces_zero() -> None:
+    plan = plan_for(
+        problem(
+            (0.1, 0.2, 0.1, 0.1),
+            vehicles=[vehicle(need_kwh=10)],
+            limit_kw=(4.0, 4.2, 4.0, 4.0),
+        )
+    )
+    # Only step 1 leaves room for 6 A (4.14 kW) although it is the dearest.
+    assert currents(plan) == (0, 6, 0, 0)
+    vp = plan.vehicle("v1")
+    assert vp.shortfall_kwh == pytest.approx(10 - 4.14)
+    assert vp.completion is None
+
+
+def test_one_phase_charger_fits_where_three_phase_does_not() -> None:
+    plan = plan_for(
+        problem(
+            (0.1, 0.1),
+            chargers=[charger("c1"), charger("c2", phases=1)],
+            vehicles=[
+                vehicle("v1", "c1", departure_h=2, need_kwh=10),
+                vehicle("v2", "c2", departure_h=2, need_kwh=6.9),
+            ],
+            limit_kw=3.5,
+        )
+    )
+    assert currents(plan, "v1") == (0, 0)
+    assert currents(plan, "v2") == (15, 15)  # 15 A * 0.23 kW = 3.45 kW <= 3.5
+
+
+def test_the_site_limit_is_shared_least_slack_first() -> None:
+    # 20 A of site: whoever goes second cannot run at the 6 A minimum beside 16 A.
+    plan = plan_for(
+        problem(
+            (0.1, 0.1, 0.2, 0.2),
+            chargers=[charger("c1"), charger("c2")],
+            vehicles=[
+                vehicle("v2", "c2", departure_h=4, need_kwh=11.04),
+                vehicle("v1", "c1", departure_h=2, need_kwh=11.04),
+            ],
+            limit_kw=13.8,
+        )
+    )
+    assert currents(plan, "v1") == (16, 0, 0, 0)  # less slack: chooses first
+    assert currents(plan, "v2") == (0, 16, 0, 0)
+    assert plan.peak_kw == pytest.approx(11.04)
+
+
+def test_priority_breaks_a_slack_tie() -> None:
+    vehicles = [
+        vehicle("v1", "c1", departure_h=2, need_kwh=11.04),
+        vehicle("v2", "c2", departure_h=2, need_kwh=11.04, priority=2),
+    ]
+    plan = plan_for(
+        problem(
+            (0.1, 0.2),
+            chargers=[charger("c1"), charger("c2")],
+            vehicles=vehicles,
+            limit_kw=13.8,
+        )
+    )
+    assert currents(plan, "v2") == (16, 0)
+    assert currents(plan, "v1") == (0, 16)
+
+
+def test_a_planned_arrival_only_gets_steps_after_it() -> None:
+    plan = plan_for(
+        problem(
+            (0.1, 0.1, 0.3, 0.2),
+            vehicles=[vehicle(arrival_h=1.5, departure_h=4, need_kwh=11.04)],
+        )
+    )
+    # Step 1 is cheap but the car arrives half-way through it.
+    assert currents(plan) == (0, 0, 0, 16)
+
+
+def test_one_phase_chargers_share_their_phase_of_the_fuse() -> None:
+    chargers = [
+        charger("c1", phases=1, phase=2),
+        charger("c2", phases=1, phase=2),
+        charger("c3", phases=1, phase=3),
+    ]
+    vehicles = [
+        vehicle(f"v{i}", f"c{i}", departure_h=2, need_kwh=3.68) for i in (1, 2, 3)
+    ]
+    plan = plan_for(
+        problem((0.1, 0.2), chargers=chargers, vehicles=vehicles, fuse_a=20)
+    )
+    assert currents(plan, "v1") == (16, 0)
+    assert currents(plan, "v2") == (0, 16)  # phase 2 has only 4 A left in step 0
+    assert currents(plan, "v3") == (16, 0)  # phase 3 is free
+
+
+def test_base_load_takes_its_share_of_every_phase() -> None:
+    # 6.9 kW over three phases is 10 A per phase; a 16 A fuse leaves 6 A.
+    plan = plan_for(
+        problem(
+            (0.1,),
+            chargers=[charger(phases=1, phase=2)],
+            vehicles=[vehicle(departure_h=1, need_kwh=3.68)],
+            fuse_a=16,
+            base_kw=(6.9,),
+        )
+    )
+    assert currents(plan) == (6,)
+
+
+def test_vehicles_sharing_a_charger_respect_its_maximum_together() -> None:
+    plan = plan_for(
+        problem(
+            (0.1, 0.2),
+            vehicles=[
+                vehicle("v1", departure_h=2, need_kwh=11.04),
+                vehicle("v2", departure_h=2, need_kwh=11.04),
+            ],
+        )
+    )
+    assert currents(plan, "v1") == (16, 0)
+    assert currents(plan, "v2") == (0, 16)
+    assert plan.charger("c1").current_a == (16, 16)
+
+
+def test_a_second_vehicle_may_add_less_than_the_minimum_to_a_running_charger() -> None:
+    plan = plan_for(
+        problem(
+            (0.1,),
+            vehicles=[
+                vehicle("v1", departure_h=1, need_kwh=5.52),
+                vehicle("v2", departure_h=1, need_kwh=1.38),
+            ],
+        )
+    )
+    assert currents(plan, "v1") == (8,)
+    assert currents(plan, "v2") == (2,)
+    assert plan.charger("c1").current_a == (10,)
+
+
+def test_a_remainder_below_the_minimum_is_shifted_in() -> None:
+    # 18 A*h: 16 + 2 would break the 6 A minimum, so the plan runs 12 + 6.
+    plan = plan_for(problem((0.1, 0.2, 0.3, 0.4), vehicles=[vehicle(need_kwh=12.42)]))
+    assert currents(plan) == (12, 6, 0, 0)
+    assert plan.vehicle("v1").energy_kwh == pytest.approx(12.42)
+    assert plan.vehicle("v1").completion == at(2)
+
+
+def test_a_remainder_stays_undelivered_when_nothing_can_give_way() -> None:
+    # 18 A*h in a single step window of at most 16 A.
+    plan = plan_for(
+        problem((0.1, 0.2), vehicles=[vehicle(departure_h=1, need_kwh=12.42)])
+    )
+    assert currents(plan) == (16, 0)
+    assert plan.vehicle("v1").shortfall_kwh == pytest.approx(1.38)
+    assert plan.vehicle("v1").completion is None
+
+
+def test_never_more_than_the_need_even_at_negative_prices() -> None:
+    plan = plan_for(problem((-0.1, -0.1, 0.2), vehicles=[vehicle(need_kwh=5.52)]))
+    assert currents(plan) == (8, 0, 0)
+    assert plan.vehicle("v1").energy_kwh == pytest.approx(5.52)
+    assert plan.cost == pytest.approx(-0.552)
+
+
+def test_a_fraction_of_a_current_step_counts_as_complete() -> None:
+    # 10 kWh is 14.49 A*h: 14 A is the most that does not exceed the need.
+    plan = plan_for(problem((0.1, 0.2), vehicles=[vehicle(need_kwh=10)]))
+    vp = plan.vehicle("v1")
+    assert currents(plan) == (14, 0)
+    assert vp.shortfall_kwh == pytest.approx(10 - 9.66)
+    assert vp.completion == at(1)
+
+
+def test_efficiency_means_more_from_the_grid() -> None:
+    plan = plan_for(
+        problem((0.1, 0.2), vehicles=[vehicle(need_kwh=9.936, efficiency=0.9)])
+    )
+    assert currents(plan) == (16, 0)
+    assert plan.vehicle("v1").energy_kwh == pytest.approx(9.936)
+    assert plan.vehicle("v1").cost == pytest.approx(1.104)
+
+
+def test_vehicle_maximum_power_caps_the_current() -> None:
+    plan = plan_for(
+        problem((0.1, 0.2), vehicles=[vehicle(need_kwh=8.28, max_power_kw=4.5)])
+    )
+    assert currents(plan) == (6, 6)  # 4.5 kW allows 6 A, so 12 A*h takes two steps
+
+
+def test_a_vehicle_that_cannot_draw_the_minimum_gets_nothing() -> None:
+    plan = plan_for(
+        problem((0.1, 0.2), vehicles=[vehicle(need_kwh=5, max_power_kw=3.7)])
+    )
+    assert currents(plan) == (0, 0)  # 3.7 kW is 5 A, below the 6 A minimum
+
+
+@pytest.mark.parametrize(
+    "vehicles",
+    [
+        [],
+        [vehicle(arrival_h=-3, departure_h=-1)],
+        [vehicle(arrival_h=5, departure_h=9)],
+        [vehicle(arrival_h=0.5, departure_h=1.5)],  # no whole step inside
+    ],
+)
+def test_nothing_to_plan_is_empty(vehicles: list[Vehicle]) -> None:
+    plan = plan_for(problem((0.1, 0.2, 0.3, 0.4), vehicles=vehicles))
+    assert plan.status is PlanStatus.EMPTY
+    assert plan.site_power_kw == (0, 0, 0, 0)
+    assert plan.cost == 0
+
+
+def test_two_hundred_vehicles_over_two_days_plan_quickly() -> None:
+    rng = random.Random(7)  # noqa: S311  # reproducible, not secret
+    steps = 192
+    chargers = tuple(Charger(id=f"c{i}", max_current_a=32) for i in range(200))
+    vehicles = []
+    for i in range(200):
+        arrival = START + timedelta(minutes=15 * rng.randrange(0, 96))
+        vehicles.append(
+            Vehicle(
+                id=f"v{i}",
+                charger_id=f"c{i}",
+                arrival=arrival,
+                departure=arrival + timedelta(hours=rng.uniform(2, 20)),
+                energy_needed_kwh=rng.uniform(5, 60),
+                min_energy_kwh=rng.choice((0, 3)),
+            )
+        )
+    big = Problem(
+        horizon=Horizon(start=START, step_minutes=15, steps=steps),
+        site=Site(import_limit_kw=400.0, fuse_limit_a=500),
+        prices=tuple(rng.randrange(-5, 40) / 100 for _ in range(steps)),
+        chargers=chargers,
+        vehicles=tuple(vehicles),
+    )
+    started = time.perf_counter()
+    plan = HeuristicAlgorithm().calculate(big, SolveOptions())
+    elapsed = time.perf_counter() - started
+    assert check_plan(big, plan) == []
+    # The target is 100 ms (about 25 ms measured); the bound leaves CI headroom.
+    assert elapsed < 1.0
+    assert plan.solve_ms <= elapsed * 1000
