@@ -400,29 +400,20 @@ def _enforce_limits(allocation: Allocation) -> None:
     gets here; the amount removed is one unit at a time so no more is lost than
     needed, apart from a charger dropping from its minimum to 0.
     """
-    steps = range(allocation.problem.horizon.steps)
-    order = range(len(allocation.units) - 1, -1, -1)
-    for step in steps:
-        while True:
-            over = _overloaded_phases(allocation, step)
-            if allocation.site_free_kw[step] >= -_EPS and not over:
-                break
-            for vehicle in order:
-                units = allocation.units[vehicle][step]
-                loads = allocation.charger_phases[allocation.charger_of[vehicle]]
-                site_over = allocation.site_free_kw[step] < -_EPS
-                if units and (site_over or any(p in over for p in loads)):
-                    allocation.set_units(vehicle, step, units - 1)
-                    break
+    last_first = range(len(allocation.units) - 1, -1, -1)
+    for step in range(allocation.problem.horizon.steps):
+        for vehicle in last_first:
+            units = allocation.units[vehicle]
+            while units[step] and _overloads(allocation, vehicle, step):
+                allocation.set_units(vehicle, step, units[step] - 1)
 
 
-def _overloaded_phases(allocation: Allocation, step: int) -> set[int]:
-    """Indices of the phases whose fuse is exceeded in ``step``."""
-    return {
-        phase
-        for phase, free in enumerate(allocation.phase_free_a)
-        if free[step] < -_EPS
-    }
+def _overloads(allocation: Allocation, vehicle: int, step: int) -> bool:
+    """Whether the site, or a phase ``vehicle``'s charger loads, is over in ``step``."""
+    if allocation.site_free_kw[step] < -_EPS:
+        return True
+    phases = allocation.charger_phases[allocation.charger_of[vehicle]]
+    return any(allocation.phase_free_a[phase][step] < -_EPS for phase in phases)
 
 
 def _trim_to_need(allocation: Allocation) -> None:

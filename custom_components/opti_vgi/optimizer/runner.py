@@ -1,0 +1,129 @@
+"""One planning round: read the situation, plan, send the plan.
+
+Opti-VGI splits a site controller into a Translation (talks to the world: the
+chargers, the vehicles, the prices) and an Algorithm (plans). This module keeps
+that split so the optimizer can be driven from Home Assistant, from a script or
+from a test with the same code; only the translation differs.
+
+A round never ends without a plan because of the planner: if the requested
+algorithm fails (a solver crash, a missing library), the heuristic plans instead
+and the plan says so (status ``FALLBACK`` and the error in ``message``). Errors
+in the translation (an inconsistent problem, a charger that cannot be reached)
+are the caller's to handle, because only the caller knows how to report them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+import asyncio
+from dataclasses import replace
+import logging
+from typing import TYPE_CHECKING
+
+from .algorithm import SolveOptions, get_algorithm
+from .model import PlanStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from datetime import datetime
+
+    from .model import Plan, Problem
+
+_LOGGER = logging.getLogger(__name__)
+
+FALLBACK_ALGORITHM = "heuristic"
+
+type Executor = Callable[[Callable[[], Plan]], Awaitable[Plan]]
+
+
+class Translation(ABC):
+    """Blocking access to the outside world for :func:`run_once`."""
+
+    @abstractmethod
+    def get_problem(self, now: datetime) -> Problem:
+        """Describe the site, vehicles and prices as seen at ``now``."""
+
+    @abstractmethod
+    def send_plan(self, plan: Plan) -> None:
+        """Apply ``plan``: set the chargers' currents or profiles."""
+
+
+class AsyncTranslation(ABC):
+    """Asynchronous access to the outside world for :func:`async_run_once`.
+
+    Home Assistant reads states and calls services on its event loop, so its
+    translation is asynchronous; only the solve itself leaves the loop.
+    """
+
+    @abstractmethod
+    async def async_get_problem(self, now: datetime) -> Problem:
+        """Describe the site, vehicles and prices as seen at ``now``."""
+
+    @abstractmethod
+    async def async_send_plan(self, plan: Plan) -> None:
+        """Apply ``plan``: set the chargers' currents or profiles."""
+
+
+def plan_with_fallback(
+    problem: Problem, algorithm: str, options: SolveOptions | None = None
+) -> Plan:
+    """Plan with ``algorithm``, or with the heuristic if that algorithm fails.
+
+    An unknown algorithm name is a configuration error and raises ``KeyError``
+    before anything is planned; a failure inside the algorithm is logged and
+    answered with a heuristic plan, because chargers left without a plan keep
+    whatever they did last, which may be full power at the dearest hour.
+    """
+    planner = get_algorithm(algorithm)
+    solve_options = options or SolveOptions()
+    try:
+        return planner.calculate(problem, solve_options)
+    except Exception as err:
+        if algorithm == FALLBACK_ALGORITHM:
+            raise
+        _LOGGER.exception("Algorithm %s failed; planning with the heuristic", algorithm)
+        plan = get_algorithm(FALLBACK_ALGORITHM).calculate(problem, solve_options)
+        return replace(
+            plan,
+            status=PlanStatus.FALLBACK,
+            message=f"{algorithm} failed ({type(err).__name__}: {err}); "
+            f"planned by {FALLBACK_ALGORITHM}",
+        )
+
+
+def run_once(
+    translation: Translation,
+    algorithm: str,
+    now: datetime,
+    options: SolveOptions | None = None,
+) -> Plan:
+    """Run one blocking round and return the plan that was sent."""
+    problem = translation.get_problem(now)
+    plan = plan_with_fallback(problem, algorithm, options)
+    translation.send_plan(plan)
+    return plan
+
+
+async def async_run_once(
+    translation: AsyncTranslation,
+    algorithm: str,
+    now: datetime,
+    *,
+    executor: Executor,
+    options: SolveOptions | None = None,
+) -> Plan:
+    """Run one round on the event loop, with the solve handed to ``executor``.
+
+    A solve can take seconds, so it must not block the event loop; in Home
+    Assistant ``executor`` is ``hass.async_add_executor_job``, elsewhere
+    :func:`thread_executor` does the same with plain asyncio.
+    """
+    problem = await translation.async_get_problem(now)
+    plan = await executor(lambda: plan_with_fallback(problem, algorithm, options))
+    await translation.async_send_plan(plan)
+    return plan
+
+
+async def thread_executor(job: Callable[[], Plan]) -> Plan:
+    """Run ``job`` in asyncio's default thread pool: the executor outside HA."""
+    return await asyncio.to_thread(job)
