@@ -124,6 +124,6 @@ async def async_run_once(
     return plan
 
 
-async def thread_executor(job: Callable[[], Plan]) -> Plan:
+async def thread_executor[T](job: Callable[[], T]) -> T:
     """Run ``job`` in asyncio's default thread pool: the executor outside HA."""
     return await asyncio.to_thread(job)
