@@ -60,6 +60,7 @@ class Broken(Algorithm):
     name = "broken"
 
     def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
+        del problem, options
         raise RuntimeError("solver exploded")
 
 

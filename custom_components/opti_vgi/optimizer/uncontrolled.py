@@ -28,8 +28,9 @@ class UncontrolledAlgorithm(Algorithm):
 
     name = "uncontrolled"
 
-    def calculate(self, problem: Problem, options: SolveOptions) -> Plan:  # noqa: ARG002
+    def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
         """Plan ``problem`` without looking at prices; ``options`` do not apply."""
+        del options  # no time limit or gap applies to a single greedy pass
         started = time.perf_counter()
         allocation = Allocation(problem)
         arrival_order = sorted(
