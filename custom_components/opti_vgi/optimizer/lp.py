@@ -1,0 +1,744 @@
+"""The ``lp`` planner: one linear (or mixed-integer) program, PuLP 4 + HiGHS.
+
+Formulation (``Δt`` is the step in hours, ``g_v = efficiency_v · Δt`` turns kW
+in one step into kWh in the battery):
+
+Columns, all with their limits as bounds rather than rows:
+
+* ``p[v,t] ∈ [0, P_v]`` grid power of vehicle ``v`` in step ``t``, only for the
+  steps of its window. ``P_v`` is the vehicle's maximum rounded down to its
+  charger's current grid, the most a setpoint can deliver.
+* ``q[v,t] ∈ [0, P_v]`` "urgent" power, only for vehicles with a minimum energy:
+  the part of the power that counts towards ``min_energy_kwh``.
+* ``s[v,k] ∈ [0, A_v/K]``, ``k < K``: the vehicle's shortfall in ``K`` equal
+  segments (a convex piecewise-linear penalty, see the objective).
+* ``m[v] ∈ [0, M_v]`` shortfall of the minimum energy.
+* ``z ≥ 0`` the largest priority-weighted shortfall fraction.
+* ``on[c,t] ∈ {0, 1}`` charger ``c`` charges in step ``t``: only when the charger
+  has a minimum current, ``integer_minimums`` is set, and some vehicle on it may
+  charge in ``t``.
+
+``A_v`` is what the vehicle could get if it were alone on the site: its need,
+capped by what its window, maximum power, the site limit and the fuse allow.
+The part of the need above ``A_v`` is unavoidable, the same in every plan, and
+left out of the model; the fairness terms compare shares of ``A_v`` so that one
+vehicle that can never be served does not hide the unfairness among the rest.
+
+Rows:
+
+* energy ``Σ_t g_v (p + q)[v,t] + Σ_k s[v,k] = A_v``: never more than asked, and
+  the shortfall is soft, so the model is never infeasible;
+* minimum energy ``Σ_t g_v q[v,t] + m[v] = M_v`` and ``p + q ≤ P_v`` per step;
+* site ``Σ_v power[v,t] ≤ limit(t) - base(t)`` (at least 0);
+* fuse, per phase: ``Σ power[v,t] / (kW per A of v's charger) ≤ fuse - base
+  current`` over the chargers that load the phase (a 1-phase charger loads one
+  phase with its whole current, a 3-phase charger each phase with a third of its
+  power); phases that see the same chargers share one row;
+* charger: ``Σ_v power ≤ Pmax_c · on`` and ``≥ Pmin_c · on`` with a binary, else
+  ``Σ_v power ≤ Pmax_c`` where several vehicles can meet on one charger;
+* fairness ``π_v (Σ_k s[v,k]) / D_v ≤ z`` with ``D_v = max(A_v, 1 kWh)``.
+
+Rows that cannot bind (the maxima of everything under them already fit) are not
+written, so most steps of a lightly loaded site have no row at all.
+
+Objective, in priority order (:func:`objective_weights` explains the weights):
+
+1. unmet energy ``W_S · Σ s``, shared fairly: ``W_Z · z`` makes the largest
+   priority-weighted fraction as small as possible (exactly equal shares for
+   symmetric vehicles, shares in inverse proportion to priority otherwise), and
+   the segment slopes ``W_P · π_v (k+1) / D_v`` spread what ``z`` leaves open;
+2. the minimum energy as early as possible whatever the price: ``W_M · m`` with a
+   lateness cost on ``q`` growing by more than the price span every step;
+3. energy cost ``Σ price_t · (p + q) · Δt``;
+4. a tiny cost growing with time, so that equal prices go to the earlier step.
+
+No penalty on power changes: an L1 penalty made the same LP 3-40x slower in the
+Opti-VGI measurements, and rounding to current steps smooths the plan anyway.
+
+The continuous plan goes through :func:`assemble_plan` (current steps, limits,
+repair); the result is compared with the heuristic's plan and the better of the
+two (less shortfall, then lower cost) is returned, so the LP is never worse than
+the heuristic. The heuristic's plan also seeds the MIP as a start solution.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field, replace
+import math
+import time
+from typing import TYPE_CHECKING, Final
+
+import pulp
+from pulp import _rustcore as rust
+
+from .algorithm import Algorithm, SolveOptions, get_algorithm, register
+from .assemble import assemble_plan, fuse_capacity_a, nothing_to_plan, site_capacity_kw
+from .model import PlanStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .model import Plan, Problem
+
+SEGMENTS: Final = 4  # pieces of the convex shortfall penalty
+FAIRNESS_FLOOR_KWH: Final = 1.0  # fractions of tiny needs are taken of 1 kWh
+SAFETY: Final = 4.0  # margin between priority levels (covers the 1- vs 3-phase x3)
+TIE_SHARE: Final = 1e-4  # the time tie-breaker spans this share of the price span
+SHORTFALL_TOLERANCE_KWH: Final = 1e-6  # two plans this close are equally short
+_EPS: Final = 1e-9
+_PHASES: Final = (1, 2, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Objective weights; see :func:`objective_weights`."""
+
+    tie: float  # per grid kWh, reached at the end of the horizon
+    lateness: float  # per grid kWh of urgent energy and step of delay
+    urgent: float  # per battery kWh of minimum energy not delivered
+    fairness: float  # per unit of weighted fraction: z, and each segment's slope
+    shortfall: float  # per battery kWh not delivered
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerTerms:
+    """A charger's power range on its current grid (as assemble rounds it)."""
+
+    min_kw: float  # smallest non-zero power; 0 when no binary is needed
+    max_kw: float
+    kw_per_a: float
+    phases: tuple[int, ...]  # site phases it loads
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleTerms:
+    """What the model needs of one vehicle that can charge at all."""
+
+    index: int  # position in problem.vehicles
+    charger: int  # position in problem.chargers
+    first: int  # first step of the window
+    steps: int  # window length
+    max_kw: float  # P_v: vehicle maximum on the charger's current grid
+    gain: float  # battery kWh per kW in one step
+    attainable: float  # A_v
+    urgent: float  # M_v, capped at A_v
+    priority: float
+    scale: float  # D_v
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleColumns:
+    """Where a vehicle's columns are; ``-1`` for columns it does not have."""
+
+    terms: VehicleTerms
+    power: int  # first p column; p[v, first + k] is power + k
+    urgent: int  # first q column
+    shortfall: int  # first of the SEGMENTS s columns
+    urgent_shortfall: int  # the m column
+
+
+@dataclass(slots=True)
+class SparseModel:
+    """The model as plain arrays: what goes into PuLP, and what a test can read.
+
+    Rows are ``lower ≤ Σ value · x[index] ≤ upper`` in compressed-row form with
+    ``inf`` for a missing side. Columns come in blocks with shared bounds.
+    """
+
+    col_cost: list[float] = field(default_factory=list)
+    col_blocks: list[tuple[int, int, float, float, bool]] = field(
+        default_factory=list
+    )  # (first, count, lower, upper, integer)
+    row_starts: list[int] = field(default_factory=lambda: [0])
+    row_index: list[int] = field(default_factory=list)
+    row_value: list[float] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+    vehicles: list[VehicleColumns] = field(default_factory=list)
+    charger_on: dict[tuple[int, int], int] = field(default_factory=dict)
+    fairness: int = -1  # the z column
+    weights: Weights | None = None
+
+    @property
+    def num_cols(self) -> int:
+        """Number of columns."""
+        return len(self.col_cost)
+
+    @property
+    def num_rows(self) -> int:
+        """Number of rows."""
+        return len(self.row_lower)
+
+    @property
+    def num_integers(self) -> int:
+        """Number of binary columns."""
+        return sum(count for _, count, _, _, integer in self.col_blocks if integer)
+
+    def add_columns(
+        self,
+        cost: Sequence[float],
+        lower: float,
+        upper: float,
+        *,
+        integer: bool = False,
+    ) -> int:
+        """Append one column per cost, with shared bounds; return the first index."""
+        first = len(self.col_cost)
+        self.col_cost.extend(cost)
+        self.col_blocks.append((first, len(cost), lower, upper, integer))
+        return first
+
+    def add_row(
+        self, index: Sequence[int], value: Sequence[float], lower: float, upper: float
+    ) -> None:
+        """Append the row ``lower ≤ Σ value · x[index] ≤ upper``."""
+        self.row_index.extend(index)
+        self.row_value.extend(value)
+        self.row_starts.append(len(self.row_index))
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+
+
+def charger_terms(problem: Problem, *, integer_minimums: bool) -> list[ChargerTerms]:
+    """Each charger's power range on its current grid, as assemble rounds it."""
+    terms = []
+    for charger in problem.chargers:
+        unit_kw = charger.current_step_a * charger.kw_per_a
+        unit_max = math.floor(charger.max_current_a / charger.current_step_a + _EPS)
+        unit_min = math.ceil(charger.min_current_a / charger.current_step_a - _EPS)
+        binary = integer_minimums and charger.min_current_a > 0
+        terms.append(
+            ChargerTerms(
+                min_kw=max(1, unit_min) * unit_kw if binary else 0.0,
+                max_kw=unit_max * unit_kw,
+                kw_per_a=charger.kw_per_a,
+                phases=tuple(p for p in _PHASES if charger.loads_phase(p)),
+            )
+        )
+    return terms
+
+
+def vehicle_terms(
+    problem: Problem, chargers: Sequence[ChargerTerms]
+) -> list[VehicleTerms]:
+    """The vehicles that can take energy, with what each could get alone."""
+    index = {charger.id: i for i, charger in enumerate(problem.chargers)}
+    steps = problem.horizon.steps
+    site = [site_capacity_kw(problem, t) for t in range(steps)]
+    fuse = {p: [fuse_capacity_a(problem, t, p) for t in range(steps)] for p in _PHASES}
+    terms = []
+    for v, vehicle in enumerate(problem.vehicles):
+        window = problem.window(vehicle)
+        c = index[vehicle.charger_id]
+        charger = problem.chargers[c]
+        limits = chargers[c]
+        unit_kw = charger.current_step_a * charger.kw_per_a
+        max_kw = min(
+            limits.max_kw,
+            math.floor(problem.vehicle_max_kw(vehicle) / unit_kw + _EPS) * unit_kw,
+        )
+        if not window or vehicle.energy_needed_kwh <= 0 or max_kw <= 0:
+            continue
+        alone = 0.0
+        for t in window:
+            usable = min(max_kw, site[t])
+            for phase in limits.phases:
+                usable = min(usable, fuse[phase][t] * limits.kw_per_a)
+            if usable > 0 and usable >= limits.min_kw - _EPS:
+                alone += usable
+        gain = vehicle.efficiency * problem.horizon.step_hours
+        attainable = min(vehicle.energy_needed_kwh, alone * gain)
+        if attainable <= _EPS:
+            continue
+        terms.append(
+            VehicleTerms(
+                index=v,
+                charger=c,
+                first=window.start,
+                steps=len(window),
+                max_kw=max_kw,
+                gain=gain,
+                attainable=attainable,
+                urgent=min(vehicle.min_energy_kwh, attainable),
+                priority=vehicle.priority,
+                scale=max(attainable, FAIRNESS_FLOOR_KWH),
+            )
+        )
+    return terms
+
+
+def objective_weights(problem: Problem, vehicles: Sequence[VehicleTerms]) -> Weights:
+    """Weights that put the four objective levels in strict priority.
+
+    Working upwards, each weight is :data:`SAFETY` times the most that the levels
+    below can change when one battery kWh moves on its level (a kWh delivered
+    instead of missed, moved between vehicles, or moved one step earlier):
+
+    * cost per battery kWh: at most the dearest price plus the price span (for
+      energy of another vehicle pushed aside) and the tie-breaker, over the
+      lowest efficiency;
+    * lateness per step: more than the price span, so urgent energy is never
+      moved to a later, cheaper step;
+    * minimum energy: more than the cost plus the lateness over the longest
+      window;
+    * fairness: moving a kWh changes a weighted fraction by at least
+      ``π_v / D_v``, so the weight is the level below over the smallest such
+      change;
+    * shortfall: a kWh more for a vehicle changes the fairness terms by at most
+      ``π_v / D_v`` times the fairness weight for ``z`` and each segment.
+
+    The factor :data:`SAFETY` covers a trade that a fuse amplifies (one amp on a
+    1-phase charger displaces three kW on a 3-phase one). The weights follow the
+    problem's own price range, so currency and price level do not matter; the
+    tie-breaker only decides between prices closer than ``TIE_SHARE`` of the span.
+    """
+    prices = problem.prices
+    high, low = max(prices), min(prices)
+    span = high - low
+    tie = TIE_SHARE * max(span, 0.01 * max(abs(high), abs(low)), 1e-6)
+    if not vehicles:
+        return Weights(tie, 0.0, 0.0, 0.0, 0.0)
+    hours = problem.horizon.step_hours
+    efficiency = min(vt.gain for vt in vehicles) / hours
+    cost = (max(high, 0.0) + span + tie) / efficiency
+    has_urgent = any(vt.urgent > 0 for vt in vehicles)
+    lateness = SAFETY * (span + tie) / efficiency if has_urgent else 0.0
+    longest = max(vt.steps for vt in vehicles)
+    late = lateness * longest / efficiency
+    urgent = SAFETY * (cost + late) if has_urgent else 0.0
+    below = urgent + cost + late
+    fairness = SAFETY * below * max(vt.scale / vt.priority for vt in vehicles)
+    steepest = max(vt.priority / vt.scale for vt in vehicles)
+    shortfall = SAFETY * (steepest * fairness * (1 + SEGMENTS) + below)
+    return Weights(tie, lateness, urgent, fairness, shortfall)
+
+
+def build_model(problem: Problem, options: SolveOptions) -> SparseModel:
+    """Build the formulation of the module docstring as arrays."""
+    chargers = charger_terms(problem, integer_minimums=options.integer_minimums)
+    vehicles = vehicle_terms(problem, chargers)
+    weights = objective_weights(problem, vehicles)
+    model = SparseModel(weights=weights)
+    steps = problem.horizon.steps
+    hours = problem.horizon.step_hours
+    step_cost = [
+        (price + weights.tie * t / steps) * hours
+        for t, price in enumerate(problem.prices)
+    ]
+    for vt in vehicles:
+        model.vehicles.append(_add_vehicle(model, vt, step_cost, weights, hours))
+    _add_fairness(model, weights)
+    # Power columns per step and per (charger, step), for the shared rows.
+    at_step: list[list[tuple[int, VehicleTerms]]] = [[] for _ in range(steps)]
+    for vc in model.vehicles:
+        vt = vc.terms
+        for k in range(vt.steps):
+            at_step[vt.first + k].append((vc.power + k, vt))
+            if vc.urgent >= 0:
+                at_step[vt.first + k].append((vc.urgent + k, vt))
+    for t, cols in enumerate(at_step):
+        if cols:
+            _add_charger_rows(model, chargers, t, cols)
+            _add_site_rows(problem, model, chargers, t, cols)
+    return model
+
+
+def _add_vehicle(
+    model: SparseModel,
+    vt: VehicleTerms,
+    step_cost: Sequence[float],
+    weights: Weights,
+    hours: float,
+) -> VehicleColumns:
+    """Columns and rows of one vehicle: power, shortfall, minimum energy."""
+    window = range(vt.first, vt.first + vt.steps)
+    power = model.add_columns([step_cost[t] for t in window], 0.0, vt.max_kw)
+    urgent = urgent_shortfall = -1
+    if vt.urgent > 0:
+        late = weights.lateness * hours
+        urgent = model.add_columns(
+            [step_cost[t] + late * k for k, t in enumerate(window)], 0.0, vt.max_kw
+        )
+    slope = weights.fairness * vt.priority / vt.scale
+    shortfall = model.add_columns(
+        [weights.shortfall + slope * (k + 1) for k in range(SEGMENTS)],
+        0.0,
+        vt.attainable / SEGMENTS,
+    )
+    index = [*range(power, power + vt.steps)]
+    if urgent >= 0:
+        index.extend(range(urgent, urgent + vt.steps))
+    value = [vt.gain] * len(index) + [1.0] * SEGMENTS
+    index.extend(range(shortfall, shortfall + SEGMENTS))
+    model.add_row(index, value, vt.attainable, vt.attainable)
+    if urgent >= 0:
+        urgent_shortfall = model.add_columns([weights.urgent], 0.0, vt.urgent)
+        model.add_row(
+            [*range(urgent, urgent + vt.steps), urgent_shortfall],
+            [vt.gain] * vt.steps + [1.0],
+            vt.urgent,
+            vt.urgent,
+        )
+    return VehicleColumns(vt, power, urgent, shortfall, urgent_shortfall)
+
+
+def _add_fairness(model: SparseModel, weights: Weights) -> None:
+    """``z`` at least every vehicle's priority-weighted shortfall fraction."""
+    if len(model.vehicles) < 2:  # noqa: PLR2004 - fairness needs two
+        return
+    top = max(vc.terms.priority for vc in model.vehicles)
+    z = model.add_columns([weights.fairness], 0.0, top)
+    model.fairness = z
+    for vc in model.vehicles:
+        vt = vc.terms
+        model.add_row(
+            [*range(vc.shortfall, vc.shortfall + SEGMENTS), z],
+            [vt.priority / vt.scale] * SEGMENTS + [-1.0],
+            -math.inf,
+            0.0,
+        )
+
+
+def _add_charger_rows(
+    model: SparseModel,
+    chargers: Sequence[ChargerTerms],
+    t: int,
+    cols: Sequence[tuple[int, VehicleTerms]],
+) -> None:
+    """Minimum/maximum of each charger in step ``t``, and ``p + q ≤ P_v``."""
+    by_charger: dict[int, list[tuple[int, VehicleTerms]]] = {}
+    for col, vt in cols:
+        by_charger.setdefault(vt.charger, []).append((col, vt))
+    for c, members in by_charger.items():
+        limits = chargers[c]
+        maxima = {vt.index: vt.max_kw for _, vt in members}
+        cap = min(limits.max_kw, sum(maxima.values()))
+        index = [col for col, _ in members]
+        ones = [1.0] * len(index)
+        if limits.min_kw > 0:
+            on = model.add_columns([0.0], 0.0, 1.0, integer=True)
+            model.charger_on[c, t] = on
+            model.add_row([*index, on], [*ones, -cap], -math.inf, 0.0)
+            model.add_row([*index, on], [*ones, -limits.min_kw], 0.0, math.inf)
+            if len(maxima) == 1:
+                continue  # the row above already holds p + q ≤ P_v
+        elif sum(maxima.values()) > limits.max_kw + _EPS:
+            model.add_row(index, ones, -math.inf, limits.max_kw)
+        pairs: dict[int, list[int]] = {}
+        for col, vt in members:
+            if vt.urgent > 0:
+                pairs.setdefault(vt.index, []).append(col)
+        for v, pair in pairs.items():
+            model.add_row(pair, [1.0, 1.0], -math.inf, maxima[v])
+
+
+def _add_site_rows(
+    problem: Problem,
+    model: SparseModel,
+    chargers: Sequence[ChargerTerms],
+    t: int,
+    cols: Sequence[tuple[int, VehicleTerms]],
+) -> None:
+    """Site limit and per-phase fuse in step ``t``, where they can bind."""
+    peak: dict[int, dict[int, float]] = {}  # charger -> vehicle -> max kW
+    for _, vt in cols:
+        peak.setdefault(vt.charger, {})[vt.index] = vt.max_kw
+    charger_peak = {
+        c: min(chargers[c].max_kw, sum(maxima.values())) for c, maxima in peak.items()
+    }
+    capacity = site_capacity_kw(problem, t)
+    if sum(charger_peak.values()) > capacity + _EPS:
+        model.add_row([col for col, _ in cols], [1.0] * len(cols), -math.inf, capacity)
+    if problem.site.fuse_limit_a is None:
+        return
+    seen: set[tuple[int, ...]] = set()
+    for phase in _PHASES:
+        members = tuple(sorted(c for c in peak if phase in chargers[c].phases))
+        if not members or members in seen:
+            continue
+        seen.add(members)
+        # Phases that carry exactly these chargers share the tightest fuse.
+        rated = min(
+            fuse_capacity_a(problem, t, p)
+            for p in _PHASES
+            if tuple(sorted(c for c in peak if p in chargers[c].phases)) == members
+        )
+        amps = sum(charger_peak[c] / chargers[c].kw_per_a for c in members)
+        if amps > rated + _EPS:
+            on_phase = [(col, vt) for col, vt in cols if vt.charger in members]
+            model.add_row(
+                [col for col, _ in on_phase],
+                [1.0 / chargers[vt.charger].kw_per_a for _, vt in on_phase],
+                -math.inf,
+                rated,
+            )
+
+
+def to_pulp(model: SparseModel) -> tuple[pulp.LpProblem, list[rust.Variable]]:
+    """Load ``model`` into a PuLP problem through PuLP 4's bulk (Rust) interface.
+
+    Columns are created a block at a time (``add_variables_batch``) and every row
+    and the objective are filled from arrays of column ids
+    (``AffineExpr.add_term_ids_coeffs``), so no Python expression objects are
+    built per term.
+    """
+    problem = pulp.LpProblem("opti_vgi", pulp.LpMinimize)
+    core = problem.toRustModel()
+    columns: list[rust.Variable] = []
+    for first, count, lower, upper, integer in model.col_blocks:
+        names = [f"x{j}" for j in range(first, first + count)]
+        category = rust.Category.Integer if integer else rust.Category.Continuous
+        columns.extend(core.add_variables_batch(names, lower, upper, category))
+    if columns and columns[-1].id() != len(columns) - 1:  # pragma: no cover
+        raise RuntimeError("PuLP numbered the columns differently")
+    index = array("Q", model.row_index)
+    value = array("d", model.row_value)
+    starts = model.row_starts
+    for row, (lower, upper) in enumerate(
+        zip(model.row_lower, model.row_upper, strict=True)
+    ):
+        begin, end = starts[row], starts[row + 1]
+        expr = rust.AffineExpr()
+        expr.add_term_ids_coeffs(core, index[begin:end], value[begin:end])
+        if lower == upper:
+            expr.set_constant(-upper)
+            expr.set_sense(rust.Sense.Equal)
+        elif math.isinf(lower):
+            expr.set_constant(-upper)
+            expr.set_sense(rust.Sense.LessEqual)
+        else:
+            expr.set_constant(-lower)
+            expr.set_sense(rust.Sense.GreaterEqual)
+        core.add_constraint(expr)
+    objective = rust.AffineExpr()
+    nonzero = [j for j, cost in enumerate(model.col_cost) if cost]
+    objective.add_term_ids_coeffs(
+        core, array("Q", nonzero), array("d", [model.col_cost[j] for j in nonzero])
+    )
+    core.set_objective(objective)
+    return problem, columns
+
+
+def start_values(
+    model: SparseModel, problem: Problem, plan: Plan
+) -> list[tuple[int, float]]:
+    """Column values that reproduce ``plan`` in ``model``: a MIP start.
+
+    The earliest energy of each vehicle counts as urgent, as the heuristic
+    delivers the minimum energy first.
+    """
+    values: list[tuple[int, float]] = []
+    worst = 0.0
+    for vc in model.vehicles:
+        vt = vc.terms
+        power = plan.vehicles[vt.index].power_kw[vt.first : vt.first + vt.steps]
+        urgent_left = vt.urgent
+        delivered = 0.0
+        for k, kw in enumerate(power):
+            kw_urgent = 0.0
+            if vc.urgent >= 0:
+                kw_urgent = min(kw, max(0.0, urgent_left) / vt.gain)
+                urgent_left -= kw_urgent * vt.gain
+                values.append((vc.urgent + k, kw_urgent))
+            values.append((vc.power + k, kw - kw_urgent))
+            delivered += kw * vt.gain
+        missing = max(0.0, vt.attainable - delivered)
+        width = vt.attainable / SEGMENTS
+        for k in range(SEGMENTS):
+            part = min(width, missing)
+            values.append((vc.shortfall + k, part))
+            missing -= part
+        short = max(0.0, vt.attainable - delivered)
+        worst = max(worst, vt.priority * short / vt.scale)
+        if vc.urgent_shortfall >= 0:
+            values.append((vc.urgent_shortfall, max(0.0, urgent_left)))
+    if model.fairness >= 0:
+        values.append((model.fairness, worst))
+    charger_ids = [charger.id for charger in problem.chargers]
+    for (c, t), column in model.charger_on.items():
+        current = plan.charger(charger_ids[c]).current_a[t]
+        values.append((column, 1.0 if current > 0 else 0.0))
+    return values
+
+
+def power_from_solution(
+    model: SparseModel, problem: Problem, values: Sequence[float]
+) -> list[list[float]]:
+    """Grid power per vehicle and step (``p + q``) from the column values."""
+    steps = problem.horizon.steps
+    power = [[0.0] * steps for _ in problem.vehicles]
+    for vc in model.vehicles:
+        vt = vc.terms
+        row = power[vt.index]
+        for k in range(vt.steps):
+            kw = values[vc.power + k]
+            if vc.urgent >= 0:
+                kw += values[vc.urgent + k]
+            row[vt.first + k] = kw
+    return power
+
+
+def better_or_equal(candidate: Plan, reference: Plan) -> bool:
+    """Whether ``candidate`` is at least as good: less shortfall, then cost."""
+    if candidate.shortfall_kwh < reference.shortfall_kwh - SHORTFALL_TOLERANCE_KWH:
+        return True
+    if candidate.shortfall_kwh > reference.shortfall_kwh + SHORTFALL_TOLERANCE_KWH:
+        return False
+    slack = 1e-9 * max(1.0, abs(reference.cost))
+    return candidate.cost <= reference.cost + slack
+
+
+_STATUS: Final = {
+    pulp.LpSolveStatus.Optimal: PlanStatus.OPTIMAL,
+    pulp.LpSolveStatus.GapLimit: PlanStatus.OPTIMAL,
+}
+
+
+@register
+class LinearProgramAlgorithm(Algorithm):
+    """Optimal plan from a linear program (mixed-integer with minimum currents)."""
+
+    name = "lp"
+
+    def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
+        """Solve the LP/MIP, round it, and keep it unless the heuristic is better."""
+        started = time.perf_counter()
+        heuristic = get_algorithm("heuristic").calculate(problem, options)
+        heuristic_ms = (time.perf_counter() - started) * 1000
+        if nothing_to_plan(problem):
+            return replace(
+                heuristic,
+                algorithm=self.name,
+                status=PlanStatus.EMPTY,
+                solve_ms=(time.perf_counter() - started) * 1000,
+            )
+        try:
+            return self._solve(problem, options, heuristic, started, heuristic_ms)
+        except Exception as err:  # noqa: BLE001 - any solver failure falls back
+            return replace(
+                heuristic,
+                algorithm=self.name,
+                status=PlanStatus.FALLBACK,
+                solve_ms=(time.perf_counter() - started) * 1000,
+                message=f"LP solver failed ({type(err).__name__}: {err}); "
+                "planned by the heuristic",
+            )
+
+    def _solve(
+        self,
+        problem: Problem,
+        options: SolveOptions,
+        heuristic: Plan,
+        started: float,
+        heuristic_ms: float,
+    ) -> Plan:
+        """Build, solve, assemble and compare; raises when the solver fails."""
+        build_started = time.perf_counter()
+        model = build_model(problem, options)
+        statistics: dict[str, float] = {
+            "variables": model.num_cols,
+            "constraints": model.num_rows,
+            "binaries": model.num_integers,
+            "heuristic_ms": heuristic_ms,
+        }
+        if not model.vehicles:  # no vehicle can take energy: nothing to solve
+            statistics["build_ms"] = (time.perf_counter() - build_started) * 1000
+            return self._finish(
+                problem,
+                [[0.0] * problem.horizon.steps for _ in problem.vehicles],
+                status=PlanStatus.OPTIMAL,
+                message="",
+                heuristic=heuristic,
+                started=started,
+                statistics=statistics,
+            )
+        lp, columns = to_pulp(model)
+        warm = model.num_integers > 0
+        if warm:
+            lp.toRustModel().set_variable_values(
+                start_values(model, problem, heuristic)
+            )
+        statistics["build_ms"] = (time.perf_counter() - build_started) * 1000
+        solve_started = time.perf_counter()
+        solver = pulp.HiGHS(
+            msg=False,
+            timeLimit=options.time_limit_s,
+            gapRel=options.mip_gap,
+            warmStart=warm,
+        )
+        result = lp.solve(solver)
+        statistics["solve_ms"] = (time.perf_counter() - solve_started) * 1000
+        info = lp.solverModel.getInfo() if lp.solverModel is not None else None
+        if info is not None:
+            statistics["iterations"] = float(info.simplex_iteration_count)
+            if warm:
+                statistics["gap"] = float(info.mip_gap)
+                statistics["nodes"] = float(info.mip_node_count)
+            else:
+                statistics["gap"] = 0.0
+        if not result.has_solution:
+            return replace(
+                heuristic,
+                algorithm=self.name,
+                status=PlanStatus.FALLBACK,
+                solve_ms=(time.perf_counter() - started) * 1000,
+                message=f"LP solver found no plan ({result.status_str}); "
+                "planned by the heuristic",
+                statistics=statistics,
+            )
+        if result.objective is not None:
+            statistics["objective"] = result.objective
+        status = _STATUS.get(result.status, PlanStatus.TIME_LIMIT)
+        message = (
+            ""
+            if status is PlanStatus.OPTIMAL
+            else f"solver stopped early ({result.status_str}); best plan found"
+        )
+        values = [column.value or 0.0 for column in columns]
+        power = power_from_solution(model, problem, values)
+        return self._finish(
+            problem,
+            power,
+            status=status,
+            message=message,
+            heuristic=heuristic,
+            started=started,
+            statistics=statistics,
+        )
+
+    def _finish(
+        self,
+        problem: Problem,
+        power: Sequence[Sequence[float]],
+        *,
+        status: PlanStatus,
+        message: str,
+        heuristic: Plan,
+        started: float,
+        statistics: dict[str, float],
+    ) -> Plan:
+        """Round the solution into a plan; keep the heuristic's if that is better."""
+        plan = assemble_plan(
+            problem,
+            power,
+            algorithm=self.name,
+            status=status,
+            solve_ms=0.0,
+            message=message,
+        )
+        kept = better_or_equal(plan, heuristic)
+        statistics["heuristic_kept"] = 0.0 if kept else 1.0
+        if not kept:
+            plan = heuristic
+            message = (message + "; " if message else "") + (
+                "the rounded LP plan was worse than the heuristic's, which is kept"
+            )
+        return replace(
+            plan,
+            algorithm=self.name,
+            status=status,
+            message=message,
+            solve_ms=(time.perf_counter() - started) * 1000,
+            statistics=statistics,
+        )
