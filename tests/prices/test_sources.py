@@ -561,6 +561,20 @@ def test_unknown_format_with_no_attributes_and_not_a_mapping() -> None:
     assert check_error(info, PRICE_FORMAT_UNKNOWN).placeholders == {"found": "list"}
 
 
+def test_detect_on_something_that_is_not_a_mapping() -> None:
+    with pytest.raises(PriceError) as info:
+        detect("prices")
+    assert check_error(info, PRICE_FORMAT_UNKNOWN).placeholders == {"found": "str"}
+
+
+def test_generic_mapping_skips_missing_prices() -> None:
+    attributes = {
+        "prices": {"2026-01-15T00:00:00+00:00": None, "2026-01-15T01:00:00+00:00": 2}
+    }
+    series = parse_attributes(attributes, tz=BERLIN)
+    assert starts(series) == [utc(2026, 1, 15, 1)]
+
+
 def test_unknown_format_found_is_shortened() -> None:
     attributes = {f"attribute_{index:02d}": index for index in range(30)}
     with pytest.raises(PriceError) as info:

@@ -41,7 +41,8 @@ class ResampledPrices:
 
     ``known[i]`` is False when any part of step ``i`` uses the estimate or a
     forecast. ``known_until`` is the end of the last published (not estimated)
-    price in the source series.
+    price in the source series. ``start`` is in UTC: adding steps to a local
+    datetime would be wall-clock arithmetic and go wrong on DST days.
     """
 
     start: datetime
@@ -178,7 +179,7 @@ def resample(
         prices.append(weighted / step)
         known.append(covered == step and not used_estimate)
     return ResampledPrices(
-        start=start,
+        start=start.astimezone(UTC),
         step_minutes=step_minutes,
         prices=tuple(prices),
         known=tuple(known),

@@ -15,7 +15,7 @@ first occurrence (``fold=0``).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Final
 
 from .errors import PRICE_TIME_INVALID, PriceError
@@ -66,8 +66,3 @@ def local_date(moment: datetime, tz: tzinfo) -> date:
 def floor_to_minute(moment: datetime) -> datetime:
     """Drop seconds and below (Amber starts its intervals at ``hh:mm:01``)."""
     return moment.replace(second=0, microsecond=0)
-
-
-def minutes(count: float) -> timedelta:
-    """A timedelta of ``count`` minutes (keeps call sites short)."""
-    return timedelta(minutes=count)
