@@ -53,7 +53,7 @@ class _Fields:
         """The full name of ``key``, as error messages show it."""
         return f"{self.path}.{key}" if self.path else key
 
-    def take(self, key: str, *, required: bool) -> Any:
+    def take(self, key: str, *, required: bool) -> object:
         """The raw value of ``key``; None when optional and missing or null."""
         if key not in self.left:
             if required:
