@@ -50,6 +50,35 @@ def _string_constants() -> set[str]:
     }
 
 
+def _module_constants() -> dict[str, str]:
+    """Module-level ``NAME = "text"`` (or ``NAME: Final = "text"``) constants."""
+    constants: dict[str, str] = {}
+    for _, tree in _modules():
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if (
+                isinstance(target, ast.Name)
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+            ):
+                constants[target.id] = value.value
+    return constants
+
+
+def _literal(node: ast.expr | None, constants: dict[str, str]) -> str | None:
+    """A string literal, or a module constant that names one."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    return None
+
+
 def _call_name(node: ast.Call) -> str:
     """Name of the called function or class, without its module."""
     func = node.func
@@ -61,16 +90,18 @@ def _call_name(node: ast.Call) -> str:
 def used_translation_keys() -> dict[str, set[str]]:
     """Translation keys the code uses, by en.json section.
 
-    A ``translation_key=`` argument belongs to ``entity.<platform>`` in an entity
-    description or ``_attr_translation_key``, to ``issues`` in a repair issue, to
-    ``selector`` in a selector config, and to ``exceptions`` when it comes with
-    ``translation_domain`` (our exceptions).
+    A ``translation_key=`` argument (a literal or a module constant) belongs to
+    ``entity.<platform>`` in an entity description (any ``...Description``) or
+    ``_attr_translation_key``, to ``issues`` in a repair issue, to ``selector``
+    in a selector config, and to ``exceptions`` when it comes with
+    ``translation_domain`` or is the key of an ``InputError``.
     """
     used: dict[str, set[str]] = {
         "exceptions": set(),
         "issues": set(),
         "selector": set(),
     }
+    constants = _module_constants()
     for path, tree in _modules():
         for node in ast.walk(tree):
             if (
@@ -85,19 +116,26 @@ def used_translation_keys() -> dict[str, set[str]]:
                 used.setdefault(f"entity.{path.stem}", set()).add(node.value.value)
             if not isinstance(node, ast.Call):
                 continue
-            keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-            key = keywords.get("translation_key")
-            if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
-                continue
             name = _call_name(node)
-            if name.endswith("EntityDescription"):
-                used.setdefault(f"entity.{path.stem}", set()).add(key.value)
+            # InputError("key", ...) surfaces as a translated UpdateFailed.
+            if (
+                name == "InputError"
+                and node.args
+                and (first := _literal(node.args[0], constants)) is not None
+            ):
+                used["exceptions"].add(first)
+            keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+            key = _literal(keywords.get("translation_key"), constants)
+            if key is None:
+                continue
+            if name.endswith("Description"):
+                used.setdefault(f"entity.{path.stem}", set()).add(key)
             elif name == "async_create_issue":
-                used["issues"].add(key.value)
+                used["issues"].add(key)
             elif name.endswith("SelectorConfig"):
-                used["selector"].add(key.value)
+                used["selector"].add(key)
             elif "translation_domain" in keywords:
-                used["exceptions"].add(key.value)
+                used["exceptions"].add(key)
     return used
 
 

@@ -4,36 +4,71 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homeassistant.const import Platform
+from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.start import async_at_started
 
 from .const import DOMAIN
-from .coordinator import OptiVgiRuntimeData, SiteSettings
+from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator, OptiVgiRuntimeData
+from .repairs import async_clear_issues
+from .services import async_setup_services
 
 if TYPE_CHECKING:
-    from homeassistant.const import Platform
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.typing import ConfigType
-
-    from .coordinator import OptiVgiConfigEntry
 
 # Everything is configured in the UI; YAML only declares that the domain exists.
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = []
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TIME,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
-    """Set up the domain; actions are registered here, not per entry."""
+    """Register the actions once for the domain, not per entry."""
+    async_setup_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> bool:
-    """Set up the site from its config entry."""
-    entry.runtime_data = OptiVgiRuntimeData(site=SiteSettings.from_entry(entry))
+    """Set up the site: entities first, the first plan once Home Assistant runs.
+
+    Setup does not fail when a source entity is missing: during start-up the
+    charger and price integrations may simply not be loaded yet. The status
+    sensor and repairs report sources that stay missing.
+    """
+    coordinator = OptiVgiCoordinator(hass, entry)
+    entry.runtime_data = OptiVgiRuntimeData(coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Any change to the entry or a subentry (options, reconfigure, a charger or
+    # vehicle added or removed) rebuilds the whole site with the new settings.
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
+
+    @callback
+    def _start(_hass: HomeAssistant) -> None:
+        coordinator.async_start()
+
+    entry.async_on_unload(async_at_started(hass, _start))
     return True
 
 
+async def _async_reload(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> None:
+    """Reload the entry after its settings or subentries changed."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> bool:
-    """Unload the site and every platform it set up."""
+    """Unload every platform; listeners and timers go with async_on_unload."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> None:
+    """Forget the entry's repair issues when the site is deleted."""
+    async_clear_issues(hass, entry)

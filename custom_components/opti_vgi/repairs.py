@@ -1,0 +1,126 @@
+"""Repair issues: problems only the user can fix, raised and cleared as they come.
+
+Only actionable ones: an entity the configuration names no longer exists, the
+price source gives no usable price or no forecast, or a charger keeps refusing
+its setpoint. A source that is briefly unavailable is a status, not a repair.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.helpers import issue_registry as ir
+
+from .const import CONF_PRICE_ENTITY, DOMAIN
+from .writer import FAILURES_FOR_REPAIR
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import PlanData
+    from .translation import InputError
+    from .writer import ChargerWriter
+
+ISSUE_PRICE = "price_unavailable"
+ISSUE_NO_FORECAST = "price_no_forecast"
+ISSUE_MISSING = "source_missing"
+ISSUE_WRITE = "charger_write_failed"
+
+
+def _issue_id(entry: ConfigEntry, kind: str, detail: str = "") -> str:
+    """Issue ids are scoped per entry (and per entity or charger)."""
+    return f"{entry.entry_id}_{kind}" + (f"_{detail}" if detail else "")
+
+
+def _ours(hass: HomeAssistant, entry: ConfigEntry, kind: str) -> set[str]:
+    """Ids of the open issues of one kind for this entry."""
+    prefix = _issue_id(entry, kind)
+    return {
+        issue_id
+        for (domain, issue_id) in ir.async_get(hass).issues
+        if domain == DOMAIN and issue_id.startswith(prefix)
+    }
+
+
+def async_set_price_issue(
+    hass: HomeAssistant, entry: ConfigEntry, error: InputError
+) -> None:
+    """The price entity is missing or gives no usable price."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(entry, ISSUE_PRICE),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_PRICE,
+        translation_placeholders={"entity_id": error.placeholders.get("entity_id", "")},
+    )
+
+
+def async_update_issues(
+    hass: HomeAssistant, entry: ConfigEntry, data: PlanData, writer: ChargerWriter
+) -> None:
+    """Raise the issues the latest plan shows, and clear those that went away."""
+    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, ISSUE_PRICE))
+    forecast_id = _issue_id(entry, ISSUE_NO_FORECAST)
+    if data.inputs.price_forecast:
+        ir.async_delete_issue(hass, DOMAIN, forecast_id)
+    else:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            forecast_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_NO_FORECAST,
+            translation_placeholders={"entity_id": _price_entity(entry)},
+        )
+    missing = {
+        entity_id: _issue_id(entry, ISSUE_MISSING, entity_id)
+        for entity_id in data.inputs.problems
+        if hass.states.get(entity_id) is None
+    }
+    for entity_id, issue_id in missing.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_MISSING,
+            translation_placeholders={"entity_id": entity_id},
+        )
+    for issue_id in _ours(hass, entry, ISSUE_MISSING) - set(missing.values()):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    failing = {}
+    for charger in writer.chargers:
+        state = writer.states[charger.subentry_id]
+        if state.failures >= FAILURES_FOR_REPAIR:
+            issue_id = _issue_id(entry, ISSUE_WRITE, charger.subentry_id)
+            failing[issue_id] = (charger.name, state.error or "")
+    for issue_id, (name, error) in failing.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_WRITE,
+            translation_placeholders={"charger": name, "error": error},
+        )
+    for issue_id in _ours(hass, entry, ISSUE_WRITE) - set(failing):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+def _price_entity(entry: ConfigEntry) -> str:
+    """The configured price entity (for the issue text)."""
+    return str(entry.data.get(CONF_PRICE_ENTITY, ""))
+
+
+def async_clear_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Remove every issue of this entry (when it is removed)."""
+    prefix = f"{entry.entry_id}_"
+    for domain, issue_id in list(ir.async_get(hass).issues):
+        if domain == DOMAIN and issue_id.startswith(prefix):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)

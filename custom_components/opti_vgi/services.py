@@ -1,0 +1,134 @@
+"""Actions: replan now, and read the whole plan (response-only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+
+from .compat import vol
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from .coordinator import OptiVgiConfigEntry, PlanData
+    from .settings import Settings
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+SERVICE_RECALCULATE = "recalculate"
+SERVICE_GET_PLAN = "get_plan"
+
+SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+
+
+def _entry(hass: HomeAssistant, call: ServiceCall) -> OptiVgiConfigEntry:
+    """The loaded site entry the call names, or a translated validation error."""
+    entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
+    entry: OptiVgiConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    return entry
+
+
+def plan_response(data: PlanData, settings: Settings) -> dict[str, Any]:
+    """The whole plan, per charger and vehicle and step, with names (JSON-safe)."""
+    plan = data.plan
+    starts = [plan.horizon.step_start(i).isoformat() for i in range(plan.horizon.steps)]
+    charger_names = {c.subentry_id: c.name for c in settings.chargers}
+    vehicle_names = {v.subentry_id: v.name for v in settings.vehicles}
+    return {
+        "state": data.state.value,
+        "algorithm": plan.algorithm,
+        "status": plan.status.value,
+        "message": plan.message,
+        "currency": data.inputs.problem.currency,
+        "cost": round(plan.cost, 4),
+        "savings": round(data.savings, 4),
+        "shortfall_kwh": round(plan.shortfall_kwh, 3),
+        "horizon": {
+            "start": plan.horizon.start.isoformat(),
+            "step_minutes": plan.horizon.step_minutes,
+            "steps": plan.horizon.steps,
+        },
+        "prices": list(data.inputs.problem.prices),
+        "site_power_kw": [round(p, 3) for p in plan.site_power_kw],
+        "chargers": [
+            {
+                "id": row.charger_id,
+                "name": charger_names.get(row.charger_id, row.charger_id),
+                "schedule": [
+                    {"start": start, "current_a": current, "power_kw": round(power, 3)}
+                    for start, current, power in zip(
+                        starts, row.current_a, row.power_kw, strict=True
+                    )
+                ],
+            }
+            for row in plan.chargers
+        ],
+        "vehicles": [
+            {
+                "id": row.vehicle_id,
+                "name": vehicle_names.get(row.vehicle_id, row.vehicle_id),
+                "charger": row.charger_id,
+                "energy_kwh": round(row.energy_kwh, 3),
+                "shortfall_kwh": round(row.shortfall_kwh, 3),
+                "completion": row.completion.isoformat() if row.completion else None,
+                "cost": round(row.cost, 4),
+                "schedule": [
+                    {"start": start, "power_kw": round(power, 3)}
+                    for start, power in zip(starts, row.power_kw, strict=True)
+                ],
+            }
+            for row in plan.vehicles
+        ],
+    }
+
+
+async def _recalculate(call: ServiceCall) -> None:
+    """Replan now, bypassing the debouncer."""
+    entry = _entry(call.hass, call)
+    await entry.runtime_data.coordinator.async_refresh()
+
+
+async def _get_plan(call: ServiceCall) -> ServiceResponse:
+    """Return the latest plan."""
+    entry = _entry(call.hass, call)
+    coordinator = entry.runtime_data.coordinator
+    if coordinator.plan_data is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="no_plan"
+        )
+    return plan_response(coordinator.data, coordinator.settings)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (once, from async_setup)."""
+    hass.services.async_register(
+        DOMAIN, SERVICE_RECALCULATE, _recalculate, schema=SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_PLAN,
+        _get_plan,
+        schema=SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

@@ -1,0 +1,526 @@
+"""The Translation backed by Home Assistant: read entities into a Problem.
+
+Everything here runs on the event loop and only reads ``hass.states``; the solve
+itself runs in the executor (coordinator.py), and writing the plan to the
+chargers lives in writer.py. Reading is robust by design: a missing, unavailable,
+non-numeric or oddly-unitted entity never raises, it is recorded in
+``Inputs.problems`` so the status sensor and the repairs can name it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+import math
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import (
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfElectricCurrent,
+    UnitOfPower,
+)
+from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import PowerConverter
+
+from .const import ChargerMode, GridSign, LimitMode, PauseMode
+from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
+from .optimizer.runner import AsyncTranslation
+from .prices.errors import PriceError
+from .prices.resample import resample
+from .prices.sources import parse_attributes
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant, State
+
+    from .optimizer.model import Plan
+    from .settings import ChargerSettings, Settings, VehicleSettings
+    from .writer import ChargerWriter
+
+
+class InputError(Exception):
+    """The inputs cannot give a plan at all (for example no usable price)."""
+
+    def __init__(self, translation_key: str, **placeholders: str) -> None:
+        """Keep the translation key and placeholders for a translated error."""
+        super().__init__(translation_key)
+        self.translation_key = translation_key
+        self.placeholders = placeholders
+
+
+@dataclass(kw_only=True)
+class VehicleState:
+    """What the user set on a vehicle's entities (restored across restarts)."""
+
+    target_soc: float
+    min_soc: float
+    departure: time
+    arrival: time
+    energy_to_add_kwh: float = 0.0
+
+
+@dataclass(kw_only=True)
+class ChargerState:
+    """What the user set on a charger's entities, and its current session."""
+
+    mode: ChargerMode = ChargerMode.SMART
+    connected_vehicle: str | None = None  # vehicle subentry id chosen by the user
+    session_start: datetime | None = None
+    session_energy_kwh: float = 0.0  # grid energy since plug-in, when not metered
+
+
+@dataclass(kw_only=True)
+class UserState:
+    """Mutable state the entities write and the translation reads."""
+
+    smart_charging: bool = True
+    vehicles: dict[str, VehicleState] = field(default_factory=dict)
+    chargers: dict[str, ChargerState] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleInputs:
+    """One vehicle as read now."""
+
+    subentry_id: str
+    charger_id: str | None  # subentry id of the charger it is on or expected at
+    plugged_in: bool
+    soc: float | None  # percent, when the vehicle has a SoC sensor
+    energy_needed_kwh: float
+    arrival: datetime
+    departure: datetime
+    planned: bool  # part of the problem (plugged in, or expected and plan-ahead)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerInputs:
+    """One charger as read now."""
+
+    subentry_id: str
+    plugged_in: bool
+    charging: bool
+    vehicle: str | None  # vehicle subentry id plugged into it, if known
+    power_kw: float | None  # measured, when a power sensor is configured
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inputs:
+    """Everything read for one solve, with what went wrong while reading."""
+
+    now: datetime
+    problem: Problem
+    vehicles: dict[str, VehicleInputs]
+    chargers: dict[str, ChargerInputs]
+    prices_estimated: bool
+    prices_known_until: datetime | None
+    price_forecast: bool  # False when only the current price could be read
+    problems: tuple[str, ...]  # entity ids that are missing or unusable
+
+
+def floor_to_step(moment: datetime, step_minutes: int) -> datetime:
+    """Start of the planning step containing ``moment``, on the local clock."""
+    local = dt_util.as_local(moment)
+    minutes = (local.hour * 60 + local.minute) // step_minutes * step_minutes
+    return local.replace(
+        hour=minutes // 60, minute=minutes % 60, second=0, microsecond=0
+    )
+
+
+def next_occurrence(after: datetime, at: time) -> datetime:
+    """The first local datetime strictly after ``after`` whose clock shows ``at``."""
+    local = dt_util.as_local(after)
+    candidate = local.replace(
+        hour=at.hour, minute=at.minute, second=at.second, microsecond=0
+    )
+    while candidate <= local:
+        candidate = (candidate + timedelta(days=1)).replace(
+            hour=at.hour, minute=at.minute, second=at.second
+        )
+    return candidate
+
+
+def _usable(state: State | None) -> bool:
+    """Whether a state carries a value at all."""
+    return state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+
+
+def _number(state: State | None) -> float | None:
+    """The state as a finite float, or None."""
+    if not _usable(state):
+        return None
+    assert state is not None  # noqa: S101  # narrowed by _usable
+    try:
+        value = float(state.state)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def read_power_kw(state: State | None) -> float | None:
+    """A power sensor in kW, converting from its unit (W, kW, MW)."""
+    value = _number(state)
+    if value is None or state is None:
+        return None
+    unit = state.attributes.get("unit_of_measurement", UnitOfPower.WATT)
+    if unit not in PowerConverter.VALID_UNITS:
+        return None
+    return PowerConverter.convert(value, unit, UnitOfPower.KILO_WATT)
+
+
+class HomeAssistantTranslation(AsyncTranslation):
+    """Reads the site, chargers, vehicles and prices from the state machine."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        settings: Settings,
+        user: UserState,
+        writer: ChargerWriter,
+    ) -> None:
+        """Remember where to read from; nothing is read until a plan is due."""
+        self.hass = hass
+        self.settings = settings
+        self.user = user
+        self.writer = writer
+        self.last_inputs: Inputs | None = None
+
+    async def async_get_problem(self, now: datetime) -> Problem:
+        """Read every input; keep the details for entities and diagnostics."""
+        self.last_inputs = self.read(now)
+        return self.last_inputs.problem
+
+    async def async_send_plan(self, plan: Plan) -> None:
+        """Write each charger's setpoint for the current step."""
+        if self.last_inputs is not None:
+            await self.writer.async_apply(
+                plan, self.last_inputs, self.user, self.last_inputs.now
+            )
+
+    def read(self, now: datetime) -> Inputs:
+        """Read all inputs at ``now`` into a problem; raises InputError only."""
+        site = self.settings.site
+        problems: list[str] = []
+        start = floor_to_step(now, site.step_minutes)
+        horizon = Horizon(
+            start=start,
+            step_minutes=site.step_minutes,
+            steps=site.horizon_hours * 60 // site.step_minutes,
+        )
+        prices, estimated, known_until, forecast = self._read_prices(horizon)
+        chargers = {
+            charger.subentry_id: self._read_charger(charger, problems)
+            for charger in self.settings.chargers
+        }
+        vehicles = {
+            vehicle.subentry_id: self._read_vehicle(vehicle, chargers, now, problems)
+            for vehicle in self.settings.vehicles
+        }
+        problem = Problem(
+            horizon=horizon,
+            site=self._read_site(horizon, chargers, problems),
+            prices=prices,
+            chargers=tuple(self._charger_model(c) for c in self.settings.chargers),
+            vehicles=tuple(
+                self._vehicle_model(self._settings_of(v.subentry_id), v, horizon, now)
+                for v in vehicles.values()
+                if v.planned and v.charger_id is not None
+            ),
+            currency=self.hass.config.currency,
+        )
+        return Inputs(
+            now=now,
+            problem=problem,
+            vehicles=vehicles,
+            chargers=chargers,
+            prices_estimated=estimated,
+            prices_known_until=known_until,
+            price_forecast=forecast,
+            problems=tuple(dict.fromkeys(problems)),
+        )
+
+    def _settings_of(self, vehicle_id: str) -> VehicleSettings:
+        """Vehicle settings by subentry id."""
+        return next(v for v in self.settings.vehicles if v.subentry_id == vehicle_id)
+
+    def _read_prices(
+        self, horizon: Horizon
+    ) -> tuple[tuple[float, ...], bool, datetime | None, bool]:
+        """Prices per step, whether estimated, known until, and forecast present.
+
+        Without a forecast the current price is used for every step: the plan then
+        only follows the limits and deadlines, and a repair issue says why.
+        """
+        entity_id = self.settings.site.price_entity
+        state = self.hass.states.get(entity_id)
+        if state is None:
+            raise InputError("price_entity_missing", entity_id=entity_id)
+        unit = state.attributes.get("unit_of_measurement")
+        try:
+            series = parse_attributes(
+                dict(state.attributes),
+                unit=unit,
+                tz=dt_util.get_default_time_zone(),
+            )
+            sampled = resample(
+                series,
+                start=horizon.start,
+                step_minutes=horizon.step_minutes,
+                steps=horizon.steps,
+            )
+        except PriceError:
+            current = _number(state)
+            if current is None:
+                raise InputError("price_unusable", entity_id=entity_id) from None
+            return (current,) * horizon.steps, False, None, False
+        return sampled.prices, sampled.estimated, sampled.known_until, True
+
+    def _read_charger(
+        self, charger: ChargerSettings, problems: list[str]
+    ) -> ChargerInputs:
+        """Plugged in / charging from the status entity, and measured power."""
+        plugged = charging = False
+        if charger.status_entity:
+            state = self.hass.states.get(charger.status_entity)
+            if not _usable(state):
+                problems.append(charger.status_entity)
+            elif state is not None and state.domain == "binary_sensor":
+                plugged = charging = state.state == STATE_ON
+            elif state is not None:
+                plugged = state.state in charger.plugged_states
+                charging = state.state in charger.charging_states
+        power = None
+        if charger.power_entity:
+            power = read_power_kw(self.hass.states.get(charger.power_entity))
+            if power is None:
+                problems.append(charger.power_entity)
+        return ChargerInputs(
+            subentry_id=charger.subentry_id,
+            plugged_in=plugged,
+            charging=charging,
+            vehicle=self._vehicle_on(charger.subentry_id) if plugged else None,
+            power_kw=power,
+        )
+
+    def _vehicle_on(self, charger_id: str) -> str | None:
+        """The vehicle plugged into a charger: chosen by the user, else its regular."""
+        chosen = self.user.chargers.get(charger_id, ChargerState()).connected_vehicle
+        if chosen is not None and any(
+            v.subentry_id == chosen for v in self.settings.vehicles
+        ):
+            return chosen
+        regulars = [v for v in self.settings.vehicles if v.charger == charger_id]
+        if regulars:
+            return regulars[0].subentry_id
+        if len(self.settings.vehicles) == 1 and len(self.settings.chargers) == 1:
+            return self.settings.vehicles[0].subentry_id
+        return None
+
+    def _read_vehicle(
+        self,
+        vehicle: VehicleSettings,
+        chargers: dict[str, ChargerInputs],
+        now: datetime,
+        problems: list[str],
+    ) -> VehicleInputs:
+        """Where the vehicle is, what it needs and by when."""
+        state = self.user.vehicles.get(vehicle.subentry_id) or VehicleState(
+            target_soc=vehicle.target_soc,
+            min_soc=vehicle.min_soc,
+            departure=vehicle.departure,
+            arrival=vehicle.arrival,
+        )
+        on = next(
+            (c for c in chargers.values() if c.vehicle == vehicle.subentry_id), None
+        )
+        charger_id = on.subentry_id if on else vehicle.charger
+        if charger_id is not None and self.settings.charger(charger_id) is None:
+            charger_id = None
+        soc = None
+        if vehicle.has_soc and vehicle.soc_entity:
+            soc = _number(self.hass.states.get(vehicle.soc_entity))
+            if soc is None:
+                problems.append(vehicle.soc_entity)
+        arrival = now if on is not None else self._expected_arrival(state, now)
+        departure = next_occurrence(max(arrival, now), state.departure)
+        need = self._energy_needed(vehicle, state, soc, on)
+        mode = (
+            self.user.chargers.get(charger_id, ChargerState()).mode
+            if charger_id
+            else ChargerMode.SMART
+        )
+        plannable = (
+            on is not None or vehicle.plan_ahead
+        ) and mode is not ChargerMode.OFF
+        planned = plannable and need is not None and charger_id is not None
+        return VehicleInputs(
+            subentry_id=vehicle.subentry_id,
+            charger_id=charger_id,
+            plugged_in=on is not None,
+            soc=soc,
+            energy_needed_kwh=need or 0.0,
+            arrival=arrival,
+            departure=departure,
+            planned=planned,
+        )
+
+    @staticmethod
+    def _expected_arrival(state: VehicleState, now: datetime) -> datetime:
+        """When a vehicle that is not plugged in is expected.
+
+        Between its usual arrival and departure it is late and may arrive any
+        moment, so capacity is reserved from now; otherwise from its next arrival.
+        """
+        arrival = next_occurrence(now, state.arrival)
+        departure = next_occurrence(now, state.departure)
+        return now if departure < arrival else arrival
+
+    def _energy_needed(
+        self,
+        vehicle: VehicleSettings,
+        state: VehicleState,
+        soc: float | None,
+        charger: ChargerInputs | None,
+    ) -> float | None:
+        """Energy to add to the battery, or None when it cannot be known now."""
+        if vehicle.has_soc:
+            if soc is None or vehicle.capacity_kwh is None:
+                return None
+            return max(0.0, (state.target_soc - soc) / 100 * vehicle.capacity_kwh)
+        delivered = 0.0
+        if charger is not None:
+            session = self.user.chargers.get(charger.subentry_id, ChargerState())
+            delivered = session.session_energy_kwh * vehicle.efficiency
+        return max(0.0, state.energy_to_add_kwh - delivered)
+
+    def _min_energy(self, vehicle: VehicleSettings, inputs: VehicleInputs) -> float:
+        """Energy wanted at once: up to the minimum SoC, or all of it in fast mode."""
+        mode = ChargerState().mode
+        if inputs.charger_id is not None:
+            mode = self.user.chargers.get(inputs.charger_id, ChargerState()).mode
+        if mode is ChargerMode.FAST:
+            return inputs.energy_needed_kwh
+        state = self.user.vehicles.get(vehicle.subentry_id)
+        if inputs.soc is None or vehicle.capacity_kwh is None or state is None:
+            return 0.0
+        below = max(0.0, (state.min_soc - inputs.soc) / 100 * vehicle.capacity_kwh)
+        return min(below, inputs.energy_needed_kwh)
+
+    def _read_site(
+        self,
+        horizon: Horizon,
+        chargers: dict[str, ChargerInputs],
+        problems: list[str],
+    ) -> Site:
+        """The grid limit, and what the rest of the house uses right now.
+
+        Meters tell the present only, so the measured house load (grid import
+        minus our chargers) holds for the current step; later steps are re-read
+        at every replan.
+        """
+        site = self.settings.site
+        charger_kw = sum(self._charger_kw(c) for c in chargers.values())
+        base_now = 0.0
+        if site.grid_power_entity:
+            grid = read_power_kw(self.hass.states.get(site.grid_power_entity))
+            if grid is None:
+                problems.append(site.grid_power_entity)
+            else:
+                if site.grid_sign is GridSign.EXPORT_POSITIVE:
+                    grid = -grid
+                base_now = max(base_now, grid - charger_kw)
+        phase_amps = []
+        for entity_id in site.phase_current_entities:
+            state = self.hass.states.get(entity_id)
+            amps = _number(state)
+            unit = state.attributes.get("unit_of_measurement") if state else None
+            if amps is None or unit not in (None, UnitOfElectricCurrent.AMPERE):
+                problems.append(entity_id)
+                continue
+            phase_amps.append(amps)
+        if phase_amps:
+            charger_a = charger_kw * 1000 / (site.voltage * site.phases)
+            worst = max(phase_amps) - charger_a
+            base_now = max(base_now, worst * site.voltage * site.phases / 1000)
+        base = (max(0.0, base_now),) + (0.0,) * (horizon.steps - 1)
+        return Site(
+            import_limit_kw=site.limit_kw,
+            fuse_limit_a=site.limit_a if site.limit_mode is LimitMode.CURRENT else None,
+            phases=site.phases,
+            voltage_v=site.voltage,
+            base_load_kw=base,
+        )
+
+    def _charger_kw(self, charger: ChargerInputs) -> float:
+        """What a charger draws now: measured if possible, else assumed idle."""
+        return charger.power_kw or 0.0
+
+    @staticmethod
+    def _charger_model(charger: ChargerSettings) -> Charger:
+        """The optimizer's view of a charger."""
+        return Charger(
+            id=charger.subentry_id,
+            phases=charger.phases,
+            phase=charger.phase,
+            voltage_v=charger.voltage,
+            min_current_a=charger.min_current,
+            max_current_a=charger.max_current,
+            current_step_a=1.0,
+            accepts_zero=charger.pause_mode is PauseMode.ZERO,
+        )
+
+    def _vehicle_model(
+        self,
+        vehicle: VehicleSettings,
+        inputs: VehicleInputs,
+        horizon: Horizon,
+        now: datetime,
+    ) -> Vehicle:
+        """The optimizer's view of a vehicle (plugged in or expected)."""
+        assert inputs.charger_id is not None  # noqa: S101  # only planned vehicles
+        return Vehicle(
+            id=vehicle.subentry_id,
+            charger_id=inputs.charger_id,
+            # Plugged in (or late and due any moment) means from the current step;
+            # a later arrival counts from the first whole step after it.
+            arrival=inputs.arrival if inputs.arrival > now else horizon.start,
+            departure=min(inputs.departure, horizon.end),
+            energy_needed_kwh=inputs.energy_needed_kwh,
+            min_energy_kwh=self._min_energy(vehicle, inputs),
+            max_power_kw=vehicle.max_power_kw,
+            efficiency=vehicle.efficiency,
+        )
+
+
+def describe_inputs(inputs: Inputs) -> dict[str, Any]:
+    """A JSON-safe summary of the inputs for diagnostics (no entity values)."""
+    return {
+        "now": inputs.now.isoformat(),
+        "prices_estimated": inputs.prices_estimated,
+        "prices_known_until": inputs.prices_known_until.isoformat()
+        if inputs.prices_known_until
+        else None,
+        "price_forecast": inputs.price_forecast,
+        "problems": list(inputs.problems),
+        "vehicles": {
+            key: {
+                "charger": value.charger_id,
+                "plugged_in": value.plugged_in,
+                "soc": value.soc,
+                "energy_needed_kwh": value.energy_needed_kwh,
+                "arrival": value.arrival.isoformat(),
+                "departure": value.departure.isoformat(),
+                "planned": value.planned,
+            }
+            for key, value in inputs.vehicles.items()
+        },
+        "chargers": {
+            key: {
+                "plugged_in": value.plugged_in,
+                "charging": value.charging,
+                "vehicle": value.vehicle,
+                "power_kw": value.power_kw,
+            }
+            for key, value in inputs.chargers.items()
+        },
+    }

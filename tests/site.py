@@ -1,0 +1,196 @@
+"""A seeded site for the runtime tests: two chargers, two vehicles, prices.
+
+- Charger "Garage" (3-phase, 6-16 A) is set through a number entity in A; its
+  status is a binary sensor. Its regular vehicle "Tesla" reports its SoC.
+- Charger "Carport" (3-phase, 6-32 A) is an OCPP charger set through
+  ``ocpp.set_charge_rate``; its status is OCPP's connector status. Its regular
+  vehicle "Leaf" has no SoC sensor: the user sets the energy to add.
+- Prices (Europe/Stockholm) are high in the evening and cheap from 01:00 to 05:00.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.opti_vgi.const import (
+    CONF_ACTION,
+    CONF_ACTION_DATA,
+    CONF_ACTION_UNIT,
+    CONF_ACTION_VALUE_FIELD,
+    CONF_ARRIVAL,
+    CONF_CAPACITY_KWH,
+    CONF_CHARGER,
+    CONF_CONTROL,
+    CONF_CURRENT_ENTITY,
+    CONF_DEPARTURE,
+    CONF_EFFICIENCY,
+    CONF_LIMIT_MODE,
+    CONF_MAX_CURRENT,
+    CONF_MAX_POWER_KW,
+    CONF_MIN_CURRENT,
+    CONF_MIN_SOC,
+    CONF_MIN_WRITE_INTERVAL,
+    CONF_PAUSE_MODE,
+    CONF_PHASES,
+    CONF_PLAN_AHEAD,
+    CONF_PRESET,
+    CONF_PRICE_ENTITY,
+    CONF_SITE_LIMIT_KW,
+    CONF_SOC_ENTITY,
+    CONF_STATUS_ENTITY,
+    CONF_TARGET_SOC,
+    CONF_VOLTAGE,
+    DOMAIN,
+    SUBENTRY_CHARGER,
+    SUBENTRY_VEHICLE,
+)
+
+TIME_ZONE = "Europe/Stockholm"
+NOW = "2026-11-23T16:05:00+00:00"  # 17:05 in Stockholm
+ENTRY_ID = "01SITE"
+GARAGE = "01GARAGE"
+CARPORT = "01CARPORT"
+TESLA = "01TESLA"
+LEAF = "01LEAF"
+
+PRICE = "sensor.electricity_price"
+GARAGE_STATUS = "binary_sensor.garage_plugged_in"
+GARAGE_CURRENT = "number.garage_charging_current"
+CARPORT_STATUS = "sensor.carport_status_connector"
+TESLA_SOC = "sensor.tesla_battery"
+
+
+def hourly_prices(day: datetime) -> list[dict[str, Any]]:
+    """24 hourly prices for the local day starting at ``day``: cheap 01-05."""
+    prices = []
+    for hour in range(24):
+        price = 0.05 if 1 <= hour < 5 else 0.40 if 17 <= hour < 21 else 0.20
+        prices.append(
+            {"time": (day + timedelta(hours=hour)).isoformat(), "price": price}
+        )
+    return prices
+
+
+def seed_prices(hass: HomeAssistant, today: datetime, *, tomorrow: bool = True) -> None:
+    """The price sensor in the generic format (prices_today/prices_tomorrow)."""
+    hass.states.async_set(
+        PRICE,
+        "0.40",
+        {
+            "unit_of_measurement": "EUR/kWh",
+            "prices_today": hourly_prices(today),
+            "prices_tomorrow": hourly_prices(today + timedelta(days=1))
+            if tomorrow
+            else None,
+        },
+    )
+
+
+def seed_states(
+    hass: HomeAssistant,
+    today: datetime,
+    *,
+    carport: str = "Preparing",
+    garage: str = "on",
+    soc: str = "30",
+) -> None:
+    """Every source entity of the site, as a running Home Assistant has them."""
+    seed_prices(hass, today)
+    hass.states.async_set(GARAGE_STATUS, garage)
+    hass.states.async_set(
+        GARAGE_CURRENT, "16", {"unit_of_measurement": "A", "min": 0, "max": 16}
+    )
+    hass.states.async_set(CARPORT_STATUS, carport)
+    hass.states.async_set(TESLA_SOC, soc, {"unit_of_measurement": "%"})
+
+
+def site_entry(**data: Any) -> MockConfigEntry:
+    """The site entry with its two chargers and two vehicles."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id=ENTRY_ID,
+        title="Home",
+        data={
+            CONF_PRICE_ENTITY: PRICE,
+            CONF_LIMIT_MODE: "power",
+            CONF_SITE_LIMIT_KW: 17.0,
+            **data,
+        },
+        subentries_data=(
+            ConfigSubentryData(
+                subentry_id=GARAGE,
+                subentry_type=SUBENTRY_CHARGER,
+                title="Garage",
+                unique_id=GARAGE_STATUS,
+                data={
+                    CONF_CONTROL: "number",
+                    CONF_CURRENT_ENTITY: GARAGE_CURRENT,
+                    CONF_STATUS_ENTITY: GARAGE_STATUS,
+                    CONF_PAUSE_MODE: "zero",
+                    CONF_PHASES: 3,
+                    CONF_VOLTAGE: 230,
+                    CONF_MIN_CURRENT: 6,
+                    CONF_MAX_CURRENT: 16,
+                    CONF_MIN_WRITE_INTERVAL: 60,
+                },
+            ),
+            ConfigSubentryData(
+                subentry_id=CARPORT,
+                subentry_type=SUBENTRY_CHARGER,
+                title="Carport",
+                unique_id=CARPORT_STATUS,
+                data={
+                    CONF_CONTROL: "action",
+                    CONF_PRESET: "ocpp",
+                    CONF_ACTION: "ocpp.set_charge_rate",
+                    CONF_ACTION_VALUE_FIELD: "limit_amps",
+                    CONF_ACTION_UNIT: "A",
+                    CONF_ACTION_DATA: {"devid": "carport"},
+                    CONF_STATUS_ENTITY: CARPORT_STATUS,
+                    CONF_PAUSE_MODE: "zero",
+                    CONF_PHASES: 3,
+                    CONF_VOLTAGE: 230,
+                    CONF_MIN_CURRENT: 6,
+                    CONF_MAX_CURRENT: 32,
+                    CONF_MIN_WRITE_INTERVAL: 60,
+                },
+            ),
+            ConfigSubentryData(
+                subentry_id=TESLA,
+                subentry_type=SUBENTRY_VEHICLE,
+                title="Tesla",
+                unique_id=TESLA_SOC,
+                data={
+                    CONF_SOC_ENTITY: TESLA_SOC,
+                    CONF_CAPACITY_KWH: 60,
+                    CONF_TARGET_SOC: 80,
+                    CONF_MIN_SOC: 40,
+                    CONF_EFFICIENCY: 0.9,
+                    CONF_MAX_POWER_KW: 11,
+                    CONF_DEPARTURE: "07:00:00",
+                    CONF_ARRIVAL: "18:00:00",
+                    CONF_PLAN_AHEAD: True,
+                    CONF_CHARGER: GARAGE,
+                },
+            ),
+            ConfigSubentryData(
+                subentry_id=LEAF,
+                subentry_type=SUBENTRY_VEHICLE,
+                title="Leaf",
+                unique_id=None,
+                data={
+                    CONF_EFFICIENCY: 0.9,
+                    CONF_MAX_POWER_KW: 7.4,
+                    CONF_DEPARTURE: "08:00:00",
+                    CONF_ARRIVAL: "17:00:00",
+                    CONF_PLAN_AHEAD: False,
+                    CONF_CHARGER: CARPORT,
+                },
+            ),
+        ),
+    )

@@ -1,0 +1,258 @@
+"""Planning on time and on change, and writing the current step to chargers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_mock_service,
+)
+
+from custom_components.opti_vgi.const import DOMAIN, PlanState
+from custom_components.opti_vgi.coordinator import (
+    EVENT_PLAN_UPDATED,
+    PlanData,
+    resolution_kwh,
+)
+
+from .site import (
+    CARPORT,
+    CARPORT_STATUS,
+    GARAGE,
+    GARAGE_CURRENT,
+    LEAF,
+    NOW,
+    PRICE,
+    TESLA,
+    TESLA_SOC,
+    TIME_ZONE,
+    seed_prices,
+    seed_states,
+    site_entry,
+)
+
+
+@pytest.fixture
+async def today(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> datetime:
+    """Stockholm time, frozen at 17:05; returns local midnight of that day."""
+    await hass.config.async_set_time_zone(TIME_ZONE)
+    freezer.move_to(NOW)
+    return dt_util.start_of_local_day()
+
+
+@pytest.fixture
+async def number_calls(hass: HomeAssistant) -> list[ServiceCall]:
+    """Captured number.set_value calls.
+
+    The number component is set up first, or loading our number platform would
+    register the real action over the mock.
+    """
+    assert await async_setup_component(hass, "number", {})
+    return async_mock_service(hass, "number", "set_value")
+
+
+@pytest.fixture
+def ocpp_calls(hass: HomeAssistant) -> list[ServiceCall]:
+    """Captured ocpp.set_charge_rate calls."""
+    return async_mock_service(hass, "ocpp", "set_charge_rate")
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> PlanData:
+    """Set up the entry and return its first plan."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    data = entry.runtime_data.coordinator.plan_data
+    assert data is not None
+    return data
+
+
+def _row(data: PlanData, charger: str) -> tuple[float, ...]:
+    return data.plan.charger(charger).current_a
+
+
+async def test_first_plan_writes_each_charger(
+    hass: HomeAssistant,
+    today: datetime,
+    number_calls: list[ServiceCall],
+    ocpp_calls: list[ServiceCall],
+) -> None:
+    """The first step's currents go to the number entity and the OCPP action."""
+    seed_states(hass, today)
+    entry = site_entry()
+    data = await _setup(hass, entry)
+
+    # The Tesla is at 30 % with a 40 % minimum: 6 kWh now, whatever the price.
+    garage_now = _row(data, GARAGE)[0]
+    assert garage_now >= 6
+    assert [c.data for c in number_calls] == [
+        {"entity_id": GARAGE_CURRENT, "value": garage_now}
+    ]
+    # The Leaf needs nothing yet (energy to add defaults to 0): paused with 0 A.
+    assert [c.data for c in ocpp_calls] == [{"devid": "carport", "limit_amps": 0}]
+
+    # The rest of the Tesla's need waits for the cheap night (01:00-05:00).
+    tesla = data.plan.vehicle(TESLA)
+    assert tesla.shortfall_kwh <= resolution_kwh(data.inputs.problem, TESLA)
+    assert data.state is PlanState.OK
+    for step, power in enumerate(tesla.power_kw):
+        start = dt_util.as_local(data.plan.horizon.step_start(step))
+        if power > 0 and step > 8:
+            assert 1 <= start.hour < 5, start
+    assert data.inputs.vehicles[LEAF].energy_needed_kwh == 0
+
+
+async def test_nothing_written_when_nothing_changed(
+    hass: HomeAssistant,
+    today: datetime,
+    number_calls: list[ServiceCall],
+    ocpp_calls: list[ServiceCall],
+) -> None:
+    """A replan that arrives at the same setpoints writes nothing."""
+    seed_states(hass, today)
+    entry = site_entry()
+    await _setup(hass, entry)
+    assert len(number_calls) == 1
+    assert len(ocpp_calls) == 1
+
+    await hass.services.async_call(
+        DOMAIN, "recalculate", {"config_entry_id": entry.entry_id}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert len(number_calls) == 1
+    assert len(ocpp_calls) == 1
+
+
+async def test_plug_in_replans_and_writes(
+    hass: HomeAssistant,
+    today: datetime,
+    number_calls: list[ServiceCall],
+    ocpp_calls: list[ServiceCall],
+) -> None:
+    """Plugging the Leaf in makes a new plan that includes the Carport."""
+    seed_states(hass, today, carport="Available")
+    entry = site_entry()
+    data = await _setup(hass, entry)
+    assert not data.inputs.chargers[CARPORT].plugged_in
+    assert ocpp_calls == []  # unplugged chargers are left alone
+
+    hass.states.async_set(CARPORT_STATUS, "Preparing")
+    await hass.async_block_till_done()
+    data = entry.runtime_data.coordinator.plan_data
+    assert data is not None
+    assert data.inputs.chargers[CARPORT].plugged_in
+    assert [c.data["limit_amps"] for c in ocpp_calls] == [0]
+
+
+async def test_soc_change_replans(
+    hass: HomeAssistant, today: datetime, freezer: FrozenDateTimeFactory
+) -> None:
+    """A new SoC reading changes the energy needed."""
+    assert await async_setup_component(hass, "number", {})
+    async_mock_service(hass, "number", "set_value")
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    seed_states(hass, today)
+    entry = site_entry()
+    data = await _setup(hass, entry)
+    assert data.inputs.vehicles[TESLA].energy_needed_kwh == pytest.approx(30)
+
+    freezer.tick(timedelta(seconds=30))
+    hass.states.async_set(TESLA_SOC, "50", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    data = entry.runtime_data.coordinator.plan_data
+    assert data is not None
+    assert data.inputs.vehicles[TESLA].energy_needed_kwh == pytest.approx(18)
+
+
+async def test_new_prices_replan(
+    hass: HomeAssistant, today: datetime, freezer: FrozenDateTimeFactory
+) -> None:
+    """Tomorrow's prices appearing make a new plan that uses them."""
+    assert await async_setup_component(hass, "number", {})
+    async_mock_service(hass, "number", "set_value")
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    seed_states(hass, today)
+    seed_prices(hass, today, tomorrow=False)
+    entry = site_entry()
+    events = []
+    hass.bus.async_listen(EVENT_PLAN_UPDATED, events.append)
+    data = await _setup(hass, entry)
+    assert data.inputs.prices_estimated
+    assert len(events) == 1
+
+    freezer.tick(timedelta(seconds=30))
+    seed_prices(hass, today, tomorrow=True)
+    await hass.async_block_till_done()
+    data = entry.runtime_data.coordinator.plan_data
+    assert data is not None
+    assert not data.inputs.prices_estimated
+    assert len(events) == 2
+    assert events[-1].data["config_entry_id"] == entry.entry_id
+
+
+async def test_step_boundary_replans(
+    hass: HomeAssistant, today: datetime, freezer: FrozenDateTimeFactory
+) -> None:
+    """At the next quarter hour of the clock the plan starts a step later."""
+    assert await async_setup_component(hass, "number", {})
+    async_mock_service(hass, "number", "set_value")
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    seed_states(hass, today)
+    entry = site_entry()
+    data = await _setup(hass, entry)
+    first = data.plan.horizon.start
+    assert dt_util.as_local(first).strftime("%H:%M") == "17:00"
+
+    freezer.move_to(first + timedelta(minutes=15))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    data = entry.runtime_data.coordinator.plan_data
+    assert data is not None
+    assert data.plan.horizon.start == first + timedelta(minutes=15)
+
+
+async def test_own_writes_do_not_replan(
+    hass: HomeAssistant, today: datetime, freezer: FrozenDateTimeFactory
+) -> None:
+    """A state change caused by our own write is an echo, not news."""
+    assert await async_setup_component(hass, "number", {})
+    async_mock_service(hass, "number", "set_value")
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    seed_states(hass, today)
+    entry = site_entry()
+    await _setup(hass, entry)
+    coordinator = entry.runtime_data.coordinator
+    events = []
+    hass.bus.async_listen(EVENT_PLAN_UPDATED, events.append)
+
+    freezer.tick(timedelta(seconds=30))
+    own = Context(id=coordinator.writer.contexts[-1])
+    hass.states.async_set(CARPORT_STATUS, "SuspendedEVSE", context=own)
+    await hass.async_block_till_done()
+    assert events == []
+
+    hass.states.async_set(CARPORT_STATUS, "Charging")
+    await hass.async_block_till_done()
+    assert len(events) == 1
+
+
+async def test_missing_price_entity(hass: HomeAssistant, today: datetime) -> None:
+    """Without a price entity there is no plan; the status says why."""
+    seed_states(hass, today)
+    hass.states.async_remove(PRICE)
+    entry = site_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.plan_data is None
+    assert not coordinator.last_update_success
+    assert hass.states.get("sensor.home_status").state == "source_unavailable"
+    assert hass.states.get("sensor.home_plan_cost").state == "unavailable"
