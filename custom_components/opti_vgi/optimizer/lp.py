@@ -41,16 +41,32 @@ Rows:
 Rows that cannot bind (the maxima of everything under them already fit) are not
 written, so most steps of a lightly loaded site have no row at all.
 
-Objective, in priority order (:func:`objective_weights` explains the weights):
+Objective, in priority order (:func:`objective_weights` derives the weights):
 
-1. unmet energy ``W_S · Σ s``, shared fairly: ``W_Z · z`` makes the largest
-   priority-weighted fraction as small as possible (exactly equal shares for
-   symmetric vehicles, shares in inverse proportion to priority otherwise), and
-   the segment slopes ``W_P · π_v (k+1) / D_v`` spread what ``z`` leaves open;
+1. unmet energy, shared fairly: ``W_S · Σ_v s_v / e_v`` counts what is missed in
+   grid kWh; ``W_Z · z`` makes the largest priority-weighted fraction as small as
+   possible (equal shares for symmetric vehicles, fractions in inverse
+   proportion to priority otherwise), and the segment slopes
+   ``W_Z · π_v (k+1) / D_v`` spread what ``z`` leaves open among the others;
 2. the minimum energy as early as possible whatever the price: ``W_M · m`` with a
-   lateness cost on ``q`` growing by more than the price span every step;
+   lateness cost on ``q`` that grows by more than the price span every step;
 3. energy cost ``Σ price_t · (p + q) · Δt``;
 4. a tiny cost growing with time, so that equal prices go to the earlier step.
+
+What the weights guarantee (tested in tests/optimizer/test_lp.py):
+
+* no capacity is withheld: a vehicle that is short has, in every step of its
+  window, its maximum power or a site, fuse or charger limit that is full;
+* urgent energy never moves to a later step for a lower price, and minimum
+  energy is never left out to save money; cost only breaks ties of levels 1-2;
+* among vehicles competing for the same capacity the split follows fairness,
+  even where one of them would turn that capacity into slightly more energy (a
+  more efficient car, or a 240 V rather than a 230 V charger on a fuse). Strict
+  "most energy first" would give one car everything for a few percent, and
+  needs unbounded weights; the unmet energy is counted in grid kWh so that
+  efficiency alone does not bias the split.
+
+The MIP gap (``SolveOptions.mip_gap``) is relative to this weighted objective.
 
 No penalty on power changes: an L1 penalty made the same LP 3-40x slower in the
 Opti-VGI measurements, and rounding to current steps smooths the plan anyway.
@@ -98,7 +114,7 @@ class Weights:
     lateness: float  # per grid kWh of urgent energy and step of delay
     urgent: float  # per battery kWh of minimum energy not delivered
     fairness: float  # per unit of weighted fraction: z, and each segment's slope
-    shortfall: float  # per battery kWh not delivered
+    shortfall: float  # per grid kWh not delivered (battery kWh / efficiency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,27 +287,31 @@ def vehicle_terms(
 def objective_weights(problem: Problem, vehicles: Sequence[VehicleTerms]) -> Weights:
     """Weights that put the four objective levels in strict priority.
 
-    Working upwards, each weight is :data:`SAFETY` times the most that the levels
-    below can change when one battery kWh moves on its level (a kWh delivered
-    instead of missed, moved between vehicles, or moved one step earlier):
+    Everything is counted per kWh drawn from the grid. Working upwards, each
+    weight is :data:`SAFETY` times the most that the levels below can change when
+    one grid kWh moves on its level (is delivered instead of missed, moves to
+    another vehicle, or moves one step earlier):
 
-    * cost per battery kWh: at most the dearest price plus the price span (for
-      energy of another vehicle pushed aside) and the tie-breaker, over the
-      lowest efficiency;
-    * lateness per step: more than the price span, so urgent energy is never
-      moved to a later, cheaper step;
-    * minimum energy: more than the cost plus the lateness over the longest
-      window;
-    * fairness: moving a kWh changes a weighted fraction by at least
-      ``π_v / D_v``, so the weight is the level below over the smallest such
-      change;
-    * shortfall: a kWh more for a vehicle changes the fairness terms by at most
-      ``π_v / D_v`` times the fairness weight for ``z`` and each segment.
+    * cost: at most the dearest price, plus the price span for energy of another
+      vehicle pushed to another step, plus the tie-breaker;
+    * lateness per step: more than the price span, so urgent energy never waits
+      for a cheaper step;
+    * minimum energy (per battery kWh): more than the cost plus the lateness over
+      the longest window of the grid energy it takes;
+    * fairness: a grid kWh moved between vehicles changes a weighted fraction by
+      at least ``min(e_v π_v / D_v)``, so the weight is the level below over that;
+    * shortfall: a grid kWh more changes the fairness terms by at most
+      ``max(e_v π_v / D_v)`` times the fairness weight for ``z`` and each segment.
 
-    The factor :data:`SAFETY` covers a trade that a fuse amplifies (one amp on a
-    1-phase charger displaces three kW on a 3-phase one). The weights follow the
-    problem's own price range, so currency and price level do not matter; the
-    tie-breaker only decides between prices closer than ``TIE_SHARE`` of the span.
+    Unmet energy is counted in grid kWh on purpose: in battery kWh, moving
+    energy to a slightly more efficient vehicle would "save" energy at an
+    unbounded exchange rate against fairness (88 kWh moved to gain 1 kWh between
+    efficiencies of 88 and 89 %), and no finite weight could keep the levels
+    apart. In grid kWh the only amplifying trade left is a fuse phase (one amp of
+    a 1-phase charger is three kW on a 3-phase one), which :data:`SAFETY` covers.
+    The weights follow the problem's own price range, so currency and price
+    level do not matter; the tie-breaker only decides between prices closer than
+    :data:`TIE_SHARE` of the span.
     """
     prices = problem.prices
     high, low = max(prices), min(prices)
@@ -300,17 +320,16 @@ def objective_weights(problem: Problem, vehicles: Sequence[VehicleTerms]) -> Wei
     if not vehicles:
         return Weights(tie, 0.0, 0.0, 0.0, 0.0)
     hours = problem.horizon.step_hours
-    efficiency = min(vt.gain for vt in vehicles) / hours
-    cost = (max(high, 0.0) + span + tie) / efficiency
+    cost = max(high, 0.0) + span + tie
     has_urgent = any(vt.urgent > 0 for vt in vehicles)
-    lateness = SAFETY * (span + tie) / efficiency if has_urgent else 0.0
-    longest = max(vt.steps for vt in vehicles)
-    late = lateness * longest / efficiency
-    urgent = SAFETY * (cost + late) if has_urgent else 0.0
+    lateness = SAFETY * (span + tie) if has_urgent else 0.0
+    late = lateness * max(vt.steps for vt in vehicles)
+    efficiency = min(vt.gain for vt in vehicles) / hours
+    urgent = SAFETY * (cost + late) / efficiency if has_urgent else 0.0
     below = urgent + cost + late
-    fairness = SAFETY * below * max(vt.scale / vt.priority for vt in vehicles)
-    steepest = max(vt.priority / vt.scale for vt in vehicles)
-    shortfall = SAFETY * (steepest * fairness * (1 + SEGMENTS) + below)
+    share = [vt.gain / hours * vt.priority / vt.scale for vt in vehicles]
+    fairness = SAFETY * below / min(share)
+    shortfall = SAFETY * (max(share) * fairness * (1 + SEGMENTS) + below)
     return Weights(tie, lateness, urgent, fairness, shortfall)
 
 
@@ -361,8 +380,9 @@ def _add_vehicle(
             [step_cost[t] + late * k for k, t in enumerate(window)], 0.0, vt.max_kw
         )
     slope = weights.fairness * vt.priority / vt.scale
+    unmet = weights.shortfall * hours / vt.gain  # per battery kWh
     shortfall = model.add_columns(
-        [weights.shortfall + slope * (k + 1) for k in range(SEGMENTS)],
+        [unmet + slope * (k + 1) for k in range(SEGMENTS)],
         0.0,
         vt.attainable / SEGMENTS,
     )
@@ -513,9 +533,10 @@ def to_pulp(model: SparseModel) -> tuple[pulp.LpProblem, list[rust.Variable]]:
         core.add_constraint(expr)
     objective = rust.AffineExpr()
     nonzero = [j for j, cost in enumerate(model.col_cost) if cost]
-    objective.add_term_ids_coeffs(
-        core, array("Q", nonzero), array("d", [model.col_cost[j] for j in nonzero])
-    )
+    if nonzero:
+        objective.add_term_ids_coeffs(
+            core, array("Q", nonzero), array("d", [model.col_cost[j] for j in nonzero])
+        )
     core.set_objective(objective)
     return problem, columns
 
