@@ -417,3 +417,14 @@ def test_check_plan_reports_missing_parts() -> None:
     assert check_plan(shaped, other) == [
         "plan horizon differs from the problem horizon"
     ]
+
+
+def test_lookups_by_unknown_id_raise_key_error() -> None:
+    shaped, plan = feasible()
+    assert plan.vehicle("v2").charger_id == "c2"
+    with pytest.raises(KeyError):
+        plan.vehicle("nope")
+    with pytest.raises(KeyError):
+        plan.charger("nope")
+    with pytest.raises(KeyError):
+        shaped.charger("nope")

@@ -156,12 +156,30 @@ REMOVE = object()
         ("vehicles.0.soc", 50, "unknown field vehicles[0].soc"),
         ("currency", 3, "currency: expected a non-empty string"),
         ("version", 1, "unknown field version"),
+        # The model's own checks, reached through the JSON reader.
+        ("horizon.steps", 0, "horizon: horizon needs at least one step"),
+        ("horizon.steps", 49, "horizon: horizon is limited to 48 hours"),
+        ("chargers.0.phase", 4, "chargers[0]: charger c1: phase must be 1, 2 or 3"),
+        ("chargers.0.min_current_a", 20, "chargers[0]: charger c1: need 0 <= minimum"),
+        ("chargers.0.current_step_a", 0, "chargers[0]: charger c1: current step"),
+        ("vehicles.0.min_energy_kwh", 11, "vehicles[0]: vehicle v1: need 0 <= minimum"),
+        ("vehicles.0.efficiency", 0, "vehicles[0]: vehicle v1: efficiency must be"),
+        ("vehicles.0.priority", 0, "vehicles[0]: vehicle v1: priority must be > 0"),
+        ("vehicles.0.max_power_kw", -1, "vehicles[0]: vehicle v1: maximum power must"),
     ],
 )
 def test_bad_input_names_the_field(change: str, value: object, message: str) -> None:
     with pytest.raises(ModelError) as raised:
         problem_from_dict(broken(change, value))
     assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize("kind", ["chargers", "vehicles"])
+def test_ids_must_be_unique(kind: str) -> None:
+    data = copy.deepcopy(MINIMAL)
+    data[kind].append(data[kind][0])
+    with pytest.raises(ModelError, match=f"{kind[:-1]} ids must be unique"):
+        problem_from_dict(data)
 
 
 def test_the_problem_must_be_an_object() -> None:

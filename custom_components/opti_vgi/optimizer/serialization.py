@@ -191,7 +191,7 @@ def _build[T](path: str, make: Callable[[], T]) -> T:
     try:
         return make()
     except ModelError as err:
-        if str(err).startswith(path):  # already names the field
+        if str(err).startswith((f"{path}.", f"{path}:")):  # names the field
             raise
         raise ModelError(f"{path}: {err}") from None
 
