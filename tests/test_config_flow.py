@@ -1,49 +1,1746 @@
-"""The site config flow."""
+"""The config flows: site entry, options, charger and vehicle subentries."""
 
 from __future__ import annotations
 
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from collections.abc import Generator
+from datetime import time
+from typing import Any
+from unittest.mock import AsyncMock, patch
 
-from custom_components.opti_vgi.const import (
-    CONF_PRICE_ENTITY,
-    CONF_SITE_LIMIT_KW,
-    DOMAIN,
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentry, ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_mock_service,
 )
 
+from custom_components.opti_vgi.config_flow import (
+    ALGORITHM_OPTIONS,
+    STEP_OPTIONS,
+)
+from custom_components.opti_vgi.const import (
+    ALGORITHM_CHOICES,
+    CONF_ACTION,
+    CONF_ACTION_DATA,
+    CONF_ACTION_UNIT,
+    CONF_ACTION_VALUE_FIELD,
+    CONF_ALGORITHM,
+    CONF_ARRIVAL,
+    CONF_CAPACITY_KWH,
+    CONF_CHARGER,
+    CONF_CHARGING_STATES,
+    CONF_CONTROL,
+    CONF_CURRENT_ENTITY,
+    CONF_DEPARTURE,
+    CONF_EFFICIENCY,
+    CONF_ENERGY_ENTITY,
+    CONF_GRID_POWER_ENTITY,
+    CONF_GRID_POWER_SIGN,
+    CONF_HORIZON_HOURS,
+    CONF_LIMIT_MODE,
+    CONF_MAX_CURRENT,
+    CONF_MAX_POWER_KW,
+    CONF_MIN_CURRENT,
+    CONF_MIN_SOC,
+    CONF_MIN_WRITE_INTERVAL,
+    CONF_NAME,
+    CONF_PAUSE_ENTITY,
+    CONF_PAUSE_MODE,
+    CONF_PAUSE_OPTION,
+    CONF_PHASE,
+    CONF_PHASE_CURRENT_ENTITIES,
+    CONF_PHASES,
+    CONF_PLAN_AHEAD,
+    CONF_PLUGGED_STATES,
+    CONF_POWER_ENTITY,
+    CONF_PRESET,
+    CONF_PRICE_ENTITY,
+    CONF_RESUME_OPTION,
+    CONF_SITE_LIMIT_A,
+    CONF_SITE_LIMIT_KW,
+    CONF_SITE_PHASES,
+    CONF_SITE_VOLTAGE,
+    CONF_SOC_ENTITY,
+    CONF_STATUS_ENTITY,
+    CONF_STEP_MINUTES,
+    CONF_TARGET_SOC,
+    CONF_VOLTAGE,
+    DOMAIN,
+    OCPP_CHARGING_STATES,
+    OCPP_PLUGGED_STATES,
+    STEP_CHOICES,
+    SUBENTRY_CHARGER,
+    SUBENTRY_VEHICLE,
+    ChargerPreset,
+    ControlMethod,
+    CurrentUnit,
+    GridSign,
+    LimitMode,
+    PauseMode,
+)
+from custom_components.opti_vgi.settings import (
+    ChargerSettings,
+    Settings,
+    SiteSettings,
+    VehicleSettings,
+)
 
-async def test_user_flow_recovers_from_missing_entity(hass: HomeAssistant) -> None:
-    """A price entity that does not exist is an error on its field, then fixed."""
+type Result = dict[str, Any]
+
+PRICE = "sensor.price"
+GRID = "sensor.grid_power"
+PHASES = ["sensor.l1_current", "sensor.l2_current", "sensor.l3_current"]
+
+# A complete vehicle form, as the frontend submits it.
+VEHICLE_FORM: dict[str, Any] = {
+    CONF_NAME: "Family car",
+    CONF_TARGET_SOC: 80,
+    CONF_MIN_SOC: 20,
+    CONF_EFFICIENCY: 90,
+    CONF_MAX_POWER_KW: 11,
+    CONF_DEPARTURE: "07:00:00",
+    CONF_ARRIVAL: "18:00:00",
+    CONF_PLAN_AHEAD: True,
+}
+# The charger step, as the frontend submits it.
+CHARGER_FORM: dict[str, Any] = {
+    CONF_CONTROL: ControlMethod.ACTION,
+    CONF_PHASES: "3",
+    CONF_PHASE: "1",
+    CONF_VOLTAGE: 230,
+    CONF_MIN_CURRENT: 6,
+    CONF_MAX_CURRENT: 16,
+    CONF_MIN_WRITE_INTERVAL: 60,
+}
+
+
+@pytest.fixture(autouse=True)
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Entry setup is not what these tests are about."""
+    with patch(
+        "custom_components.opti_vgi.async_setup_entry", return_value=True
+    ) as mock:
+        yield mock
+
+
+@pytest.fixture(autouse=True)
+def sources(hass: HomeAssistant) -> None:
+    """Entities the flows read: a price, a grid meter and phase meters."""
+    hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})
+    hass.states.async_set(GRID, "1200", {"unit_of_measurement": "W"})
+    for entity_id in PHASES:
+        hass.states.async_set(entity_id, "4.2", {"unit_of_measurement": "A"})
+
+
+@pytest.fixture
+def site(hass: HomeAssistant) -> MockConfigEntry:
+    """A site entry set up with a price entity and a power limit."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={
+            CONF_PRICE_ENTITY: PRICE,
+            CONF_LIMIT_MODE: LimitMode.POWER,
+            CONF_SITE_LIMIT_KW: 11.0,
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+def suggested(result: Result, key: str) -> Any:
+    """The value a form shows in a field: its suggested value, else its default."""
+    for marker in result["data_schema"].schema:
+        if str(marker) != key:
+            continue
+        if marker.description and "suggested_value" in marker.description:
+            return marker.description["suggested_value"]
+        default = marker.default
+        return default() if callable(default) else None
+    raise KeyError(key)
+
+
+def fields(result: Result) -> list[str]:
+    """The fields a form shows, in order."""
+    return [str(marker) for marker in result["data_schema"].schema]
+
+
+def select_options(result: Result, key: str) -> list[Any]:
+    """The options of a select field."""
+    for marker, selector in result["data_schema"].schema.items():
+        if str(marker) == key:
+            return list(selector.config["options"])
+    raise KeyError(key)
+
+
+# --- Site entry ---------------------------------------------------------------------
+
+
+async def start_site(hass: HomeAssistant) -> Result:
+    """Start the site flow."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
+    return result
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_PRICE_ENTITY: "sensor.nope", CONF_SITE_LIMIT_KW: 11}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_PRICE_ENTITY: "entity_not_found"}
 
-    hass.states.async_set("sensor.price", "0.25", {"unit_of_measurement": "EUR/kWh"})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_PRICE_ENTITY: "sensor.price", CONF_SITE_LIMIT_KW: 11}
+async def configure(hass: HomeAssistant, result: Result, data: dict[str, Any]) -> Any:
+    """Submit a site or options form."""
+    return await hass.config_entries.flow.async_configure(result["flow_id"], data)
+
+
+async def test_site_with_power_limit_and_meters(hass: HomeAssistant) -> None:
+    """Price, then the grid connection with its meters, then the power limit."""
+    result = await start_site(hass)
+    assert fields(result) == [CONF_PRICE_ENTITY]
+
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    assert result["step_id"] == "limit"
+    assert suggested(result, CONF_LIMIT_MODE) == LimitMode.POWER
+    assert suggested(result, CONF_GRID_POWER_SIGN) == GridSign.IMPORT_POSITIVE
+
+    result = await configure(
+        hass,
+        result,
+        {
+            CONF_LIMIT_MODE: LimitMode.POWER,
+            CONF_GRID_POWER_ENTITY: GRID,
+            CONF_GRID_POWER_SIGN: GridSign.EXPORT_POSITIVE,
+            CONF_PHASE_CURRENT_ENTITIES: PHASES,
+        },
     )
+    assert result["step_id"] == "limit_power"
+    assert suggested(result, CONF_SITE_LIMIT_KW) == 11.0
+
+    result = await configure(hass, result, {CONF_SITE_LIMIT_KW: 17.5})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == hass.config.location_name
-    assert result["data"] == {CONF_PRICE_ENTITY: "sensor.price", CONF_SITE_LIMIT_KW: 11}
+    assert result["data"] == {
+        CONF_PRICE_ENTITY: PRICE,
+        CONF_LIMIT_MODE: "power",
+        CONF_GRID_POWER_ENTITY: GRID,
+        CONF_GRID_POWER_SIGN: "export_positive",
+        CONF_PHASE_CURRENT_ENTITIES: PHASES,
+        CONF_SITE_LIMIT_KW: 17.5,
+    }
+    assert result["options"] == {}
 
 
-async def test_only_one_site(hass: HomeAssistant) -> None:
+async def test_site_with_current_limit(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock
+) -> None:
+    """A current limit per phase, with phases and voltage; no meters."""
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    result = await configure(
+        hass,
+        result,
+        {CONF_LIMIT_MODE: LimitMode.CURRENT, CONF_GRID_POWER_SIGN: "import_positive"},
+    )
+    assert result["step_id"] == "limit_current"
+    assert suggested(result, CONF_SITE_LIMIT_A) == 25.0
+    assert suggested(result, CONF_SITE_PHASES) == "3"
+    assert suggested(result, CONF_SITE_VOLTAGE) == 230.0
+
+    result = await configure(
+        hass,
+        result,
+        {CONF_SITE_LIMIT_A: 35, CONF_SITE_PHASES: "1", CONF_SITE_VOLTAGE: 240},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_PRICE_ENTITY: PRICE,
+        CONF_LIMIT_MODE: "current",
+        CONF_SITE_LIMIT_A: 35.0,
+        CONF_SITE_PHASES: 1,
+        CONF_SITE_VOLTAGE: 240.0,
+    }
+    await hass.async_block_till_done()
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("state", "attributes"),
+    [
+        ("0.25", {"unit_of_measurement": "EUR/kWh"}),
+        ("310", {"unit_of_measurement": "SEK/MWh"}),
+        ("0.03", {"unit_of_measurement": "c/Wh"}),
+        ("0.25", {"unit_of_measurement": "€/kwh"}),
+        ("0.25", {}),
+    ],
+)
+async def test_price_units_accepted(
+    hass: HomeAssistant, state: str, attributes: dict[str, Any]
+) -> None:
+    """A currency per kWh, MWh or Wh, or a bare number, is a price."""
+    hass.states.async_set("sensor.other_price", state, attributes)
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.other_price"})
+    assert result["step_id"] == "limit"
+
+
+@pytest.mark.parametrize(
+    ("state", "attributes"),
+    [
+        ("0.25", {"unit_of_measurement": "EUR"}),
+        ("0.25", {"unit_of_measurement": "EUR/m³"}),
+        ("0.25", {"unit_of_measurement": "/kWh"}),
+        ("0.25", {"unit_of_measurement": "kWh"}),
+        ("cheap", {}),
+        ("unknown", {}),
+        ("nan", {}),
+    ],
+)
+async def test_price_unit_invalid_then_fixed(
+    hass: HomeAssistant, state: str, attributes: dict[str, Any]
+) -> None:
+    """Anything but a price per energy is refused on the price field."""
+    hass.states.async_set("sensor.other_price", state, attributes)
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.other_price"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {CONF_PRICE_ENTITY: "price_unit_invalid"}
+    assert suggested(result, CONF_PRICE_ENTITY) == "sensor.other_price"
+
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    assert result["step_id"] == "limit"
+
+
+async def test_price_entity_not_found_then_fixed(hass: HomeAssistant) -> None:
+    """A price entity that does not exist is an error on its field, then fixed."""
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.nope"})
+    assert result["errors"] == {CONF_PRICE_ENTITY: "entity_not_found"}
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    assert result["step_id"] == "limit"
+
+
+async def test_unit_from_entity_registry(hass: HomeAssistant) -> None:
+    """A meter whose state carries no unit (unavailable) is judged by its registry."""
+    er.async_get(hass).async_get_or_create(
+        "sensor",
+        "meter",
+        "grid",
+        suggested_object_id="meter_grid",
+        unit_of_measurement="kW",
+    )
+    hass.states.async_set("sensor.meter_grid", "unavailable", {})
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    result = await configure(
+        hass,
+        result,
+        {
+            CONF_LIMIT_MODE: LimitMode.POWER,
+            CONF_GRID_POWER_ENTITY: "sensor.meter_grid",
+            CONF_GRID_POWER_SIGN: GridSign.IMPORT_POSITIVE,
+        },
+    )
+    assert result["step_id"] == "limit_power"
+
+
+@pytest.mark.parametrize(
+    ("user_input", "errors"),
+    [
+        (
+            {CONF_GRID_POWER_ENTITY: "sensor.nope"},
+            {CONF_GRID_POWER_ENTITY: "entity_not_found"},
+        ),
+        (
+            {CONF_GRID_POWER_ENTITY: PHASES[0]},
+            {CONF_GRID_POWER_ENTITY: "power_unit_invalid"},
+        ),
+        (
+            {CONF_PHASE_CURRENT_ENTITIES: [*PHASES, "sensor.l4_current"]},
+            {CONF_PHASE_CURRENT_ENTITIES: "too_many_phase_sensors"},
+        ),
+        (
+            {CONF_PHASE_CURRENT_ENTITIES: [PHASES[0], "sensor.nope"]},
+            {CONF_PHASE_CURRENT_ENTITIES: "entity_not_found"},
+        ),
+        (
+            {CONF_PHASE_CURRENT_ENTITIES: [GRID, PHASES[0]]},
+            {CONF_PHASE_CURRENT_ENTITIES: "current_unit_invalid"},
+        ),
+        (
+            {CONF_GRID_POWER_ENTITY: PHASES[0], CONF_PHASE_CURRENT_ENTITIES: [GRID]},
+            {
+                CONF_GRID_POWER_ENTITY: "power_unit_invalid",
+                CONF_PHASE_CURRENT_ENTITIES: "current_unit_invalid",
+            },
+        ),
+    ],
+)
+async def test_limit_errors_then_fixed(
+    hass: HomeAssistant, user_input: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """Meters must exist and measure W/kW (grid) or A (phases), three at most."""
+    hass.states.async_set("sensor.l4_current", "1", {"unit_of_measurement": "A"})
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    base = {
+        CONF_LIMIT_MODE: LimitMode.POWER,
+        CONF_GRID_POWER_SIGN: GridSign.IMPORT_POSITIVE,
+    }
+    result = await configure(hass, result, base | user_input)
+    assert result["step_id"] == "limit"
+    assert result["errors"] == errors
+    for key, value in user_input.items():
+        assert suggested(result, key) == value
+
+    result = await configure(hass, result, base | {CONF_GRID_POWER_ENTITY: GRID})
+    assert result["step_id"] == "limit_power"
+
+
+async def test_only_one_site(hass: HomeAssistant, site: MockConfigEntry) -> None:
     """A second site is refused: one Home Assistant, one grid connection."""
-    MockConfigEntry(
-        domain=DOMAIN, data={CONF_PRICE_ENTITY: "sensor.price", CONF_SITE_LIMIT_KW: 11}
-    ).add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "single_instance_allowed"
+
+
+async def test_reconfigure_site(hass: HomeAssistant) -> None:
+    """Every step is prefilled; the new data replaces the old.
+
+    Keys of the old limit mode and meters that were cleared are gone.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={
+            CONF_PRICE_ENTITY: PRICE,
+            CONF_LIMIT_MODE: "power",
+            CONF_SITE_LIMIT_KW: 11.0,
+            CONF_GRID_POWER_ENTITY: GRID,
+            CONF_GRID_POWER_SIGN: "export_positive",
+        },
+    )
+    entry.add_to_hass(hass)
+    hass.states.async_set("sensor.spot", "120", {"unit_of_measurement": "EUR/MWh"})
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert suggested(result, CONF_PRICE_ENTITY) == PRICE
+
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.nope"})
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {CONF_PRICE_ENTITY: "entity_not_found"}
+
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.spot"})
+    assert result["step_id"] == "limit"
+    assert suggested(result, CONF_LIMIT_MODE) == "power"
+    assert suggested(result, CONF_GRID_POWER_ENTITY) == GRID
+    assert suggested(result, CONF_GRID_POWER_SIGN) == "export_positive"
+
+    result = await configure(
+        hass,
+        result,
+        {
+            CONF_LIMIT_MODE: LimitMode.CURRENT,
+            CONF_GRID_POWER_SIGN: GridSign.EXPORT_POSITIVE,
+            CONF_PHASE_CURRENT_ENTITIES: PHASES,
+        },
+    )
+    assert result["step_id"] == "limit_current"
+    result = await configure(
+        hass,
+        result,
+        {CONF_SITE_LIMIT_A: 20, CONF_SITE_PHASES: "3", CONF_SITE_VOLTAGE: 230},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Home"
+    assert dict(entry.data) == {
+        CONF_PRICE_ENTITY: "sensor.spot",
+        CONF_LIMIT_MODE: "current",
+        CONF_PHASE_CURRENT_ENTITIES: PHASES,
+        CONF_SITE_LIMIT_A: 20.0,
+        CONF_SITE_PHASES: 3,
+        CONF_SITE_VOLTAGE: 230.0,
+    }
+
+    # And back: the current limit is prefilled, then replaced by a power limit.
+    result = await entry.start_reconfigure_flow(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.spot"})
+    assert suggested(result, CONF_PHASE_CURRENT_ENTITIES) == PHASES
+    result = await configure(
+        hass,
+        result,
+        {CONF_LIMIT_MODE: "current", CONF_GRID_POWER_SIGN: "import_positive"},
+    )
+    assert suggested(result, CONF_SITE_LIMIT_A) == 20.0
+    assert suggested(result, CONF_SITE_PHASES) == "3"
+    result = await configure(
+        hass,
+        result,
+        {CONF_SITE_LIMIT_A: 25, CONF_SITE_PHASES: "1", CONF_SITE_VOLTAGE: 230},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_SITE_PHASES] == 1
+    assert CONF_PHASE_CURRENT_ENTITIES not in entry.data
+
+
+async def test_reconfigure_site_power_prefilled(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """The power limit step shows the stored limit."""
+    result = await site.start_reconfigure_flow(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    result = await configure(
+        hass,
+        result,
+        {CONF_LIMIT_MODE: "power", CONF_GRID_POWER_SIGN: "import_positive"},
+    )
+    assert result["step_id"] == "limit_power"
+    assert suggested(result, CONF_SITE_LIMIT_KW) == 11.0
+    result = await configure(hass, result, {CONF_SITE_LIMIT_KW: 22})
+    assert result["reason"] == "reconfigure_successful"
+    assert site.data[CONF_SITE_LIMIT_KW] == 22.0
+
+
+# --- Options ------------------------------------------------------------------------
+
+
+def test_select_options_match_constants() -> None:
+    """The select options spelled out for translations are the contract's choices."""
+    assert tuple(int(option) for option in STEP_OPTIONS) == STEP_CHOICES
+    assert ALGORITHM_OPTIONS == ALGORITHM_CHOICES
+
+
+async def test_options(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    """Step, horizon and algorithm are written to the options as int/int/str."""
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert suggested(result, CONF_STEP_MINUTES) == "15"
+    assert suggested(result, CONF_HORIZON_HOURS) == 24
+    assert suggested(result, CONF_ALGORITHM) == "lp"
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_STEP_MINUTES: "30", CONF_HORIZON_HOURS: 36, CONF_ALGORITHM: "heuristic"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(site.options) == {
+        CONF_STEP_MINUTES: 30,
+        CONF_HORIZON_HOURS: 36,
+        CONF_ALGORITHM: "heuristic",
+    }
+    assert isinstance(site.options[CONF_HORIZON_HOURS], int)
+
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    assert suggested(result, CONF_STEP_MINUTES) == "30"
+    assert suggested(result, CONF_HORIZON_HOURS) == 36
+    assert suggested(result, CONF_ALGORITHM) == "heuristic"
+
+
+async def test_options_reject_out_of_range(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """The selectors bound the options: 7 minutes or 49 hours are refused."""
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    for bad in (
+        {CONF_STEP_MINUTES: "7", CONF_HORIZON_HOURS: 24, CONF_ALGORITHM: "lp"},
+        {CONF_STEP_MINUTES: "15", CONF_HORIZON_HOURS: 49, CONF_ALGORITHM: "lp"},
+        {CONF_STEP_MINUTES: "15", CONF_HORIZON_HOURS: 24, CONF_ALGORITHM: "magic"},
+    ):
+        with pytest.raises(InvalidData):
+            await hass.config_entries.options.async_configure(result["flow_id"], bad)
+
+
+# --- Charger subentry ---------------------------------------------------------------
+
+
+async def start_charger(hass: HomeAssistant, entry: MockConfigEntry) -> Result:
+    """Start adding a charger."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CHARGER), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return result
+
+
+async def sub(hass: HomeAssistant, result: Result, data: dict[str, Any]) -> Any:
+    """Submit a subentry form."""
+    return await hass.config_entries.subentries.async_configure(result["flow_id"], data)
+
+
+def charger_device(
+    hass: HomeAssistant, platform: str, *entities: tuple[str, str, str | None]
+) -> tuple[str, list[str]]:
+    """A device of a charger integration with (domain, key, unit) entities.
+
+    Returns the device id and the entity ids, in order.
+    """
+    foreign = MockConfigEntry(domain=platform)
+    foreign.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=foreign.entry_id, identifiers={(platform, "charger-1")}
+    )
+    registry = er.async_get(hass)
+    entity_ids = []
+    for domain, key, unit in entities:
+        entry = registry.async_get_or_create(
+            domain,
+            platform,
+            f"charger-1-{key}",
+            suggested_object_id=f"{platform}_{key}",
+            config_entry=foreign,
+            device_id=device.id,
+            unit_of_measurement=unit,
+        )
+        entity_ids.append(entry.entity_id)
+    return device.id, entity_ids
+
+
+async def test_ocpp_charger(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    """An OCPP status sensor fills in the OCPP action, its field and its states."""
+    _, (status, power, energy) = charger_device(
+        hass,
+        "ocpp",
+        ("sensor", "status_connector", None),
+        ("sensor", "power", "W"),
+        ("sensor", "energy", "kWh"),
+    )
+    hass.states.async_set(status, "Available")
+    hass.states.async_set(power, "0", {"unit_of_measurement": "W"})
+    hass.states.async_set(energy, "12.5", {"unit_of_measurement": "kWh"})
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+
+    result = await start_charger(hass, site)
+    assert fields(result) == [CONF_NAME, CONF_STATUS_ENTITY]
+    result = await sub(
+        hass, result, {CONF_NAME: " Garage ", CONF_STATUS_ENTITY: status}
+    )
+    assert result["step_id"] == "charger"
+    assert suggested(result, CONF_CONTROL) == "action"
+    assert suggested(result, CONF_MIN_CURRENT) == 6.0
+    assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 60
+    assert suggested(result, CONF_PHASES) == "3"
+    assert suggested(result, CONF_PHASE) == "1"
+    assert suggested(result, CONF_POWER_ENTITY) == power
+    assert suggested(result, CONF_ENERGY_ENTITY) == energy
+
+    result = await sub(
+        hass,
+        result,
+        CHARGER_FORM | {CONF_POWER_ENTITY: power, CONF_ENERGY_ENTITY: energy},
+    )
+    assert result["step_id"] == "action"
+    assert suggested(result, CONF_PRESET) == "ocpp"
+    assert suggested(result, CONF_ACTION) == "ocpp.set_charge_rate"
+    assert suggested(result, CONF_ACTION_VALUE_FIELD) == "limit_amps"
+    assert suggested(result, CONF_ACTION_UNIT) == "A"
+    assert suggested(result, CONF_ACTION_DATA) == {}
+
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "ocpp",
+            CONF_ACTION: "ocpp.set_charge_rate",
+            CONF_ACTION_VALUE_FIELD: "limit_amps",
+            CONF_ACTION_UNIT: "A",
+            CONF_ACTION_DATA: {"conn_id": 1},
+        },
+    )
+    assert result["step_id"] == "pause"
+    assert suggested(result, CONF_PAUSE_MODE) == "zero"
+
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    assert result["step_id"] == "status"
+    assert suggested(result, CONF_PLUGGED_STATES) == list(OCPP_PLUGGED_STATES)
+    assert suggested(result, CONF_CHARGING_STATES) == list(OCPP_CHARGING_STATES)
+    assert select_options(result, CONF_PLUGGED_STATES) == [
+        "Available",
+        *OCPP_PLUGGED_STATES,
+    ]
+
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PLUGGED_STATES: list(OCPP_PLUGGED_STATES),
+            CONF_CHARGING_STATES: list(OCPP_CHARGING_STATES),
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Garage"
+    assert result["unique_id"] == status
+    assert result["data"] == {
+        CONF_STATUS_ENTITY: status,
+        CONF_CONTROL: "action",
+        CONF_PHASES: 3,
+        CONF_PHASE: 1,
+        CONF_VOLTAGE: 230.0,
+        CONF_MIN_CURRENT: 6.0,
+        CONF_MAX_CURRENT: 16.0,
+        CONF_MIN_WRITE_INTERVAL: 60,
+        CONF_POWER_ENTITY: power,
+        CONF_ENERGY_ENTITY: energy,
+        CONF_PRESET: "ocpp",
+        CONF_ACTION: "ocpp.set_charge_rate",
+        CONF_ACTION_VALUE_FIELD: "limit_amps",
+        CONF_ACTION_UNIT: "A",
+        CONF_ACTION_DATA: {"conn_id": 1},
+        CONF_PAUSE_MODE: "zero",
+        CONF_PLUGGED_STATES: list(OCPP_PLUGGED_STATES),
+        CONF_CHARGING_STATES: ["Charging"],
+    }
+    (subentry,) = site.subentries.values()
+    assert subentry.subentry_type == SUBENTRY_CHARGER
+    assert subentry.unique_id == status
+
+
+async def test_easee_charger_gets_device_id(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Easee's action takes the HA device id of the charger: it is prefilled."""
+    device_id, (status,) = charger_device(hass, "easee", ("sensor", "status", None))
+    hass.states.async_set(
+        status, "charging", {"options": ["disconnected", "awaiting_start", "charging"]}
+    )
+    async_mock_service(hass, "easee", "set_charger_dynamic_limit")
+
+    result = await start_charger(hass, site)
+    result = await sub(hass, result, {CONF_NAME: "Drive", CONF_STATUS_ENTITY: status})
+    assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 120
+    assert suggested(result, CONF_POWER_ENTITY) is None
+    result = await sub(hass, result, CHARGER_FORM | {CONF_MIN_WRITE_INTERVAL: 120})
+    assert suggested(result, CONF_PRESET) == "easee"
+    assert suggested(result, CONF_ACTION) == "easee.set_charger_dynamic_limit"
+    assert suggested(result, CONF_ACTION_VALUE_FIELD) == "current"
+    assert suggested(result, CONF_ACTION_DATA) == {"device_id": device_id}
+
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "easee",
+            CONF_ACTION: "easee.set_charger_dynamic_limit",
+            CONF_ACTION_VALUE_FIELD: "current",
+            CONF_ACTION_UNIT: "A",
+            CONF_ACTION_DATA: {"device_id": device_id},
+        },
+    )
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    assert result["step_id"] == "status"
+    # The sensor's own options first (its current state among them), then the preset's.
+    assert select_options(result, CONF_PLUGGED_STATES) == [
+        "disconnected",
+        "awaiting_start",
+        "charging",
+        "completed",
+        "ready_to_charge",
+    ]
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["awaiting_start"], CONF_CHARGING_STATES: ["charging"]},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_ACTION_DATA] == {"device_id": device_id}
+    assert result["data"][CONF_MIN_WRITE_INTERVAL] == 120
+    # Charging states count as plugged in.
+    assert result["data"][CONF_PLUGGED_STATES] == ["awaiting_start", "charging"]
+    assert result["data"][CONF_CHARGING_STATES] == ["charging"]
+
+
+async def test_keba_binary_sensor_paused_by_switch(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """KEBA pauses with a switch; a binary status sensor needs no status step."""
+    _, (plug,) = charger_device(hass, "keba", ("binary_sensor", "plug", None))
+    hass.states.async_set(plug, "on")
+    hass.states.async_set("switch.keba_enable", "on")
+    hass.states.async_set("select.keba_mode", "auto", {"options": ["auto", "off"]})
+    async_mock_service(hass, "keba", "set_current")
+
+    result = await start_charger(hass, site)
+    result = await sub(hass, result, {CONF_NAME: "Carport", CONF_STATUS_ENTITY: plug})
+    result = await sub(hass, result, CHARGER_FORM)
+    assert suggested(result, CONF_ACTION) == "keba.set_current"
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "keba",
+            CONF_ACTION: "keba.set_current",
+            CONF_ACTION_VALUE_FIELD: "current",
+            CONF_ACTION_UNIT: "A",
+        },
+    )
+    assert result["step_id"] == "pause"
+    assert suggested(result, CONF_PAUSE_MODE) == "switch"
+
+    for user_input, errors in (
+        ({CONF_PAUSE_MODE: "switch"}, {CONF_PAUSE_ENTITY: "pause_entity_invalid"}),
+        (
+            {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: "select.keba_mode"},
+            {CONF_PAUSE_ENTITY: "pause_entity_invalid"},
+        ),
+        (
+            {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: "switch.nope"},
+            {CONF_PAUSE_ENTITY: "entity_not_found"},
+        ),
+    ):
+        result = await sub(hass, result, user_input)
+        assert result["step_id"] == "pause"
+        assert result["errors"] == errors
+
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PAUSE_MODE: "switch",
+            CONF_PAUSE_ENTITY: "switch.keba_enable",
+            # Options are only for select pausing: they are not stored.
+            CONF_PAUSE_OPTION: "off",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data[CONF_PRESET] == "keba"
+    assert data[CONF_PAUSE_MODE] == "switch"
+    assert data[CONF_PAUSE_ENTITY] == "switch.keba_enable"
+    assert CONF_PAUSE_OPTION not in data
+    assert data[CONF_PLUGGED_STATES] == ["on"]
+    assert data[CONF_CHARGING_STATES] == ["on"]
+    assert CONF_ACTION_DATA in data
+    assert data[CONF_ACTION_DATA] == {}
+
+
+async def test_zaptec_charger_number_control(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Zaptec is set through its number entity, at most every 15 minutes."""
+    _, (status, limit, _, _) = charger_device(
+        hass,
+        "zaptec",
+        ("sensor", "mode", None),
+        ("number", "charger_max_current", "A"),
+        ("sensor", "power", "kW"),
+        ("sensor", "power_offered", "W"),
+    )
+    hass.states.async_set(status, "connected_requesting", {"options": []})
+    hass.states.async_set(limit, "16", {"unit_of_measurement": "A"})
+    hass.states.async_set("number.kw_limit", "7", {"unit_of_measurement": "kW"})
+    hass.states.async_set("number.watt_limit", "7000", {"unit_of_measurement": "W"})
+
+    result = await start_charger(hass, site)
+    result = await sub(hass, result, {CONF_NAME: "Zap", CONF_STATUS_ENTITY: status})
+    assert suggested(result, CONF_CONTROL) == "number"
+    assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 900
+    # Two power sensors on the device: no guess.
+    assert suggested(result, CONF_POWER_ENTITY) is None
+
+    result = await sub(
+        hass,
+        result,
+        CHARGER_FORM
+        | {
+            CONF_CONTROL: ControlMethod.NUMBER,
+            CONF_PHASES: "1",
+            CONF_PHASE: "2",
+            CONF_MIN_WRITE_INTERVAL: 900,
+        },
+    )
+    assert result["step_id"] == "number"
+    assert suggested(result, CONF_CURRENT_ENTITY) == limit
+
+    for entity_id, error in (
+        ("number.nope", "entity_not_found"),
+        ("number.kw_limit", "number_unit_invalid"),
+    ):
+        result = await sub(hass, result, {CONF_CURRENT_ENTITY: entity_id})
+        assert result["step_id"] == "number"
+        assert result["errors"] == {CONF_CURRENT_ENTITY: error}
+        assert suggested(result, CONF_CURRENT_ENTITY) == entity_id
+
+    result = await sub(hass, result, {CONF_CURRENT_ENTITY: "number.watt_limit"})
+    assert result["step_id"] == "pause"
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    assert result["step_id"] == "status"
+    assert select_options(result, CONF_PLUGGED_STATES) == [
+        "connected_requesting",
+        "connected_charging",
+        "connected_finished",
+    ]
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PLUGGED_STATES: ["connected_requesting", "connected_finished"],
+            CONF_CHARGING_STATES: ["connected_charging"],
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_STATUS_ENTITY: status,
+        CONF_CONTROL: "number",
+        CONF_PHASES: 1,
+        CONF_PHASE: 2,
+        CONF_VOLTAGE: 230.0,
+        CONF_MIN_CURRENT: 6.0,
+        CONF_MAX_CURRENT: 16.0,
+        CONF_MIN_WRITE_INTERVAL: 900,
+        CONF_PRESET: "zaptec",
+        CONF_CURRENT_ENTITY: "number.watt_limit",
+        CONF_PAUSE_MODE: "zero",
+        CONF_PLUGGED_STATES: [
+            "connected_requesting",
+            "connected_finished",
+            "connected_charging",
+        ],
+        CONF_CHARGING_STATES: ["connected_charging"],
+    }
+
+
+async def test_custom_charger_select_pause_and_status_errors(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """An unknown integration: number control, no states; select pausing checked."""
+    hass.states.async_set("sensor.wallbox_status", "unavailable")
+    hass.states.async_set("number.wallbox_current", "16", {"unit_of_measurement": "A"})
+    hass.states.async_set(
+        "select.wallbox_mode", "charge", {"options": ["charge", "stop"]}
+    )
+
+    result = await start_charger(hass, site)
+    result = await sub(
+        hass,
+        result,
+        {CONF_NAME: "Wallbox", CONF_STATUS_ENTITY: "sensor.wallbox_status"},
+    )
+    assert suggested(result, CONF_CONTROL) == "number"
+    assert suggested(result, CONF_POWER_ENTITY) is None
+    result = await sub(hass, result, CHARGER_FORM | {CONF_CONTROL: "number"})
+    assert suggested(result, CONF_CURRENT_ENTITY) is None
+    result = await sub(hass, result, {CONF_CURRENT_ENTITY: "number.wallbox_current"})
+    assert suggested(result, CONF_PAUSE_MODE) == "zero"
+
+    select_pause = {CONF_PAUSE_MODE: "select", CONF_PAUSE_ENTITY: "select.wallbox_mode"}
+    for user_input, errors in (
+        (
+            {CONF_PAUSE_MODE: "select", CONF_PAUSE_ENTITY: "switch.any"},
+            {CONF_PAUSE_ENTITY: "pause_entity_invalid"},
+        ),
+        (
+            {CONF_PAUSE_MODE: "select", CONF_PAUSE_ENTITY: "select.nope"},
+            {CONF_PAUSE_ENTITY: "entity_not_found"},
+        ),
+        (
+            select_pause,
+            {CONF_PAUSE_OPTION: "option_invalid", CONF_RESUME_OPTION: "option_invalid"},
+        ),
+        (
+            select_pause | {CONF_PAUSE_OPTION: "stop", CONF_RESUME_OPTION: "go"},
+            {CONF_RESUME_OPTION: "option_invalid"},
+        ),
+    ):
+        result = await sub(hass, result, user_input)
+        assert result["step_id"] == "pause"
+        assert result["errors"] == errors
+
+    result = await sub(
+        hass,
+        result,
+        select_pause | {CONF_PAUSE_OPTION: "stop", CONF_RESUME_OPTION: "charge"},
+    )
+    assert result["step_id"] == "status"
+    # Unavailable, no options and no preset: nothing to suggest, states are typed.
+    assert select_options(result, CONF_PLUGGED_STATES) == []
+    assert suggested(result, CONF_PLUGGED_STATES) == []
+
+    result = await sub(
+        hass, result, {CONF_PLUGGED_STATES: [], CONF_CHARGING_STATES: []}
+    )
+    assert result["errors"] == {
+        CONF_PLUGGED_STATES: "states_required",
+        CONF_CHARGING_STATES: "states_required",
+    }
+    result = await sub(
+        hass, result, {CONF_PLUGGED_STATES: ["connected"], CONF_CHARGING_STATES: []}
+    )
+    assert result["errors"] == {CONF_CHARGING_STATES: "states_required"}
+    assert suggested(result, CONF_PLUGGED_STATES) == ["connected"]
+
+    # The status entity went away meanwhile: the form still works.
+    hass.states.async_remove("sensor.wallbox_status")
+    result = await sub(
+        hass, result, {CONF_PLUGGED_STATES: [], CONF_CHARGING_STATES: []}
+    )
+    assert result["step_id"] == "status"
+    assert select_options(result, CONF_PLUGGED_STATES) == []
+
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["connected"], CONF_CHARGING_STATES: ["charging"]},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data[CONF_PRESET] == "custom"
+    assert data[CONF_PAUSE_MODE] == "select"
+    assert data[CONF_PAUSE_ENTITY] == "select.wallbox_mode"
+    assert data[CONF_PAUSE_OPTION] == "stop"
+    assert data[CONF_RESUME_OPTION] == "charge"
+    assert data[CONF_PLUGGED_STATES] == ["connected", "charging"]
+
+
+async def test_charger_status_entity_not_found(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """The status entity must exist."""
+    result = await start_charger(hass, site)
+    result = await sub(
+        hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: "sensor.nope"}
+    )
+    assert result["step_id"] == "user"
+    assert result["errors"] == {CONF_STATUS_ENTITY: "entity_not_found"}
+    assert suggested(result, CONF_NAME) == "Garage"
+    hass.states.async_set("sensor.nope", "idle")
+    result = await sub(
+        hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: "sensor.nope"}
+    )
+    assert result["step_id"] == "charger"
+
+
+@pytest.mark.parametrize(
+    ("user_input", "errors"),
+    [
+        (
+            {CONF_MIN_CURRENT: 10, CONF_MAX_CURRENT: 8},
+            {CONF_MAX_CURRENT: "current_range_invalid"},
+        ),
+        ({CONF_POWER_ENTITY: "sensor.nope"}, {CONF_POWER_ENTITY: "entity_not_found"}),
+        (
+            {CONF_POWER_ENTITY: "sensor.energy"},
+            {CONF_POWER_ENTITY: "power_unit_invalid"},
+        ),
+        ({CONF_ENERGY_ENTITY: "sensor.nope"}, {CONF_ENERGY_ENTITY: "entity_not_found"}),
+        ({CONF_ENERGY_ENTITY: GRID}, {CONF_ENERGY_ENTITY: "energy_unit_invalid"}),
+    ],
+)
+async def test_charger_step_errors_then_fixed(
+    hass: HomeAssistant,
+    site: MockConfigEntry,
+    user_input: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Current range and meters are checked; fixing them moves on."""
+    hass.states.async_set("sensor.status", "idle")
+    hass.states.async_set("sensor.energy", "1", {"unit_of_measurement": "Wh"})
+    result = await start_charger(hass, site)
+    result = await sub(
+        hass, result, {CONF_NAME: "A", CONF_STATUS_ENTITY: "sensor.status"}
+    )
+    result = await sub(hass, result, CHARGER_FORM | user_input)
+    assert result["step_id"] == "charger"
+    assert result["errors"] == errors
+    for key, value in user_input.items():
+        assert suggested(result, key) == value
+
+    result = await sub(
+        hass,
+        result,
+        CHARGER_FORM | {CONF_POWER_ENTITY: GRID, CONF_ENERGY_ENTITY: "sensor.energy"},
+    )
+    assert result["step_id"] == "action"
+
+
+async def test_action_step_presets_and_errors(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Choosing a preset refills the fields; an edited form is checked as it is."""
+    device_id, (status,) = charger_device(hass, "ocpp", ("sensor", "status", None))
+    hass.states.async_set(status, "Charging")
+    async_mock_service(hass, "easee", "set_charger_dynamic_limit")
+    async_mock_service(hass, "charger", "set_limit")
+
+    result = await start_charger(hass, site)
+    result = await sub(hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: status})
+    result = await sub(hass, result, CHARGER_FORM)
+    ocpp = {
+        CONF_PRESET: "ocpp",
+        CONF_ACTION: "ocpp.set_charge_rate",
+        CONF_ACTION_VALUE_FIELD: "limit_amps",
+        CONF_ACTION_UNIT: "A",
+        CONF_ACTION_DATA: {},
+    }
+    # Easee chosen, nothing else touched: the form comes back with Easee's values.
+    result = await sub(hass, result, ocpp | {CONF_PRESET: "easee"})
+    assert result["step_id"] == "action"
+    assert result["errors"] == {}
+    assert suggested(result, CONF_PRESET) == "easee"
+    assert suggested(result, CONF_ACTION) == "easee.set_charger_dynamic_limit"
+    assert suggested(result, CONF_ACTION_VALUE_FIELD) == "current"
+    # The device is the OCPP charger's: it is the entity the user picked.
+    assert suggested(result, CONF_ACTION_DATA) == {"device_id": device_id}
+
+    # Custom chosen from Easee: the fields are emptied for the user to fill.
+    easee = {
+        CONF_PRESET: "custom",
+        CONF_ACTION: "easee.set_charger_dynamic_limit",
+        CONF_ACTION_VALUE_FIELD: "current",
+        CONF_ACTION_UNIT: "A",
+        CONF_ACTION_DATA: {"device_id": device_id},
+    }
+    result = await sub(hass, result, easee)
+    assert suggested(result, CONF_PRESET) == "custom"
+    assert suggested(result, CONF_ACTION) == ""
+    assert suggested(result, CONF_ACTION_DATA) == {}
+
+    custom = {
+        CONF_PRESET: "custom",
+        CONF_ACTION: "charger.set_limit",
+        CONF_ACTION_VALUE_FIELD: "watts",
+        CONF_ACTION_UNIT: "W",
+        CONF_ACTION_DATA: {"charger": "left"},
+    }
+    for user_input, errors in (
+        ({CONF_ACTION: "set_limit"}, {CONF_ACTION: "action_not_found"}),
+        ({CONF_ACTION: "charger.nope"}, {CONF_ACTION: "action_not_found"}),
+        ({CONF_ACTION: "ocpp.set_charge_rate"}, {CONF_ACTION: "action_not_found"}),
+        ({CONF_ACTION_DATA: ["left"]}, {CONF_ACTION_DATA: "action_data_invalid"}),
+        (
+            {CONF_ACTION_VALUE_FIELD: "  "},
+            {CONF_ACTION_VALUE_FIELD: "value_field_invalid"},
+        ),
+        (
+            {CONF_ACTION_VALUE_FIELD: "charger"},
+            {CONF_ACTION_VALUE_FIELD: "value_field_invalid"},
+        ),
+        # Another preset, but the fields were edited: they are checked, not replaced.
+        (
+            {CONF_PRESET: "ocpp", CONF_ACTION: "ocpp.x"},
+            {CONF_ACTION: "action_not_found"},
+        ),
+    ):
+        result = await sub(hass, result, custom | user_input)
+        assert result["step_id"] == "action"
+        assert result["errors"] == errors
+        for key, value in user_input.items():
+            assert suggested(result, key) == value
+
+    result = await sub(hass, result, custom | {CONF_ACTION: " charger.set_limit "})
+    assert result["step_id"] == "pause"
+    # The pause default follows the preset in use: custom pauses with 0.
+    assert suggested(result, CONF_PAUSE_MODE) == "zero"
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Charging"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data[CONF_PRESET] == "custom"
+    assert data[CONF_ACTION] == "charger.set_limit"
+    assert data[CONF_ACTION_VALUE_FIELD] == "watts"
+    assert data[CONF_ACTION_UNIT] == "W"
+    assert data[CONF_ACTION_DATA] == {"charger": "left"}
+    assert data[CONF_PLUGGED_STATES] == ["Charging"]
+
+
+async def test_action_data_may_be_left_out(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Without fixed fields the action data is stored empty."""
+    hass.states.async_set("binary_sensor.plug", "off")
+    async_mock_service(hass, "charger", "set_limit")
+    result = await start_charger(hass, site)
+    result = await sub(
+        hass, result, {CONF_NAME: "Plug", CONF_STATUS_ENTITY: "binary_sensor.plug"}
+    )
+    result = await sub(hass, result, CHARGER_FORM)
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "custom",
+            CONF_ACTION: "charger.set_limit",
+            CONF_ACTION_VALUE_FIELD: "amps",
+            CONF_ACTION_UNIT: "A",
+        },
+    )
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_ACTION_DATA] == {}
+    assert CONF_PAUSE_ENTITY not in result["data"]
+
+
+def charger_subentry(
+    status: str, title: str = "Garage", **data: Any
+) -> ConfigSubentryData:
+    """A stored OCPP charger subentry."""
+    return ConfigSubentryData(
+        data={
+            CONF_STATUS_ENTITY: status,
+            CONF_CONTROL: "action",
+            CONF_PHASES: 3,
+            CONF_PHASE: 1,
+            CONF_VOLTAGE: 230.0,
+            CONF_MIN_CURRENT: 6.0,
+            CONF_MAX_CURRENT: 32.0,
+            CONF_MIN_WRITE_INTERVAL: 30,
+            CONF_PRESET: "ocpp",
+            CONF_ACTION: "ocpp.set_charge_rate",
+            CONF_ACTION_VALUE_FIELD: "limit_amps",
+            CONF_ACTION_UNIT: "A",
+            CONF_ACTION_DATA: {"devid": "cp1"},
+            CONF_PAUSE_MODE: "zero",
+            CONF_PLUGGED_STATES: ["Preparing", "Charging"],
+            CONF_CHARGING_STATES: ["Charging"],
+            **data,
+        },
+        subentry_type=SUBENTRY_CHARGER,
+        title=title,
+        unique_id=status,
+    )
+
+
+@pytest.fixture
+def site_with_charger(hass: HomeAssistant) -> MockConfigEntry:
+    """A site with one OCPP charger."""
+    hass.states.async_set("sensor.cp1_status", "Charging")
+    hass.states.async_set("sensor.cp2_status", "Available")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={CONF_PRICE_ENTITY: PRICE, CONF_SITE_LIMIT_KW: 11.0},
+        subentries_data=[charger_subentry("sensor.cp1_status")],
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def test_duplicate_charger_aborts(
+    hass: HomeAssistant, site_with_charger: MockConfigEntry
+) -> None:
+    """One charger per status entity."""
+    result = await start_charger(hass, site_with_charger)
+    result = await sub(
+        hass, result, {CONF_NAME: "Again", CONF_STATUS_ENTITY: "sensor.cp1_status"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(site_with_charger.subentries) == 1
+
+
+async def test_reconfigure_charger(
+    hass: HomeAssistant, site_with_charger: MockConfigEntry
+) -> None:
+    """Every step is prefilled with what is stored; the new data replaces it."""
+    entry = site_with_charger
+    (subentry_id,) = entry.subentries
+    hass.states.async_set("number.cp2_current", "16", {"unit_of_measurement": "A"})
+
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    assert result["step_id"] == "reconfigure"
+    assert suggested(result, CONF_NAME) == "Garage"
+    assert suggested(result, CONF_STATUS_ENTITY) == "sensor.cp1_status"
+
+    result = await sub(
+        hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: "sensor.gone"}
+    )
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {CONF_STATUS_ENTITY: "entity_not_found"}
+
+    result = await sub(
+        hass,
+        result,
+        {CONF_NAME: "Garage left", CONF_STATUS_ENTITY: "sensor.cp2_status"},
+    )
+    assert result["step_id"] == "charger"
+    assert suggested(result, CONF_CONTROL) == "action"
+    assert suggested(result, CONF_MAX_CURRENT) == 32.0
+    assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 30
+    assert suggested(result, CONF_PHASES) == "3"
+
+    result = await sub(hass, result, CHARGER_FORM | {CONF_MIN_WRITE_INTERVAL: 30})
+    assert result["step_id"] == "action"
+    assert suggested(result, CONF_PRESET) == "ocpp"
+    assert suggested(result, CONF_ACTION_DATA) == {"devid": "cp1"}
+    # Switching to number control instead is another run; here keep the action.
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "ocpp",
+            CONF_ACTION: "ocpp.set_charge_rate",
+            CONF_ACTION_VALUE_FIELD: "limit_amps",
+            CONF_ACTION_UNIT: "A",
+            CONF_ACTION_DATA: {"devid": "cp2"},
+        },
+    )
+    assert suggested(result, CONF_PAUSE_MODE) == "zero"
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    assert result["step_id"] == "status"
+    assert suggested(result, CONF_PLUGGED_STATES) == ["Preparing", "Charging"]
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+
+    subentry = entry.subentries[subentry_id]
+    assert subentry.title == "Garage left"
+    assert subentry.unique_id == "sensor.cp2_status"
+    assert subentry.data[CONF_STATUS_ENTITY] == "sensor.cp2_status"
+    assert subentry.data[CONF_ACTION_DATA] == {"devid": "cp2"}
+    assert subentry.data[CONF_MIN_WRITE_INTERVAL] == 30
+
+    # Now to number control: the action keys go, the number entity comes.
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await sub(
+        hass,
+        result,
+        {CONF_NAME: "Garage left", CONF_STATUS_ENTITY: "sensor.cp2_status"},
+    )
+    result = await sub(hass, result, CHARGER_FORM | {CONF_CONTROL: "number"})
+    assert result["step_id"] == "number"
+    result = await sub(hass, result, {CONF_CURRENT_ENTITY: "number.cp2_current"})
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    data = entry.subentries[subentry_id].data
+    assert data[CONF_CONTROL] == "number"
+    assert data[CONF_CURRENT_ENTITY] == "number.cp2_current"
+    assert data[CONF_PRESET] == "ocpp"
+    assert CONF_ACTION not in data
+    assert CONF_ACTION_DATA not in data
+
+
+async def test_reconfigure_charger_to_another_chargers_status_aborts(
+    hass: HomeAssistant, site_with_charger: MockConfigEntry
+) -> None:
+    """A charger cannot take the status entity of another charger."""
+    entry = site_with_charger
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(**charger_subentry("sensor.cp2_status", title="Two")),
+    )
+    own = next(s for s in entry.subentries.values() if s.title == "Two")
+    result = await entry.start_subentry_reconfigure_flow(hass, own.subentry_id)
+    result = await sub(
+        hass, result, {CONF_NAME: "Two", CONF_STATUS_ENTITY: "sensor.cp1_status"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+# --- Vehicle subentry ---------------------------------------------------------------
+
+
+async def start_vehicle(hass: HomeAssistant, entry: MockConfigEntry) -> Result:
+    """Start adding a vehicle."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_VEHICLE), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return result
+
+
+async def test_vehicle_with_soc_and_charger(
+    hass: HomeAssistant, site_with_charger: MockConfigEntry
+) -> None:
+    """A vehicle with a SoC sensor, tied to the site's charger by subentry id."""
+    entry = site_with_charger
+    (charger_id,) = entry.subentries
+    hass.states.async_set("sensor.car_soc", "54", {"unit_of_measurement": "%"})
+
+    result = await start_vehicle(hass, entry)
+    assert suggested(result, CONF_TARGET_SOC) == 80.0
+    assert suggested(result, CONF_MIN_SOC) == 20.0
+    assert suggested(result, CONF_EFFICIENCY) == 90
+    assert suggested(result, CONF_DEPARTURE) == "07:00:00"
+    assert suggested(result, CONF_PLAN_AHEAD) is True
+    assert select_options(result, CONF_CHARGER) == [
+        {"value": charger_id, "label": "Garage"}
+    ]
+
+    result = await sub(
+        hass,
+        result,
+        VEHICLE_FORM
+        | {
+            CONF_SOC_ENTITY: "sensor.car_soc",
+            CONF_CAPACITY_KWH: 77,
+            CONF_EFFICIENCY: 85,
+            CONF_DEPARTURE: "06:30:00",
+            CONF_PLAN_AHEAD: False,
+            CONF_CHARGER: charger_id,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Family car"
+    assert result["unique_id"] == "sensor.car_soc"
+    assert result["data"] == {
+        CONF_SOC_ENTITY: "sensor.car_soc",
+        CONF_CAPACITY_KWH: 77.0,
+        CONF_TARGET_SOC: 80.0,
+        CONF_MIN_SOC: 20.0,
+        CONF_EFFICIENCY: 0.85,
+        CONF_MAX_POWER_KW: 11.0,
+        CONF_DEPARTURE: "06:30:00",
+        CONF_ARRIVAL: "18:00:00",
+        CONF_PLAN_AHEAD: False,
+        CONF_CHARGER: charger_id,
+    }
+
+
+async def test_vehicle_without_soc(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    """No SoC sensor: no unique id, no capacity needed; no charger to choose."""
+    result = await start_vehicle(hass, site)
+    assert CONF_CHARGER not in fields(result)
+    result = await sub(hass, result, VEHICLE_FORM)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["unique_id"] is None
+    assert result["data"] == {
+        CONF_TARGET_SOC: 80.0,
+        CONF_MIN_SOC: 20.0,
+        CONF_EFFICIENCY: 0.9,
+        CONF_MAX_POWER_KW: 11.0,
+        CONF_DEPARTURE: "07:00:00",
+        CONF_ARRIVAL: "18:00:00",
+        CONF_PLAN_AHEAD: True,
+    }
+
+
+def vehicle_subentry(
+    title: str, soc: str | None = None, **data: Any
+) -> ConfigSubentryData:
+    """A stored vehicle subentry."""
+    stored: dict[str, Any] = {
+        CONF_TARGET_SOC: 80.0,
+        CONF_MIN_SOC: 20.0,
+        CONF_EFFICIENCY: 0.92,
+        CONF_MAX_POWER_KW: 7.4,
+        CONF_DEPARTURE: "07:15:00",
+        CONF_ARRIVAL: "17:30:00",
+        CONF_PLAN_AHEAD: True,
+        **data,
+    }
+    if soc:
+        stored |= {CONF_SOC_ENTITY: soc, CONF_CAPACITY_KWH: 60.0}
+    return ConfigSubentryData(
+        data=stored, subentry_type=SUBENTRY_VEHICLE, title=title, unique_id=soc
+    )
+
+
+@pytest.fixture
+def site_with_vehicle(hass: HomeAssistant) -> MockConfigEntry:
+    """A site with a charger and a vehicle whose SoC sensor exists."""
+    hass.states.async_set("sensor.cp1_status", "Charging")
+    hass.states.async_set("sensor.car_soc", "54", {"unit_of_measurement": "%"})
+    hass.states.async_set("sensor.van_soc", "30", {"unit_of_measurement": "%"})
+    hass.states.async_set("sensor.car_energy", "3", {"unit_of_measurement": "kWh"})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={CONF_PRICE_ENTITY: PRICE, CONF_SITE_LIMIT_KW: 11.0},
+        subentries_data=[
+            charger_subentry("sensor.cp1_status"),
+            vehicle_subentry("Family car", "sensor.car_soc"),
+        ],
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("user_input", "errors"),
+    [
+        ({CONF_NAME: "family CAR "}, {CONF_NAME: "name_exists"}),
+        (
+            {CONF_SOC_ENTITY: "sensor.nope", CONF_CAPACITY_KWH: 50},
+            {CONF_SOC_ENTITY: "entity_not_found"},
+        ),
+        (
+            {CONF_SOC_ENTITY: "sensor.car_energy", CONF_CAPACITY_KWH: 50},
+            {CONF_SOC_ENTITY: "soc_unit_invalid"},
+        ),
+        ({CONF_SOC_ENTITY: "sensor.van_soc"}, {CONF_CAPACITY_KWH: "capacity_required"}),
+        ({CONF_MIN_SOC: 81}, {CONF_MIN_SOC: "soc_range_invalid"}),
+        (
+            {
+                CONF_NAME: "Family car",
+                CONF_SOC_ENTITY: "sensor.van_soc",
+                CONF_MIN_SOC: 90,
+            },
+            {
+                CONF_NAME: "name_exists",
+                CONF_CAPACITY_KWH: "capacity_required",
+                CONF_MIN_SOC: "soc_range_invalid",
+            },
+        ),
+    ],
+)
+async def test_vehicle_errors_then_fixed(
+    hass: HomeAssistant,
+    site_with_vehicle: MockConfigEntry,
+    user_input: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """Each check is an error on its field, shown with what was entered."""
+    form = VEHICLE_FORM | {CONF_NAME: "Van"}
+    result = await start_vehicle(hass, site_with_vehicle)
+    result = await sub(hass, result, form | user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    for key, value in user_input.items():
+        assert suggested(result, key) == value
+
+    result = await sub(
+        hass, result, form | {CONF_SOC_ENTITY: "sensor.van_soc", CONF_CAPACITY_KWH: 75}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["unique_id"] == "sensor.van_soc"
+
+
+async def test_duplicate_vehicle_soc_aborts(
+    hass: HomeAssistant, site_with_vehicle: MockConfigEntry
+) -> None:
+    """One vehicle per SoC sensor."""
+    result = await start_vehicle(hass, site_with_vehicle)
+    result = await sub(
+        hass,
+        result,
+        VEHICLE_FORM
+        | {
+            CONF_NAME: "Other",
+            CONF_SOC_ENTITY: "sensor.car_soc",
+            CONF_CAPACITY_KWH: 50,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reconfigure_vehicle(
+    hass: HomeAssistant, site_with_vehicle: MockConfigEntry
+) -> None:
+    """Prefilled (efficiency in %), own name and SoC allowed, data replaced."""
+    entry = site_with_vehicle
+    charger_id, vehicle_id = entry.subentries
+    # A stale charger id (the charger was deleted) is not suggested.
+    hass.config_entries.async_update_subentry(
+        entry,
+        entry.subentries[vehicle_id],
+        data={**entry.subentries[vehicle_id].data, CONF_CHARGER: "deleted"},
+    )
+
+    result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
+    assert result["step_id"] == "reconfigure"
+    assert suggested(result, CONF_NAME) == "Family car"
+    assert suggested(result, CONF_SOC_ENTITY) == "sensor.car_soc"
+    assert suggested(result, CONF_CAPACITY_KWH) == 60.0
+    assert suggested(result, CONF_EFFICIENCY) == 92
+    assert suggested(result, CONF_MAX_POWER_KW) == 7.4
+    assert suggested(result, CONF_DEPARTURE) == "07:15:00"
+    assert suggested(result, CONF_CHARGER) is None
+
+    result = await sub(hass, result, VEHICLE_FORM | {CONF_SOC_ENTITY: "sensor.car_soc"})
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {CONF_CAPACITY_KWH: "capacity_required"}
+
+    result = await sub(
+        hass,
+        result,
+        VEHICLE_FORM
+        | {
+            CONF_NAME: "Family car",
+            CONF_SOC_ENTITY: "sensor.car_soc",
+            CONF_CAPACITY_KWH: 64,
+            CONF_CHARGER: charger_id,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    subentry = entry.subentries[vehicle_id]
+    assert subentry.unique_id == "sensor.car_soc"
+    assert subentry.data[CONF_CAPACITY_KWH] == 64.0
+    assert subentry.data[CONF_EFFICIENCY] == 0.9
+    assert subentry.data[CONF_CHARGER] == charger_id
+
+    # Renamed, without a SoC sensor: no unique id any more; the charger is shown.
+    result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
+    assert suggested(result, CONF_CHARGER) == charger_id
+    result = await sub(hass, result, VEHICLE_FORM | {CONF_NAME: "Old car"})
+    assert result["reason"] == "reconfigure_successful"
+    subentry = entry.subentries[vehicle_id]
+    assert subentry.title == "Old car"
+    assert subentry.unique_id is None
+    assert CONF_SOC_ENTITY not in subentry.data
+    assert CONF_CHARGER not in subentry.data
+
+
+async def test_reconfigure_vehicle_to_another_vehicles_soc_aborts(
+    hass: HomeAssistant, site_with_vehicle: MockConfigEntry
+) -> None:
+    """A vehicle cannot take the SoC sensor of another one."""
+    entry = site_with_vehicle
+    hass.config_entries.async_add_subentry(
+        entry, ConfigSubentry(**vehicle_subentry("Van", "sensor.van_soc"))
+    )
+    van = next(s for s in entry.subentries.values() if s.title == "Van")
+    result = await entry.start_subentry_reconfigure_flow(hass, van.subentry_id)
+    result = await sub(
+        hass,
+        result,
+        VEHICLE_FORM
+        | {CONF_NAME: "Van", CONF_SOC_ENTITY: "sensor.car_soc", CONF_CAPACITY_KWH: 60},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+# --- What the flows write is what settings.py reads -----------------------------------
+
+
+async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None:
+    """Site, options, a charger and a vehicle, created by the flows, parse as meant."""
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    result = await configure(
+        hass,
+        result,
+        {
+            CONF_LIMIT_MODE: "current",
+            CONF_GRID_POWER_ENTITY: GRID,
+            CONF_GRID_POWER_SIGN: "export_positive",
+            CONF_PHASE_CURRENT_ENTITIES: PHASES,
+        },
+    )
+    result = await configure(
+        hass,
+        result,
+        {CONF_SITE_LIMIT_A: 25, CONF_SITE_PHASES: "3", CONF_SITE_VOLTAGE: 230},
+    )
+    entry = result["result"]
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_STEP_MINUTES: "30", CONF_HORIZON_HOURS: 12, CONF_ALGORITHM: "heuristic"},
+    )
+
+    device_id, (status,) = charger_device(hass, "easee", ("sensor", "status", None))
+    hass.states.async_set(status, "charging")
+    hass.states.async_set("switch.easee_enable", "on")
+    async_mock_service(hass, "easee", "set_charger_dynamic_limit")
+    result = await start_charger(hass, entry)
+    result = await sub(hass, result, {CONF_NAME: "Drive", CONF_STATUS_ENTITY: status})
+    result = await sub(hass, result, CHARGER_FORM | {CONF_PHASES: "1", CONF_PHASE: "3"})
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "easee",
+            CONF_ACTION: "easee.set_charger_dynamic_limit",
+            CONF_ACTION_VALUE_FIELD: "current",
+            CONF_ACTION_UNIT: "A",
+            CONF_ACTION_DATA: {"device_id": device_id},
+        },
+    )
+    result = await sub(
+        hass,
+        result,
+        {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: "switch.easee_enable"},
+    )
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["awaiting_start"], CONF_CHARGING_STATES: ["charging"]},
+    )
+    charger_id = next(iter(entry.subentries))
+
+    hass.states.async_set("sensor.car_soc", "54", {"unit_of_measurement": "%"})
+    result = await start_vehicle(hass, entry)
+    result = await sub(
+        hass,
+        result,
+        VEHICLE_FORM
+        | {
+            CONF_SOC_ENTITY: "sensor.car_soc",
+            CONF_CAPACITY_KWH: 77,
+            CONF_EFFICIENCY: 88,
+            CONF_CHARGER: charger_id,
+        },
+    )
+    vehicle_id = next(s for s in entry.subentries if s != charger_id)
+
+    settings = Settings.from_entry(entry)
+    assert settings.site == SiteSettings(
+        price_entity=PRICE,
+        limit_mode=LimitMode.CURRENT,
+        limit_kw=25 * 3 * 230 / 1000,
+        limit_a=25.0,
+        phases=3,
+        voltage=230.0,
+        grid_power_entity=GRID,
+        grid_sign=GridSign.EXPORT_POSITIVE,
+        phase_current_entities=tuple(PHASES),
+        step_minutes=30,
+        horizon_hours=12,
+        algorithm="heuristic",
+    )
+    assert settings.chargers == (
+        ChargerSettings(
+            subentry_id=charger_id,
+            name="Drive",
+            control=ControlMethod.ACTION,
+            preset=ChargerPreset.EASEE,
+            action="easee.set_charger_dynamic_limit",
+            action_value_field="current",
+            action_unit=CurrentUnit.AMPERE,
+            action_data={"device_id": device_id},
+            pause_mode=PauseMode.SWITCH,
+            pause_entity="switch.easee_enable",
+            status_entity=status,
+            plugged_states=("awaiting_start", "charging"),
+            charging_states=("charging",),
+            phases=1,
+            phase=3,
+            voltage=230.0,
+            min_current=6.0,
+            max_current=16.0,
+            min_write_interval=60,
+        ),
+    )
+    assert settings.vehicles == (
+        VehicleSettings(
+            subentry_id=vehicle_id,
+            name="Family car",
+            soc_entity="sensor.car_soc",
+            capacity_kwh=77.0,
+            target_soc=80.0,
+            min_soc=20.0,
+            efficiency=0.88,
+            max_power_kw=11.0,
+            departure=time(7, 0),
+            arrival=time(18, 0),
+            plan_ahead=True,
+            charger=charger_id,
+        ),
+    )
+    assert settings.vehicles[0].has_soc
+    assert settings.charger(charger_id) is settings.chargers[0]

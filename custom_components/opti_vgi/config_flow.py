@@ -1,60 +1,1131 @@
-"""Config flow for Opti-VGI: one site entry per Home Assistant instance."""
+"""Config flows: the site entry, its options, and charger and vehicle subentries.
+
+Every flow checks what it can before it writes anything (test-before-configure):
+the entities exist, their units are ones the integration can read, actions exist.
+The flows write plain dicts with the keys in const.py; settings.py parses them.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.const import UnitOfPower
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfTime,
+)
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    ObjectSelector,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TimeSelector,
 )
 
 from .compat import vol
-from .const import CONF_PRICE_ENTITY, CONF_SITE_LIMIT_KW, DEFAULT_SITE_LIMIT_KW, DOMAIN
+from .const import (
+    CONF_ACTION,
+    CONF_ACTION_DATA,
+    CONF_ACTION_UNIT,
+    CONF_ACTION_VALUE_FIELD,
+    CONF_ALGORITHM,
+    CONF_ARRIVAL,
+    CONF_CAPACITY_KWH,
+    CONF_CHARGER,
+    CONF_CHARGING_STATES,
+    CONF_CONTROL,
+    CONF_CURRENT_ENTITY,
+    CONF_DEPARTURE,
+    CONF_EFFICIENCY,
+    CONF_ENERGY_ENTITY,
+    CONF_GRID_POWER_ENTITY,
+    CONF_GRID_POWER_SIGN,
+    CONF_HORIZON_HOURS,
+    CONF_LIMIT_MODE,
+    CONF_MAX_CURRENT,
+    CONF_MAX_POWER_KW,
+    CONF_MIN_CURRENT,
+    CONF_MIN_SOC,
+    CONF_MIN_WRITE_INTERVAL,
+    CONF_NAME,
+    CONF_PAUSE_ENTITY,
+    CONF_PAUSE_MODE,
+    CONF_PAUSE_OPTION,
+    CONF_PHASE,
+    CONF_PHASE_CURRENT_ENTITIES,
+    CONF_PHASES,
+    CONF_PLAN_AHEAD,
+    CONF_PLUGGED_STATES,
+    CONF_POWER_ENTITY,
+    CONF_PRESET,
+    CONF_PRICE_ENTITY,
+    CONF_RESUME_OPTION,
+    CONF_SITE_LIMIT_A,
+    CONF_SITE_LIMIT_KW,
+    CONF_SITE_PHASES,
+    CONF_SITE_VOLTAGE,
+    CONF_SOC_ENTITY,
+    CONF_STATUS_ENTITY,
+    CONF_STEP_MINUTES,
+    CONF_TARGET_SOC,
+    CONF_VOLTAGE,
+    DEFAULT_ALGORITHM,
+    DEFAULT_ARRIVAL,
+    DEFAULT_DEPARTURE,
+    DEFAULT_EFFICIENCY,
+    DEFAULT_HORIZON_HOURS,
+    DEFAULT_MAX_CURRENT,
+    DEFAULT_MAX_POWER_KW,
+    DEFAULT_MIN_SOC,
+    DEFAULT_SITE_LIMIT_A,
+    DEFAULT_SITE_LIMIT_KW,
+    DEFAULT_STEP_MINUTES,
+    DEFAULT_TARGET_SOC,
+    DEFAULT_VOLTAGE,
+    DOMAIN,
+    MAX_HORIZON_HOURS,
+    SUBENTRY_CHARGER,
+    SUBENTRY_VEHICLE,
+    ChargerPreset,
+    ControlMethod,
+    CurrentUnit,
+    GridSign,
+    LimitMode,
+    PauseMode,
+)
+from .presets import PRESETS, Preset, preset_for_platform
 
-USER_SCHEMA = vol.Schema(
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from homeassistant.core import HomeAssistant
+
+# --- Units the integration can read -------------------------------------------------
+PRICE_ENERGY_UNITS: Final = frozenset({"wh", "kwh", "mwh"})  # lower-cased, after "/"
+POWER_UNITS: Final = frozenset({UnitOfPower.WATT, UnitOfPower.KILO_WATT})
+ENERGY_UNITS: Final = frozenset({UnitOfEnergy.WATT_HOUR, UnitOfEnergy.KILO_WATT_HOUR})
+CURRENT_UNITS: Final = frozenset({UnitOfElectricCurrent.AMPERE})
+NUMBER_UNITS: Final = frozenset({CurrentUnit.AMPERE, CurrentUnit.WATT})
+SOC_UNITS: Final = frozenset({"%"})
+MAX_PHASE_SENSORS: Final = 3
+
+# Select options are strings; these are stored as integers. The literals are spelled
+# out because translations/en.json names them (selector.<key>.options).
+STEP_OPTIONS: Final = ("5", "15", "30", "60")
+PHASES_OPTIONS: Final = ("1", "3")
+PHASE_OPTIONS: Final = ("1", "2", "3")
+ALGORITHM_OPTIONS: Final = ("lp", "heuristic")
+
+# A charger integration we have no preset for: a number entity, paused with 0 A.
+CUSTOM_PRESET: Final = Preset(
+    preset=ChargerPreset.CUSTOM, platform=None, control=ControlMethod.NUMBER
+)
+
+
+# --- Selectors --------------------------------------------------------------------
+
+
+def _entity(*domains: str, multiple: bool = False) -> EntitySelector:
+    """An entity selector for one or more domains."""
+    return EntitySelector(EntitySelectorConfig(domain=list(domains), multiple=multiple))
+
+
+def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
+    """A number box with bounds and a unit."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=step,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+# Each selector's translation_key is written out where it is used: the translation
+# tests read them from the code.
+LIMIT_MODE_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[mode.value for mode in LimitMode],
+        translation_key="limit_mode",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+GRID_SIGN_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[sign.value for sign in GridSign],
+        translation_key="grid_power_sign",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+PHASES_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(PHASES_OPTIONS),
+        translation_key="phases",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+PHASE_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(PHASE_OPTIONS),
+        translation_key="phase",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+STEP_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(STEP_OPTIONS),
+        translation_key="step_minutes",
+        mode=SelectSelectorMode.DROPDOWN,
+    )
+)
+ALGORITHM_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(ALGORITHM_OPTIONS),
+        translation_key="algorithm",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+CONTROL_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[control.value for control in ControlMethod],
+        translation_key="control",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+PRESET_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[preset.value for preset in ChargerPreset],
+        translation_key="preset",
+        mode=SelectSelectorMode.DROPDOWN,
+    )
+)
+ACTION_UNIT_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[unit.value for unit in CurrentUnit],
+        translation_key="action_unit",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+PAUSE_MODE_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[mode.value for mode in PauseMode],
+        translation_key="pause_mode",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+CURRENT_SELECTOR = _number(0, 80, 0.1, UnitOfElectricCurrent.AMPERE)
+VOLTAGE_SELECTOR = _number(100, 300, 1, UnitOfElectricPotential.VOLT)
+PERCENT_SELECTOR = _number(0, 100, 1, "%")
+
+
+# --- Schemas ----------------------------------------------------------------------
+
+PRICE_SCHEMA = vol.Schema({vol.Required(CONF_PRICE_ENTITY): _entity("sensor")})
+
+LIMIT_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_PRICE_ENTITY): EntitySelector(
-            EntitySelectorConfig(domain="sensor")
+        vol.Required(CONF_LIMIT_MODE, default=LimitMode.POWER.value): (
+            LIMIT_MODE_SELECTOR
         ),
-        vol.Required(CONF_SITE_LIMIT_KW, default=DEFAULT_SITE_LIMIT_KW): NumberSelector(
-            NumberSelectorConfig(
-                min=1,
-                max=1000,
-                step=0.1,
-                unit_of_measurement=UnitOfPower.KILO_WATT,
-                mode=NumberSelectorMode.BOX,
-            )
+        vol.Optional(CONF_GRID_POWER_ENTITY): _entity("sensor"),
+        vol.Required(
+            CONF_GRID_POWER_SIGN, default=GridSign.IMPORT_POSITIVE.value
+        ): GRID_SIGN_SELECTOR,
+        vol.Optional(CONF_PHASE_CURRENT_ENTITIES): _entity("sensor", multiple=True),
+    }
+)
+
+LIMIT_POWER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SITE_LIMIT_KW, default=DEFAULT_SITE_LIMIT_KW): _number(
+            0.5, 10000, 0.1, UnitOfPower.KILO_WATT
         ),
     }
 )
 
+LIMIT_CURRENT_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SITE_LIMIT_A, default=DEFAULT_SITE_LIMIT_A): _number(
+            1, 4000, 1, UnitOfElectricCurrent.AMPERE
+        ),
+        vol.Required(CONF_SITE_PHASES, default="3"): PHASES_SELECTOR,
+        vol.Required(CONF_SITE_VOLTAGE, default=DEFAULT_VOLTAGE): VOLTAGE_SELECTOR,
+    }
+)
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_STEP_MINUTES, default=str(DEFAULT_STEP_MINUTES)): (
+            STEP_SELECTOR
+        ),
+        vol.Required(CONF_HORIZON_HOURS, default=DEFAULT_HORIZON_HOURS): _number(
+            1, MAX_HORIZON_HOURS, 1, UnitOfTime.HOURS
+        ),
+        vol.Required(CONF_ALGORITHM, default=DEFAULT_ALGORITHM): ALGORITHM_SELECTOR,
+    }
+)
+
+CHARGER_IDENTITY_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_NAME): TextSelector(),
+        vol.Required(CONF_STATUS_ENTITY): _entity("binary_sensor", "sensor"),
+    }
+)
+
+CHARGER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_CONTROL): CONTROL_SELECTOR,
+        vol.Required(CONF_PHASES, default="3"): PHASES_SELECTOR,
+        vol.Required(CONF_PHASE, default="1"): PHASE_SELECTOR,
+        vol.Required(CONF_VOLTAGE, default=DEFAULT_VOLTAGE): VOLTAGE_SELECTOR,
+        vol.Required(CONF_MIN_CURRENT): CURRENT_SELECTOR,
+        vol.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT): CURRENT_SELECTOR,
+        vol.Required(CONF_MIN_WRITE_INTERVAL): _number(0, 3600, 1, UnitOfTime.SECONDS),
+        vol.Optional(CONF_POWER_ENTITY): _entity("sensor"),
+        vol.Optional(CONF_ENERGY_ENTITY): _entity("sensor"),
+    }
+)
+
+NUMBER_SCHEMA = vol.Schema({vol.Required(CONF_CURRENT_ENTITY): _entity("number")})
+
+ACTION_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PRESET): PRESET_SELECTOR,
+        vol.Required(CONF_ACTION): TextSelector(),
+        vol.Required(CONF_ACTION_VALUE_FIELD): TextSelector(),
+        vol.Required(CONF_ACTION_UNIT): ACTION_UNIT_SELECTOR,
+        vol.Optional(CONF_ACTION_DATA): ObjectSelector(),
+    }
+)
+
+PAUSE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PAUSE_MODE): PAUSE_MODE_SELECTOR,
+        vol.Optional(CONF_PAUSE_ENTITY): _entity("switch", "select"),
+        vol.Optional(CONF_PAUSE_OPTION): TextSelector(),
+        vol.Optional(CONF_RESUME_OPTION): TextSelector(),
+    }
+)
+
+VEHICLE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_NAME): TextSelector(),
+        vol.Optional(CONF_SOC_ENTITY): _entity("sensor"),
+        vol.Optional(CONF_CAPACITY_KWH): _number(
+            1, 500, 0.1, UnitOfEnergy.KILO_WATT_HOUR
+        ),
+        vol.Required(CONF_TARGET_SOC, default=DEFAULT_TARGET_SOC): PERCENT_SELECTOR,
+        vol.Required(CONF_MIN_SOC, default=DEFAULT_MIN_SOC): PERCENT_SELECTOR,
+        vol.Required(CONF_EFFICIENCY, default=round(DEFAULT_EFFICIENCY * 100)): _number(
+            50, 100, 1, "%"
+        ),
+        vol.Required(CONF_MAX_POWER_KW, default=DEFAULT_MAX_POWER_KW): _number(
+            0.5, 400, 0.1, UnitOfPower.KILO_WATT
+        ),
+        vol.Required(CONF_DEPARTURE, default=DEFAULT_DEPARTURE): TimeSelector(),
+        vol.Required(CONF_ARRIVAL, default=DEFAULT_ARRIVAL): TimeSelector(),
+        vol.Required(CONF_PLAN_AHEAD, default=True): BooleanSelector(),
+    }
+)
+
+
+# --- Checks -----------------------------------------------------------------------
+
+
+def _unit(hass: HomeAssistant, entity_id: str) -> str | None:
+    """The entity's unit: from its state, else from the entity registry."""
+    state = hass.states.get(entity_id)
+    if state is not None and (unit := state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)):
+        return str(unit)
+    entry = er.async_get(hass).async_get(entity_id)
+    return entry.unit_of_measurement if entry is not None else None
+
+
+def _check_entity(
+    hass: HomeAssistant,
+    errors: dict[str, str],
+    field: str,
+    entity_id: str,
+    *,
+    units: frozenset[str] | None = None,
+    unit_error: str = "",
+) -> None:
+    """Record an error on ``field`` unless the entity exists with a usable unit."""
+    if hass.states.get(entity_id) is None:
+        errors[field] = "entity_not_found"
+    elif units is not None and _unit(hass, entity_id) not in units:
+        errors[field] = unit_error
+
+
+def _price_unit_valid(hass: HomeAssistant, entity_id: str) -> bool:
+    """A price per energy (``EUR/kWh``, ``SEK/MWh``, ``c/Wh``), or a bare number."""
+    unit = _unit(hass, entity_id)
+    if not unit:
+        state = hass.states.get(entity_id)
+        try:
+            return state is not None and math.isfinite(float(state.state))
+        except ValueError:
+            return False
+    currency, slash, energy = unit.partition("/")
+    return bool(slash and currency.strip()) and (
+        energy.strip().lower() in PRICE_ENERGY_UNITS
+    )
+
+
+def _with_ints_as_text(values: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """Stored integers shown in a select (whose options are strings)."""
+    shown = dict(values)
+    for key in keys:
+        if shown.get(key) is not None:
+            shown[key] = str(shown[key])
+    return shown
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """The values in order, without repeats."""
+    return list(dict.fromkeys(values))
+
+
+def _taken(entry: ConfigEntry, unique_id: str, own_subentry_id: str | None) -> bool:
+    """Whether another subentry of the site already has this unique id."""
+    return any(
+        subentry.unique_id == unique_id and subentry.subentry_id != own_subentry_id
+        for subentry in entry.subentries.values()
+    )
+
+
+# --- Site entry -------------------------------------------------------------------
+
 
 class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Create the site entry after checking that its sources exist."""
+    """Create (or reconfigure) the site: price source, grid limit and meters."""
 
     VERSION = 1
     MINOR_VERSION = 1
 
+    def __init__(self) -> None:
+        """Start with nothing collected."""
+        self._data: dict[str, Any] = {}
+        self._stored: Mapping[str, Any] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptiVgiOptionsFlow:  # noqa: ARG004
+        """Planning options of the site."""
+        return OptiVgiOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls,
+        config_entry: ConfigEntry,  # noqa: ARG003
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Chargers and vehicles are subentries of the site."""
+        return {
+            SUBENTRY_CHARGER: ChargerSubentryFlow,
+            SUBENTRY_VEHICLE: VehicleSubentryFlow,
+        }
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the price source and the site limit."""
+        """Ask for the price source."""
+        return await self._async_step_price("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the site's sources and limit; every field is prefilled."""
+        self._stored = self._get_reconfigure_entry().data
+        return await self._async_step_price("reconfigure", user_input)
+
+    async def _async_step_price(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """The price sensor: it must exist and give a price per energy."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            if self.hass.states.get(user_input[CONF_PRICE_ENTITY]) is None:
-                errors[CONF_PRICE_ENTITY] = "entity_not_found"
-            else:
-                return self.async_create_entry(
-                    title=self.hass.config.location_name, data=user_input
-                )
+            entity_id = user_input[CONF_PRICE_ENTITY]
+            _check_entity(self.hass, errors, CONF_PRICE_ENTITY, entity_id)
+            if not errors and not _price_unit_valid(self.hass, entity_id):
+                errors[CONF_PRICE_ENTITY] = "price_unit_invalid"
+            if not errors:
+                self._data = {CONF_PRICE_ENTITY: entity_id}
+                return await self.async_step_limit()
         return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                PRICE_SCHEMA, user_input or self._stored
+            ),
             errors=errors,
         )
+
+    async def async_step_limit(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How the grid connection is limited, and the meters that measure it."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            grid = user_input.get(CONF_GRID_POWER_ENTITY)
+            phases: list[str] = user_input.get(CONF_PHASE_CURRENT_ENTITIES) or []
+            if grid:
+                _check_entity(
+                    self.hass,
+                    errors,
+                    CONF_GRID_POWER_ENTITY,
+                    grid,
+                    units=POWER_UNITS,
+                    unit_error="power_unit_invalid",
+                )
+            if len(phases) > MAX_PHASE_SENSORS:
+                errors[CONF_PHASE_CURRENT_ENTITIES] = "too_many_phase_sensors"
+            for entity_id in phases:
+                if CONF_PHASE_CURRENT_ENTITIES in errors:
+                    break
+                _check_entity(
+                    self.hass,
+                    errors,
+                    CONF_PHASE_CURRENT_ENTITIES,
+                    entity_id,
+                    units=CURRENT_UNITS,
+                    unit_error="current_unit_invalid",
+                )
+            if not errors:
+                mode = LimitMode(user_input[CONF_LIMIT_MODE])
+                self._data[CONF_LIMIT_MODE] = mode.value
+                if grid:
+                    self._data[CONF_GRID_POWER_ENTITY] = grid
+                    self._data[CONF_GRID_POWER_SIGN] = user_input[CONF_GRID_POWER_SIGN]
+                if phases:
+                    self._data[CONF_PHASE_CURRENT_ENTITIES] = phases
+                if mode is LimitMode.CURRENT:
+                    return await self.async_step_limit_current()
+                return await self.async_step_limit_power()
+        return self.async_show_form(
+            step_id="limit",
+            data_schema=self.add_suggested_values_to_schema(
+                LIMIT_SCHEMA, user_input or self._stored
+            ),
+            errors=errors,
+        )
+
+    async def async_step_limit_power(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The site limit as a power."""
+        if user_input is not None:
+            self._data[CONF_SITE_LIMIT_KW] = float(user_input[CONF_SITE_LIMIT_KW])
+            return self._async_finish()
+        return self.async_show_form(
+            step_id="limit_power",
+            data_schema=self.add_suggested_values_to_schema(
+                LIMIT_POWER_SCHEMA, self._stored
+            ),
+        )
+
+    async def async_step_limit_current(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The site limit as a current per phase."""
+        if user_input is not None:
+            self._data[CONF_SITE_LIMIT_A] = float(user_input[CONF_SITE_LIMIT_A])
+            self._data[CONF_SITE_PHASES] = int(user_input[CONF_SITE_PHASES])
+            self._data[CONF_SITE_VOLTAGE] = float(user_input[CONF_SITE_VOLTAGE])
+            return self._async_finish()
+        return self.async_show_form(
+            step_id="limit_current",
+            data_schema=self.add_suggested_values_to_schema(
+                LIMIT_CURRENT_SCHEMA, _with_ints_as_text(self._stored, CONF_SITE_PHASES)
+            ),
+        )
+
+    @callback
+    def _async_finish(self) -> ConfigFlowResult:
+        """Create the site, or replace the reconfigured site's data."""
+        if self.source == SOURCE_RECONFIGURE:
+            return self.async_update_and_abort(
+                self._get_reconfigure_entry(), data=self._data
+            )
+        return self.async_create_entry(
+            title=self.hass.config.location_name, data=self._data
+        )
+
+
+class OptiVgiOptionsFlow(OptionsFlow):
+    """Planning options: time step, horizon and algorithm.
+
+    A plain options flow: the site entry's update listener reloads it.
+    """
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the planning options."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_STEP_MINUTES: int(user_input[CONF_STEP_MINUTES]),
+                    CONF_HORIZON_HOURS: int(user_input[CONF_HORIZON_HOURS]),
+                    CONF_ALGORITHM: str(user_input[CONF_ALGORITHM]),
+                }
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA,
+                _with_ints_as_text(self.config_entry.options, CONF_STEP_MINUTES),
+            ),
+        )
+
+
+# --- Charger subentry -------------------------------------------------------------
+
+
+def _preset_values(preset: Preset, device_id: str | None) -> dict[str, Any]:
+    """What a preset fills in, in the keys the flow writes."""
+    values: dict[str, Any] = {
+        CONF_PRESET: preset.preset.value,
+        CONF_CONTROL: preset.control.value,
+        CONF_MIN_CURRENT: preset.min_current,
+        CONF_MIN_WRITE_INTERVAL: preset.min_write_interval,
+        CONF_ACTION: preset.action or "",
+        CONF_ACTION_VALUE_FIELD: preset.value_field or "",
+        CONF_ACTION_UNIT: preset.unit.value,
+        CONF_ACTION_DATA: (
+            {preset.device_field: device_id}
+            if preset.device_field and device_id
+            else {}
+        ),
+        CONF_PAUSE_MODE: preset.pause_mode.value,
+        CONF_PLUGGED_STATES: list(preset.plugged_states),
+        CONF_CHARGING_STATES: list(preset.charging_states),
+    }
+    return values
+
+
+def _preset(preset: str) -> Preset:
+    """The preset by name; custom for anything we have no preset for."""
+    return PRESETS.get(ChargerPreset(preset), CUSTOM_PRESET)
+
+
+def _device_suggestions(hass: HomeAssistant, device_id: str | None) -> dict[str, str]:
+    """Entities of the charger's device that fit a field, when exactly one fits."""
+    if device_id is None:
+        return {}
+    registry = er.async_get(hass)
+    candidates: dict[str, list[str]] = {
+        CONF_CURRENT_ENTITY: [],
+        CONF_POWER_ENTITY: [],
+        CONF_ENERGY_ENTITY: [],
+    }
+    for entry in er.async_entries_for_device(registry, device_id):
+        unit = _unit(hass, entry.entity_id)
+        if entry.domain == "number" and unit == UnitOfElectricCurrent.AMPERE:
+            candidates[CONF_CURRENT_ENTITY].append(entry.entity_id)
+        elif entry.domain == "sensor" and unit in POWER_UNITS:
+            candidates[CONF_POWER_ENTITY].append(entry.entity_id)
+        elif entry.domain == "sensor" and unit in ENERGY_UNITS:
+            candidates[CONF_ENERGY_ENTITY].append(entry.entity_id)
+    return {key: found[0] for key, found in candidates.items() if len(found) == 1}
+
+
+class ChargerSubentryFlow(ConfigSubentryFlow):
+    """Add or reconfigure a charger.
+
+    Steps: ``user`` (name and status entity, from which a preset is recognized),
+    ``charger`` (control method and electrical limits), ``number`` or ``action``
+    (how the setpoint is written), ``pause``, and ``status`` when the status
+    entity is a sensor (which of its states mean plugged in and charging).
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing collected."""
+        self._title = ""
+        self._data: dict[str, Any] = {}
+        self._defaults: dict[str, Any] = {}
+        self._device_id: str | None = None
+        self._shown_preset = ChargerPreset.CUSTOM.value
+        self._subentry: ConfigSubentry | None = None
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Name the charger and pick its status entity."""
+        return await self._async_step_identity("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a charger; every step is prefilled with what is stored."""
+        self._subentry = self._get_reconfigure_subentry()
+        return await self._async_step_identity("reconfigure", user_input)
+
+    async def _async_step_identity(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        """Name and status entity; one charger per status entity."""
+        errors: dict[str, str] = {}
+        own_id = self._subentry.subentry_id if self._subentry else None
+        if user_input is not None:
+            status = user_input[CONF_STATUS_ENTITY]
+            if _taken(self._get_entry(), status, own_id):
+                return self.async_abort(reason="already_configured")
+            _check_entity(self.hass, errors, CONF_STATUS_ENTITY, status)
+            if not errors:
+                self._title = user_input[CONF_NAME].strip()
+                self._data = {CONF_STATUS_ENTITY: status}
+                self._recognize(status)
+                return await self.async_step_charger()
+        suggested: Mapping[str, Any] = user_input or (
+            {CONF_NAME: self._subentry.title, **self._subentry.data}
+            if self._subentry
+            else {}
+        )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                CHARGER_IDENTITY_SCHEMA, suggested
+            ),
+            errors=errors,
+        )
+
+    def _recognize(self, status: str) -> None:
+        """Suggest a preset and entities from the status entity's integration."""
+        entry = er.async_get(self.hass).async_get(status)
+        self._device_id = entry.device_id if entry is not None else None
+        preset = PRESETS.get(
+            preset_for_platform(entry.platform if entry is not None else None),
+            CUSTOM_PRESET,
+        )
+        self._defaults = _preset_values(preset, self._device_id)
+        self._defaults.update(_device_suggestions(self.hass, self._device_id))
+        if self._subentry is not None:
+            # What is stored wins over what we recognize.
+            stored = dict(self._subentry.data)
+            self._defaults = (
+                _preset_values(
+                    _preset(stored.get(CONF_PRESET, preset.preset)), self._device_id
+                )
+                | stored
+            )
+
+    async def async_step_charger(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Control method, phases and current range of the charger."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input[CONF_MIN_CURRENT] > user_input[CONF_MAX_CURRENT]:
+                errors[CONF_MAX_CURRENT] = "current_range_invalid"
+            if power := user_input.get(CONF_POWER_ENTITY):
+                _check_entity(
+                    self.hass,
+                    errors,
+                    CONF_POWER_ENTITY,
+                    power,
+                    units=POWER_UNITS,
+                    unit_error="power_unit_invalid",
+                )
+            if energy := user_input.get(CONF_ENERGY_ENTITY):
+                _check_entity(
+                    self.hass,
+                    errors,
+                    CONF_ENERGY_ENTITY,
+                    energy,
+                    units=ENERGY_UNITS,
+                    unit_error="energy_unit_invalid",
+                )
+            if not errors:
+                self._data.update(
+                    {
+                        CONF_CONTROL: user_input[CONF_CONTROL],
+                        CONF_PHASES: int(user_input[CONF_PHASES]),
+                        CONF_PHASE: int(user_input[CONF_PHASE]),
+                        CONF_VOLTAGE: float(user_input[CONF_VOLTAGE]),
+                        CONF_MIN_CURRENT: float(user_input[CONF_MIN_CURRENT]),
+                        CONF_MAX_CURRENT: float(user_input[CONF_MAX_CURRENT]),
+                        CONF_MIN_WRITE_INTERVAL: int(
+                            user_input[CONF_MIN_WRITE_INTERVAL]
+                        ),
+                    }
+                )
+                if power:
+                    self._data[CONF_POWER_ENTITY] = power
+                if energy:
+                    self._data[CONF_ENERGY_ENTITY] = energy
+                if user_input[CONF_CONTROL] == ControlMethod.ACTION:
+                    return await self.async_step_action()
+                self._data[CONF_PRESET] = self._defaults[CONF_PRESET]
+                return await self.async_step_number()
+        return self.async_show_form(
+            step_id="charger",
+            data_schema=self.add_suggested_values_to_schema(
+                CHARGER_SCHEMA,
+                user_input
+                or _with_ints_as_text(self._defaults, CONF_PHASES, CONF_PHASE),
+            ),
+            errors=errors,
+        )
+
+    async def async_step_number(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The number entity that takes the charger's current (A) or power (W)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            entity_id = user_input[CONF_CURRENT_ENTITY]
+            _check_entity(
+                self.hass,
+                errors,
+                CONF_CURRENT_ENTITY,
+                entity_id,
+                units=NUMBER_UNITS,
+                unit_error="number_unit_invalid",
+            )
+            if not errors:
+                self._data[CONF_CURRENT_ENTITY] = entity_id
+                return await self.async_step_pause()
+        return self.async_show_form(
+            step_id="number",
+            data_schema=self.add_suggested_values_to_schema(
+                NUMBER_SCHEMA, user_input or self._defaults
+            ),
+            errors=errors,
+        )
+
+    async def async_step_action(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The action that takes the charger's limit, filled in from a preset.
+
+        Choosing another preset without editing the other fields shows the form
+        again with that preset's values.
+        """
+        errors: dict[str, str] = {}
+        if user_input is None:
+            self._shown_preset = self._defaults[CONF_PRESET]
+            suggested: Mapping[str, Any] = self._defaults
+        else:
+            preset = user_input[CONF_PRESET]
+            shown = self._action_values(self._defaults)
+            if (
+                preset != self._shown_preset
+                and self._action_values(user_input) == shown
+            ):
+                self._shown_preset = preset
+                self._defaults |= _preset_values(_preset(preset), self._device_id)
+                suggested = self._defaults
+            else:
+                suggested = user_input
+                self._validate_action(user_input, errors)
+                if not errors:
+                    self._data.update(
+                        {
+                            CONF_PRESET: preset,
+                            CONF_ACTION: user_input[CONF_ACTION].strip(),
+                            CONF_ACTION_VALUE_FIELD: user_input[
+                                CONF_ACTION_VALUE_FIELD
+                            ].strip(),
+                            CONF_ACTION_UNIT: user_input[CONF_ACTION_UNIT],
+                            CONF_ACTION_DATA: dict(
+                                user_input.get(CONF_ACTION_DATA) or {}
+                            ),
+                        }
+                    )
+                    return await self.async_step_pause()
+        return self.async_show_form(
+            step_id="action",
+            data_schema=self.add_suggested_values_to_schema(ACTION_SCHEMA, suggested),
+            errors=errors,
+        )
+
+    @staticmethod
+    def _action_values(values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The action fields a preset fills in, to see whether the user edited them."""
+        return (
+            values.get(CONF_ACTION) or "",
+            values.get(CONF_ACTION_VALUE_FIELD) or "",
+            values.get(CONF_ACTION_UNIT),
+            values.get(CONF_ACTION_DATA) or {},
+        )
+
+    def _validate_action(
+        self, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> None:
+        """The action exists, its value field is named, its data is a mapping."""
+        domain, dot, service = user_input[CONF_ACTION].strip().partition(".")
+        if not (dot and self.hass.services.has_service(domain, service)):
+            errors[CONF_ACTION] = "action_not_found"
+        data = user_input.get(CONF_ACTION_DATA)
+        if data is not None and not isinstance(data, dict):
+            errors[CONF_ACTION_DATA] = "action_data_invalid"
+        field = user_input[CONF_ACTION_VALUE_FIELD].strip()
+        if not field or (isinstance(data, dict) and field in data):
+            errors[CONF_ACTION_VALUE_FIELD] = "value_field_invalid"
+
+    async def async_step_pause(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """How to pause charging: 0 A, a switch, or a select option."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            mode = PauseMode(user_input[CONF_PAUSE_MODE])
+            entity_id: str = user_input.get(CONF_PAUSE_ENTITY) or ""
+            if mode is not PauseMode.ZERO:
+                self._validate_pause(mode, entity_id, user_input, errors)
+            if not errors:
+                self._data[CONF_PAUSE_MODE] = mode.value
+                if mode is not PauseMode.ZERO:
+                    self._data[CONF_PAUSE_ENTITY] = entity_id
+                if mode is PauseMode.SELECT:
+                    self._data[CONF_PAUSE_OPTION] = user_input[CONF_PAUSE_OPTION]
+                    self._data[CONF_RESUME_OPTION] = user_input[CONF_RESUME_OPTION]
+                if self._data[CONF_STATUS_ENTITY].startswith("sensor."):
+                    return await self.async_step_status()
+                # A binary sensor is on when a vehicle is plugged in (or charging).
+                self._data[CONF_PLUGGED_STATES] = ["on"]
+                self._data[CONF_CHARGING_STATES] = ["on"]
+                return self._async_finish()
+        return self.async_show_form(
+            step_id="pause",
+            data_schema=self.add_suggested_values_to_schema(
+                PAUSE_SCHEMA, user_input or self._defaults
+            ),
+            errors=errors,
+        )
+
+    def _validate_pause(
+        self,
+        mode: PauseMode,
+        entity_id: str,
+        user_input: Mapping[str, Any],
+        errors: dict[str, str],
+    ) -> None:
+        """A switch for switch mode; a select with both options for select mode."""
+        if entity_id.partition(".")[0] != mode.value:
+            errors[CONF_PAUSE_ENTITY] = "pause_entity_invalid"
+            return
+        if (state := self.hass.states.get(entity_id)) is None:
+            errors[CONF_PAUSE_ENTITY] = "entity_not_found"
+            return
+        if mode is PauseMode.SELECT:
+            options = state.attributes.get("options") or []
+            for key in (CONF_PAUSE_OPTION, CONF_RESUME_OPTION):
+                if user_input.get(key) not in options:
+                    errors[key] = "option_invalid"
+
+    async def async_step_status(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Which states of the status sensor mean plugged in, and charging."""
+        errors: dict[str, str] = {}
+        status = self._data[CONF_STATUS_ENTITY]
+        if user_input is not None:
+            plugged: list[str] = user_input.get(CONF_PLUGGED_STATES) or []
+            charging: list[str] = user_input.get(CONF_CHARGING_STATES) or []
+            if not plugged:
+                errors[CONF_PLUGGED_STATES] = "states_required"
+            if not charging:
+                errors[CONF_CHARGING_STATES] = "states_required"
+            if not errors:
+                # A charging vehicle is plugged in too.
+                self._data[CONF_PLUGGED_STATES] = _unique([*plugged, *charging])
+                self._data[CONF_CHARGING_STATES] = _unique(charging)
+                return self._async_finish()
+        state = self.hass.states.get(status)
+        known: list[str] = []
+        if state is not None:
+            known = [str(option) for option in state.attributes.get("options") or []]
+            if state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+                known.append(state.state)
+        options = _unique(
+            [
+                *known,
+                *self._defaults.get(CONF_PLUGGED_STATES, []),
+                *self._defaults.get(CONF_CHARGING_STATES, []),
+            ]
+        )
+        states = SelectSelector(
+            SelectSelectorConfig(
+                options=options,
+                multiple=True,
+                custom_value=True,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PLUGGED_STATES): states,
+                vol.Required(CONF_CHARGING_STATES): states,
+            }
+        )
+        return self.async_show_form(
+            step_id="status",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self._defaults
+            ),
+            errors=errors,
+        )
+
+    @callback
+    def _async_finish(self) -> SubentryFlowResult:
+        """Add the charger, or replace the reconfigured charger's data."""
+        status = self._data[CONF_STATUS_ENTITY]
+        if self._subentry is not None:
+            return self.async_update_and_abort(
+                self._get_entry(),
+                self._subentry,
+                title=self._title,
+                data=self._data,
+                unique_id=status,
+            )
+        return self.async_create_entry(
+            title=self._title, data=self._data, unique_id=status
+        )
+
+
+# --- Vehicle subentry -------------------------------------------------------------
+
+
+class VehicleSubentryFlow(ConfigSubentryFlow):
+    """Add or reconfigure a vehicle: battery, defaults and its usual charger."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Describe the vehicle."""
+        return await self._async_step_vehicle("user", user_input, None)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a vehicle; every field is prefilled with what is stored."""
+        return await self._async_step_vehicle(
+            "reconfigure", user_input, self._get_reconfigure_subentry()
+        )
+
+    async def _async_step_vehicle(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        subentry: ConfigSubentry | None,
+    ) -> SubentryFlowResult:
+        """The one vehicle form, for adding and for reconfiguring."""
+        entry = self._get_entry()
+        own_id = subentry.subentry_id if subentry else None
+        chargers = {
+            other.subentry_id: other.title
+            for other in entry.subentries.values()
+            if other.subentry_type == SUBENTRY_CHARGER
+        }
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            soc = user_input.get(CONF_SOC_ENTITY)
+            if soc and _taken(entry, soc, own_id):
+                return self.async_abort(reason="already_configured")
+            name = user_input[CONF_NAME].strip()
+            if any(
+                other.subentry_type == SUBENTRY_VEHICLE
+                and other.subentry_id != own_id
+                and other.title.casefold() == name.casefold()
+                for other in entry.subentries.values()
+            ):
+                errors[CONF_NAME] = "name_exists"
+            if soc:
+                _check_entity(
+                    self.hass,
+                    errors,
+                    CONF_SOC_ENTITY,
+                    soc,
+                    units=SOC_UNITS,
+                    unit_error="soc_unit_invalid",
+                )
+                if not user_input.get(CONF_CAPACITY_KWH):
+                    errors[CONF_CAPACITY_KWH] = "capacity_required"
+            if user_input[CONF_MIN_SOC] > user_input[CONF_TARGET_SOC]:
+                errors[CONF_MIN_SOC] = "soc_range_invalid"
+            if not errors:
+                data = self._vehicle_data(user_input)
+                if subentry is not None:
+                    return self.async_update_and_abort(
+                        entry, subentry, title=name, data=data, unique_id=soc or None
+                    )
+                return self.async_create_entry(
+                    title=name, data=data, unique_id=soc or None
+                )
+        suggested: dict[str, Any] = dict(user_input or {})
+        if user_input is None and subentry is not None:
+            suggested = {CONF_NAME: subentry.title, **subentry.data}
+            suggested[CONF_EFFICIENCY] = round(
+                float(subentry.data.get(CONF_EFFICIENCY, DEFAULT_EFFICIENCY)) * 100
+            )
+        schema = VEHICLE_SCHEMA
+        if chargers:
+            if suggested.get(CONF_CHARGER) not in chargers:
+                suggested.pop(CONF_CHARGER, None)
+            schema = schema.extend(
+                {
+                    vol.Optional(CONF_CHARGER): SelectSelector(
+                        SelectSelectorConfig(
+                            options=[
+                                SelectOptionDict(value=subentry_id, label=title)
+                                for subentry_id, title in chargers.items()
+                            ],
+                            mode=SelectSelectorMode.DROPDOWN,
+                        )
+                    )
+                }
+            )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+        )
+
+    @staticmethod
+    def _vehicle_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """The subentry data: efficiency as a fraction, absent fields left out."""
+        data: dict[str, Any] = {
+            CONF_TARGET_SOC: float(user_input[CONF_TARGET_SOC]),
+            CONF_MIN_SOC: float(user_input[CONF_MIN_SOC]),
+            CONF_EFFICIENCY: float(user_input[CONF_EFFICIENCY]) / 100,
+            CONF_MAX_POWER_KW: float(user_input[CONF_MAX_POWER_KW]),
+            CONF_DEPARTURE: user_input[CONF_DEPARTURE],
+            CONF_ARRIVAL: user_input[CONF_ARRIVAL],
+            CONF_PLAN_AHEAD: bool(user_input[CONF_PLAN_AHEAD]),
+        }
+        if soc := user_input.get(CONF_SOC_ENTITY):
+            data[CONF_SOC_ENTITY] = soc
+        if capacity := user_input.get(CONF_CAPACITY_KWH):
+            data[CONF_CAPACITY_KWH] = float(capacity)
+        if charger := user_input.get(CONF_CHARGER):
+            data[CONF_CHARGER] = charger
+        return data
