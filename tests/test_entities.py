@@ -1,0 +1,154 @@
+"""The entities: what they show, where they sit, what survives a restart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import (
+    async_mock_service,
+    mock_restore_cache_with_extra_data,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.opti_vgi.const import DOMAIN, ChargerMode
+
+from .site import ENTRY_ID, GARAGE, LEAF, TESLA, seed_states, site_entry
+from .test_coordinator import _setup, number_calls, ocpp_calls, today  # noqa: F401
+
+
+def _projection(hass: HomeAssistant, entity: er.RegistryEntry) -> dict[str, Any]:
+    """What a user and an automation see of an entity, stable across HA versions."""
+    state = hass.states.get(entity.entity_id)
+    attributes = dict(state.attributes) if state else {}
+    if "schedule" in attributes:
+        schedule = attributes["schedule"]
+        attributes["schedule"] = {
+            "steps": len(schedule),
+            "first": schedule[0],
+            "nonzero": sum(1 for item in schedule if item["value"] > 0),
+        }
+    return {
+        "unique_id": entity.unique_id,
+        "translation_key": entity.translation_key,
+        "device_class": entity.original_device_class,
+        "entity_category": entity.entity_category,
+        "disabled_by": entity.disabled_by,
+        "state": state.state if state else None,
+        "attributes": attributes,
+    }
+
+
+async def test_entities(
+    hass: HomeAssistant,
+    today: datetime,  # noqa: F811
+    number_calls: list[Any],  # noqa: F811
+    ocpp_calls: list[Any],  # noqa: F811
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every entity matches its snapshot."""
+    seed_states(hass, today)
+    await _setup(hass, site_entry())
+    entities = er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
+    assert {e.entity_id: _projection(hass, e) for e in entities} == snapshot
+
+
+async def test_entities_sit_on_their_subentry_devices(
+    hass: HomeAssistant,
+    today: datetime,  # noqa: F811
+    number_calls: list[Any],  # noqa: F811
+    ocpp_calls: list[Any],  # noqa: F811
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Charger and vehicle entities are on their subentry's own device."""
+    seed_states(hass, today)
+    await _setup(hass, site_entry())
+    entities = er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
+    owners: dict[str | None, int] = {}
+    for entity in entities:
+        assert entity.device_id is not None
+        device = device_registry.async_get(entity.device_id)
+        assert device is not None
+        owner = entity.config_subentry_id
+        assert device.identifiers == {(DOMAIN, owner or ENTRY_ID)}
+        owners[owner] = owners.get(owner, 0) + 1
+    assert set(owners) == {None, GARAGE, "01CARPORT", TESLA, LEAF}
+
+
+async def test_settings_restored_after_restart(
+    hass: HomeAssistant,
+    today: datetime,  # noqa: F811
+    number_calls: list[Any],  # noqa: F811
+    ocpp_calls: list[Any],  # noqa: F811
+) -> None:
+    """Target SoC, energy to add, departure, mode and the switch come back."""
+    number = {
+        "native_max_value": 100,
+        "native_min_value": 0,
+        "native_step": 1,
+        "native_unit_of_measurement": "%",
+    }
+    mock_restore_cache_with_extra_data(
+        hass,
+        (
+            (
+                State("number.tesla_target_state_of_charge", "90"),
+                {**number, "native_value": 90},
+            ),
+            (
+                State("number.leaf_energy_to_add", "12"),
+                {**number, "native_unit_of_measurement": "kWh", "native_value": 12},
+            ),
+            (State("time.tesla_departure", "06:30:00"), {}),
+            (State("select.garage_mode", "fast"), {}),
+            (State("switch.home_smart_charging", "off"), {}),
+            (State("select.carport_connected_vehicle", "Tesla"), {}),
+        ),
+    )
+    seed_states(hass, today)
+    entry = site_entry()
+    data = await _setup(hass, entry)
+    user = entry.runtime_data.coordinator.user
+    assert user.vehicles[TESLA].target_soc == 90
+    assert user.vehicles[LEAF].energy_to_add_kwh == 12
+    assert user.vehicles[TESLA].departure.isoformat() == "06:30:00"
+    assert user.chargers[GARAGE].mode is ChargerMode.FAST
+    assert user.chargers["01CARPORT"].connected_vehicle == TESLA
+    assert not user.smart_charging
+    # The plan used them: 90 % of 60 kWh from 30 % is 36 kWh, due by 06:30.
+    assert data.inputs.vehicles[TESLA].energy_needed_kwh == 36
+    assert data.inputs.vehicles[TESLA].departure.strftime("%H:%M") == "06:30"
+    assert hass.states.get("number.tesla_target_state_of_charge").state == "90.0"
+    assert hass.states.get("switch.home_smart_charging").state == "off"
+    # Smart charging is off: nothing was written.
+    assert number_calls == []
+    assert ocpp_calls == []
+
+
+async def test_changing_a_setting_replans(
+    hass: HomeAssistant,
+    today: datetime,  # noqa: F811
+) -> None:
+    """Setting the Leaf's energy to add through its entity plans charging for it."""
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    seed_states(hass, today)
+    entry = site_entry()
+    data = await _setup(hass, entry)
+    assert data.inputs.vehicles[LEAF].energy_needed_kwh == 0
+
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.leaf_energy_to_add", "value": 20},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    data = entry.runtime_data.coordinator.plan_data
+    assert data is not None
+    assert data.inputs.vehicles[LEAF].energy_needed_kwh == 20
+    assert data.plan.vehicle(LEAF).energy_kwh > 19
+    assert hass.states.get("number.leaf_energy_to_add").state == "20.0"

@@ -1,0 +1,110 @@
+"""The recalculate and get_plan actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.opti_vgi.const import DOMAIN
+
+from .site import CARPORT, GARAGE, LEAF, PRICE, TESLA, seed_states, site_entry
+from .test_coordinator import _setup, number_calls, ocpp_calls, today  # noqa: F401
+
+
+async def test_get_plan(
+    hass: HomeAssistant,
+    today: datetime,  # noqa: F811
+    number_calls: list[Any],  # noqa: F811
+    ocpp_calls: list[Any],  # noqa: F811
+) -> None:
+    """get_plan returns every step of every charger and vehicle, with names."""
+    seed_states(hass, today)
+    entry = site_entry()
+    data = await _setup(hass, entry)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_plan",
+        {"config_entry_id": entry.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    steps = data.plan.horizon.steps
+    assert response["horizon"]["steps"] == steps == 96
+    assert response["state"] == "ok"
+    assert response["currency"] == hass.config.currency
+    assert [c["name"] for c in response["chargers"]] == ["Garage", "Carport"]
+    assert {v["name"]: v["charger"] for v in response["vehicles"]} == {
+        "Tesla": GARAGE,
+        "Leaf": CARPORT,
+    }
+    garage = response["chargers"][0]
+    assert len(garage["schedule"]) == steps
+    assert [s["current_a"] for s in garage["schedule"]] == list(
+        data.plan.charger(GARAGE).current_a
+    )
+    tesla = next(v for v in response["vehicles"] if v["id"] == TESLA)
+    assert tesla["energy_kwh"] == pytest.approx(
+        data.plan.vehicle(TESLA).energy_kwh, abs=1e-3
+    )
+    leaf = next(v for v in response["vehicles"] if v["id"] == LEAF)
+    assert leaf["energy_kwh"] == 0
+    assert response["cost"] == pytest.approx(data.plan.cost, abs=1e-3)
+    assert response["savings"] > 0  # night charging beats charging on arrival
+
+
+async def test_actions_validate_the_entry(hass: HomeAssistant) -> None:
+    """Unknown, foreign or unloaded entries give translated validation errors."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    foreign = MockConfigEntry(domain="other")
+    foreign.add_to_hass(hass)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "recalculate", {"config_entry_id": foreign.entry_id}, blocking=True
+        )
+    assert err.value.translation_key == "entry_not_found"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "recalculate", {"config_entry_id": "nope"}, blocking=True
+        )
+    assert err.value.translation_key == "entry_not_found"
+
+    entry = site_entry()
+    entry.add_to_hass(hass)  # added but not set up
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "get_plan",
+            {"config_entry_id": entry.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "entry_not_loaded"
+
+
+async def test_get_plan_without_a_plan(
+    hass: HomeAssistant,
+    today: datetime,  # noqa: F811
+) -> None:
+    """Before any plan (no price entity) get_plan says so."""
+    seed_states(hass, today)
+    hass.states.async_remove(PRICE)
+    entry = site_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "get_plan",
+            {"config_entry_id": entry.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "no_plan"
