@@ -64,11 +64,11 @@ def write(name: str, data: object) -> None:
 def nordpool_custom() -> None:
     """HACS Nord Pool: spring DST (92 q), autumn DST cents (100 q), glitch."""
     spring = day_slots(date(2026, 3, 29), STOCKHOLM, 15)
+    values = [round(0.5 + 0.01 * k, 2) for k in range(len(spring))]
     raw = [
-        {"start": iso(s), "end": iso(e), "value": round(0.5 + 0.01 * k, 2)}
+        {"start": iso(s), "end": iso(e), "value": values[k]}
         for k, (s, e) in enumerate(spring)
     ]
-    values = [item["value"] for item in raw]
     write(
         "nordpool_custom_se3_spring_dst.json",
         {

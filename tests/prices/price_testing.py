@@ -64,9 +64,9 @@ def with_datetimes(attributes: dict[str, Any], kind: str) -> dict[str, Any]:
     return converted
 
 
-def utc(*args: int) -> datetime:
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A UTC datetime, for hand-written expectations."""
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def every(start: datetime, minutes: int, count: int) -> list[datetime]:

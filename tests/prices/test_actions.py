@@ -209,7 +209,7 @@ def test_tibber_answer_15_minutes() -> None:
 
 
 def test_tibber_home_selection_and_shape() -> None:
-    answer = {"prices": {"Home": [], "Cabin": []}}
+    answer: dict[str, Any] = {"prices": {"Home": [], "Cabin": []}}
     source = ACTION_SOURCES["tibber"]
     with pytest.raises(PriceError) as info:
         source.parse_response(answer, tz=OSLO, select="Flat")

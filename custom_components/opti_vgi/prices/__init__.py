@@ -57,6 +57,12 @@ Data rules
   ``price_value_invalid``. Times without an offset are local wall-clock times.
 * Units: currency per MWh, kWh, Wh (also J..GJ), cents or main unit, from the
   unit of measurement or the source's attributes; no energy part means per kWh.
+* Export (feed-in) prices use the same functions on the feed-in entity or
+  action (Amber ``channel="feed_in"``, ``easyenergy_return``, a second
+  tariff); a positive price is what the user is paid per kWh (HA already
+  flips Amber's feed-in sign).
+* A plain current-price sensor without a list is ``price_format_unknown``; the
+  HA layer may fall back to ``Tariff.fixed(state)`` and raise a repair issue.
 
 Translation keys (``PriceError.translation_key``) and their placeholders
 =======================================================================
