@@ -61,7 +61,7 @@ def _fallback_length(
 
 
 def _with_ends(points: Sequence[PricePoint]) -> list[PricePoint]:
-    """Points with every end filled in (rule 2), in the order given."""
+    """Points with every end filled in (rule 1), in the order given."""
     starts = sorted({point.start for point in points})
     spacings = [
         after - before
