@@ -76,7 +76,7 @@ class Allocation:
     It tracks what each charger, the site and each phase still have left in every
     step, so a planner that only ever calls :meth:`addable` before :meth:`add`
     cannot break a hard limit. Plain lists instead of per-step objects keep a
-    200-vehicle, 192-step plan within a few milliseconds.
+    200-vehicle, 192-step heuristic plan at about 25 ms.
     """
 
     def __init__(self, problem: Problem) -> None:
