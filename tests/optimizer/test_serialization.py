@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ MINIMAL: dict[str, Any] = {
 def test_a_minimal_problem_takes_the_model_defaults() -> None:
     read = problem_from_dict(MINIMAL)
     assert read.horizon.steps == 2  # from the prices
-    assert read.horizon.start.utcoffset() == timedelta(hours=1)
+    assert read.horizon.start == datetime(2026, 1, 5, 17, tzinfo=UTC)  # 18:00+01:00
     assert read.site.import_limit_kw == 11.0
     assert read.site.fuse_limit_a is None
     assert read.currency == "EUR"
