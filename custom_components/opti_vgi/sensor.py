@@ -20,6 +20,7 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTime,
 )
+from homeassistant.util import dt as dt_util
 
 from .const import PlanState
 from .entity import OptiVgiEntity
@@ -57,10 +58,15 @@ def _schedule(data: PlanData, charger_id: str, series: str) -> dict[str, Any]:
     )
     return {
         "schedule": [
-            {"start": plan.horizon.step_start(i).isoformat(), "value": round(value, 3)}
+            {"start": _local(plan.horizon.step_start(i)), "value": round(value, 3)}
             for i, value in enumerate(values)
         ]
     }
+
+
+def _local(moment: datetime) -> str:
+    """A time as users read it: local, ISO 8601 with its offset."""
+    return dt_util.as_local(moment).isoformat()
 
 
 def _has_charger(data: PlanData, charger_id: str) -> bool:

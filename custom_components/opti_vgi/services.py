@@ -14,6 +14,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
 
 from .compat import vol
 from .const import DOMAIN
@@ -51,7 +52,10 @@ def _entry(hass: HomeAssistant, call: ServiceCall) -> OptiVgiConfigEntry:
 def plan_response(data: PlanData, settings: Settings) -> dict[str, Any]:
     """The whole plan, per charger and vehicle and step, with names (JSON-safe)."""
     plan = data.plan
-    starts = [plan.horizon.step_start(i).isoformat() for i in range(plan.horizon.steps)]
+    starts = [
+        dt_util.as_local(plan.horizon.step_start(i)).isoformat()
+        for i in range(plan.horizon.steps)
+    ]
     charger_names = {c.subentry_id: c.name for c in settings.chargers}
     vehicle_names = {v.subentry_id: v.name for v in settings.vehicles}
     return {
@@ -64,7 +68,7 @@ def plan_response(data: PlanData, settings: Settings) -> dict[str, Any]:
         "savings": round(data.savings, 4),
         "shortfall_kwh": round(plan.shortfall_kwh, 3),
         "horizon": {
-            "start": plan.horizon.start.isoformat(),
+            "start": dt_util.as_local(plan.horizon.start).isoformat(),
             "step_minutes": plan.horizon.step_minutes,
             "steps": plan.horizon.steps,
         },
@@ -90,7 +94,9 @@ def plan_response(data: PlanData, settings: Settings) -> dict[str, Any]:
                 "charger": row.charger_id,
                 "energy_kwh": round(row.energy_kwh, 3),
                 "shortfall_kwh": round(row.shortfall_kwh, 3),
-                "completion": row.completion.isoformat() if row.completion else None,
+                "completion": dt_util.as_local(row.completion).isoformat()
+                if row.completion
+                else None,
                 "cost": round(row.cost, 4),
                 "schedule": [
                     {"start": start, "power_kw": round(power, 3)}

@@ -13,7 +13,7 @@ reach its battery, so the grid delivers ``energy / efficiency``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import math
 
@@ -39,6 +39,9 @@ class Horizon:
         """Reject naive datetimes and horizons the product does not support."""
         if self.start.tzinfo is None or self.start.utcoffset() is None:
             raise ModelError("horizon start must be timezone-aware")
+        # Aware datetimes that share a zoneinfo add timedeltas on the wall clock,
+        # which puts steps in the wrong place on DST days; UTC has no such days.
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
         if self.step_minutes not in ALLOWED_STEP_MINUTES:
             raise ModelError(f"step must be one of {ALLOWED_STEP_MINUTES} minutes")
         if self.steps < 1:
