@@ -25,6 +25,7 @@ from custom_components.opti_vgi.optimizer.assemble import (
 )
 from custom_components.opti_vgi.optimizer.lp import (
     FAIRNESS_FLOOR_KWH,
+    NEGLIGIBLE_KWH,
     SEGMENTS,
     VehicleTerms,
     objective_weights,
@@ -149,7 +150,8 @@ def build(  # noqa: PLR0915
         0.0,
     )
     attainable_v = np.minimum(need_v, usable.sum(axis=1) * gain_v)
-    keep = (stop_v > first_v) & (need_v > 0) & (max_kw_v > 0) & (attainable_v > _EPS)
+    keep = (stop_v > first_v) & (need_v > 0) & (max_kw_v > 0)
+    keep &= attainable_v > NEGLIGIBLE_KWH
     kept = np.flatnonzero(keep)
     n = len(kept)
     charger_v, first_v, stop_v = charger_v[kept], first_v[kept], stop_v[kept]
@@ -181,7 +183,8 @@ def build(  # noqa: PLR0915
     del n_all
 
     # Columns: p, q, s, m, z, on.
-    step_cost = (np.array(problem.prices) + weights.tie * t_idx / steps) * hours
+    prices = np.array(problem.prices) / weights.price_unit
+    step_cost = (prices + weights.tie * t_idx / steps) * hours
     veh_of_p, step_of_p = np.nonzero(window)  # row-major: by vehicle, then step
     n_p = len(veh_of_p)
     has_q = urgent_v > 0

@@ -101,15 +101,22 @@ SEGMENTS: Final = 4  # pieces of the convex shortfall penalty
 FAIRNESS_FLOOR_KWH: Final = 1.0  # fractions of tiny needs are taken of 1 kWh
 SAFETY: Final = 4.0  # margin between priority levels (covers the 1- vs 3-phase x3)
 TIE_SHARE: Final = 1e-4  # the time tie-breaker spans this share of the price span
+FLAT_TIE: Final = 1e-2  # tie-breaker (in price units) when all prices are equal
 SHORTFALL_TOLERANCE_KWH: Final = 1e-6  # two plans this close are equally short
+NEGLIGIBLE_KWH: Final = 1e-6  # a vehicle that can get less is left out of the model
 _EPS: Final = 1e-9
 _PHASES: Final = (1, 2, 3)
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Objective weights; see :func:`objective_weights`."""
+    """Objective weights; see :func:`objective_weights`.
 
+    Prices enter the objective divided by ``price_unit``, so all weights are in
+    units of the largest price (or price span) of the problem.
+    """
+
+    price_unit: float
     tie: float  # per grid kWh, reached at the end of the horizon
     lateness: float  # per grid kWh of urgent energy and step of delay
     urgent: float  # per battery kWh of minimum energy not delivered
@@ -265,7 +272,7 @@ def vehicle_terms(
                 alone += usable
         gain = vehicle.efficiency * problem.horizon.step_hours
         attainable = min(vehicle.energy_needed_kwh, alone * gain)
-        if attainable <= _EPS:
+        if attainable <= NEGLIGIBLE_KWH:
             continue
         terms.append(
             VehicleTerms(
@@ -309,20 +316,23 @@ def objective_weights(problem: Problem, vehicles: Sequence[VehicleTerms]) -> Wei
     efficiencies of 88 and 89 %), and no finite weight could keep the levels
     apart. In grid kWh the only amplifying trade left is a fuse phase (one amp of
     a 1-phase charger is three kW on a 3-phase one), which :data:`SAFETY` covers.
-    The weights follow the problem's own price range, so currency and price
-    level do not matter; the tie-breaker only decides between prices closer than
-    :data:`TIE_SHARE` of the span.
+    Prices are divided by their largest magnitude (or span), so the weights do
+    not depend on the currency or price level, and a problem with flat or zero
+    prices still gets weights well above the solver's tolerances; the cost level
+    is bounded by one such unit plus the span. The tie-breaker only decides
+    between prices closer than :data:`TIE_SHARE` of the span.
     """
     prices = problem.prices
     high, low = max(prices), min(prices)
-    span = high - low
-    tie = TIE_SHARE * max(span, 0.01 * max(abs(high), abs(low)), 1e-6)
+    unit = max(high - low, abs(high), abs(low)) or 1.0
+    span = (high - low) / unit  # at most 1
+    tie = TIE_SHARE * span if span > 0 else FLAT_TIE
     if not vehicles:
-        return Weights(tie, 0.0, 0.0, 0.0, 0.0)
+        return Weights(unit, tie, 0.0, 0.0, 0.0, 0.0)
     hours = problem.horizon.step_hours
-    cost = max(high, 0.0) + span + tie
+    cost = 1.0 + span + tie  # at least the dearest price plus a displacement
     has_urgent = any(vt.urgent > 0 for vt in vehicles)
-    lateness = SAFETY * (span + tie) if has_urgent else 0.0
+    lateness = SAFETY * max(span + tie, FLAT_TIE) if has_urgent else 0.0
     late = lateness * max(vt.steps for vt in vehicles)
     efficiency = min(vt.gain for vt in vehicles) / hours
     urgent = SAFETY * (cost + late) / efficiency if has_urgent else 0.0
@@ -330,7 +340,7 @@ def objective_weights(problem: Problem, vehicles: Sequence[VehicleTerms]) -> Wei
     share = [vt.gain / hours * vt.priority / vt.scale for vt in vehicles]
     fairness = SAFETY * below / min(share)
     shortfall = SAFETY * (max(share) * fairness * (1 + SEGMENTS) + below)
-    return Weights(tie, lateness, urgent, fairness, shortfall)
+    return Weights(unit, tie, lateness, urgent, fairness, shortfall)
 
 
 def build_model(problem: Problem, options: SolveOptions) -> SparseModel:
@@ -342,7 +352,7 @@ def build_model(problem: Problem, options: SolveOptions) -> SparseModel:
     steps = problem.horizon.steps
     hours = problem.horizon.step_hours
     step_cost = [
-        (price + weights.tie * t / steps) * hours
+        (price / weights.price_unit + weights.tie * t / steps) * hours
         for t, price in enumerate(problem.prices)
     ]
     for vt in vehicles:
@@ -616,6 +626,73 @@ _STATUS: Final = {
 }
 
 
+@dataclass(slots=True)
+class Solution:
+    """What :func:`solve_model` found."""
+
+    model: SparseModel
+    values: list[float] | None  # column values; None when there is no solution
+    status: PlanStatus  # OPTIMAL or TIME_LIMIT when there are values
+    solver_status: str  # PuLP's name for why the solver stopped
+    statistics: dict[str, float]
+
+
+def solve_model(
+    problem: Problem, options: SolveOptions, start: Plan | None = None
+) -> Solution:
+    """Build the model, load it into PuLP and solve it with HiGHS.
+
+    ``start`` (a feasible plan, the heuristic's) becomes the MIP start. A pure LP
+    is solved without presolve: the model has nothing for it to remove, and
+    skipping it saves about a third of the solve. Raises whatever PuLP or HiGHS
+    raise.
+    """
+    started = time.perf_counter()
+    model = build_model(problem, options)
+    statistics: dict[str, float] = {
+        "variables": model.num_cols,
+        "constraints": model.num_rows,
+        "binaries": model.num_integers,
+    }
+    if not model.vehicles:  # no vehicle can take energy: nothing to solve
+        statistics["build_ms"] = (time.perf_counter() - started) * 1000
+        statistics["solve_ms"] = statistics["gap"] = 0.0
+        return Solution(model, [], PlanStatus.OPTIMAL, "Optimal", statistics)
+    lp_problem, columns = to_pulp(model)
+    mip = model.num_integers > 0
+    warm = mip and start is not None
+    if warm and start is not None:
+        lp_problem.toRustModel().set_variable_values(
+            start_values(model, problem, start)
+        )
+    statistics["build_ms"] = (time.perf_counter() - started) * 1000
+    solve_started = time.perf_counter()
+    solver = pulp.HiGHS(
+        msg=False,
+        timeLimit=options.time_limit_s,
+        gapRel=options.mip_gap,
+        warmStart=warm,
+    )
+    if not mip:
+        solver.optionsDict["presolve"] = "off"  # passed on to HiGHS as an option
+    result = lp_problem.solve(solver)
+    statistics["solve_ms"] = (time.perf_counter() - solve_started) * 1000
+    highs = lp_problem.solverModel
+    if highs is not None:
+        info = highs.getInfo()
+        statistics["iterations"] = float(info.simplex_iteration_count)
+        statistics["gap"] = float(info.mip_gap) if mip else 0.0
+        if mip:
+            statistics["nodes"] = float(info.mip_node_count)
+    if not result.has_solution:
+        return Solution(model, None, PlanStatus.FALLBACK, result.status_str, statistics)
+    if result.objective is not None:
+        statistics["objective"] = result.objective
+    status = _STATUS.get(result.status, PlanStatus.TIME_LIMIT)
+    values = [column.value or 0.0 for column in columns]
+    return Solution(model, values, status, result.status_str, statistics)
+
+
 @register
 class LinearProgramAlgorithm(Algorithm):
     """Optimal plan from a linear program (mixed-integer with minimum currents)."""
@@ -635,118 +712,33 @@ class LinearProgramAlgorithm(Algorithm):
                 solve_ms=(time.perf_counter() - started) * 1000,
             )
         try:
-            return self._solve(problem, options, heuristic, started, heuristic_ms)
+            solution = solve_model(problem, options, heuristic)
         except Exception as err:  # noqa: BLE001 - any solver failure falls back
-            return replace(
+            return self._fallback(
                 heuristic,
-                algorithm=self.name,
-                status=PlanStatus.FALLBACK,
-                solve_ms=(time.perf_counter() - started) * 1000,
-                message=f"LP solver failed ({type(err).__name__}: {err}); "
-                "planned by the heuristic",
+                started,
+                f"LP solver failed ({type(err).__name__}: {err})",
+                {"heuristic_ms": heuristic_ms},
             )
-
-    def _solve(
-        self,
-        problem: Problem,
-        options: SolveOptions,
-        heuristic: Plan,
-        started: float,
-        heuristic_ms: float,
-    ) -> Plan:
-        """Build, solve, assemble and compare; raises when the solver fails."""
-        build_started = time.perf_counter()
-        model = build_model(problem, options)
-        statistics: dict[str, float] = {
-            "variables": model.num_cols,
-            "constraints": model.num_rows,
-            "binaries": model.num_integers,
-            "heuristic_ms": heuristic_ms,
-        }
-        if not model.vehicles:  # no vehicle can take energy: nothing to solve
-            statistics["build_ms"] = (time.perf_counter() - build_started) * 1000
-            return self._finish(
-                problem,
-                [[0.0] * problem.horizon.steps for _ in problem.vehicles],
-                status=PlanStatus.OPTIMAL,
-                message="",
-                heuristic=heuristic,
-                started=started,
-                statistics=statistics,
-            )
-        lp, columns = to_pulp(model)
-        warm = model.num_integers > 0
-        if warm:
-            lp.toRustModel().set_variable_values(
-                start_values(model, problem, heuristic)
-            )
-        statistics["build_ms"] = (time.perf_counter() - build_started) * 1000
-        solve_started = time.perf_counter()
-        solver = pulp.HiGHS(
-            msg=False,
-            timeLimit=options.time_limit_s,
-            gapRel=options.mip_gap,
-            warmStart=warm,
-        )
-        result = lp.solve(solver)
-        statistics["solve_ms"] = (time.perf_counter() - solve_started) * 1000
-        info = lp.solverModel.getInfo() if lp.solverModel is not None else None
-        if info is not None:
-            statistics["iterations"] = float(info.simplex_iteration_count)
-            if warm:
-                statistics["gap"] = float(info.mip_gap)
-                statistics["nodes"] = float(info.mip_node_count)
-            else:
-                statistics["gap"] = 0.0
-        if not result.has_solution:
-            return replace(
+        statistics = solution.statistics | {"heuristic_ms": heuristic_ms}
+        if solution.values is None:
+            return self._fallback(
                 heuristic,
-                algorithm=self.name,
-                status=PlanStatus.FALLBACK,
-                solve_ms=(time.perf_counter() - started) * 1000,
-                message=f"LP solver found no plan ({result.status_str}); "
-                "planned by the heuristic",
-                statistics=statistics,
+                started,
+                f"LP solver found no plan ({solution.solver_status})",
+                statistics,
             )
-        if result.objective is not None:
-            statistics["objective"] = result.objective
-        status = _STATUS.get(result.status, PlanStatus.TIME_LIMIT)
         message = (
             ""
-            if status is PlanStatus.OPTIMAL
-            else f"solver stopped early ({result.status_str}); best plan found"
+            if solution.status is PlanStatus.OPTIMAL
+            else f"solver stopped early ({solution.solver_status}); best plan found"
         )
-        values = [column.value or 0.0 for column in columns]
-        power = power_from_solution(model, problem, values)
-        return self._finish(
-            problem,
-            power,
-            status=status,
-            message=message,
-            heuristic=heuristic,
-            started=started,
-            statistics=statistics,
-        )
-
-    def _finish(
-        self,
-        problem: Problem,
-        power: Sequence[Sequence[float]],
-        *,
-        status: PlanStatus,
-        message: str,
-        heuristic: Plan,
-        started: float,
-        statistics: dict[str, float],
-    ) -> Plan:
-        """Round the solution into a plan; keep the heuristic's if that is better."""
         plan = assemble_plan(
             problem,
-            power,
+            power_from_solution(solution.model, problem, solution.values),
             algorithm=self.name,
-            status=status,
+            status=solution.status,
             solve_ms=0.0,
-            message=message,
         )
         kept = better_or_equal(plan, heuristic)
         statistics["heuristic_kept"] = 0.0 if kept else 1.0
@@ -758,8 +750,25 @@ class LinearProgramAlgorithm(Algorithm):
         return replace(
             plan,
             algorithm=self.name,
-            status=status,
+            status=solution.status,
             message=message,
             solve_ms=(time.perf_counter() - started) * 1000,
+            statistics=statistics,
+        )
+
+    def _fallback(
+        self,
+        heuristic: Plan,
+        started: float,
+        reason: str,
+        statistics: dict[str, float],
+    ) -> Plan:
+        """The heuristic's plan, marked as a fallback with the reason."""
+        return replace(
+            heuristic,
+            algorithm=self.name,
+            status=PlanStatus.FALLBACK,
+            solve_ms=(time.perf_counter() - started) * 1000,
+            message=f"{reason}; planned by the heuristic",
             statistics=statistics,
         )
