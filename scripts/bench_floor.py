@@ -25,6 +25,7 @@ from custom_components.opti_vgi.optimizer.assemble import (
 )
 from custom_components.opti_vgi.optimizer.lp import (
     FAIRNESS_FLOOR_KWH,
+    GRID_TOLERANCE,
     NEGLIGIBLE_KWH,
     SEGMENTS,
     VehicleTerms,
@@ -145,6 +146,7 @@ def build(  # noqa: PLR0915
     window = (t_idx[None, :] >= first_v[:, None]) & (t_idx[None, :] < stop_v[:, None])
     usable = np.minimum(max_kw_v[:, None], site[None, :])
     usable = np.minimum(usable, fuse_min_c[charger_v] * kw_per_a_c[charger_v][:, None])
+    usable = np.floor(usable / unit_v[:, None] + GRID_TOLERANCE) * unit_v[:, None]
     usable = np.where(
         window & (usable > 0) & (usable >= min_kw_c[charger_v][:, None] - _EPS),
         usable,
@@ -286,7 +288,9 @@ def build(  # noqa: PLR0915
     r = coo.block(len(q_sel), -INF, max_kw_v[veh_of_q[q_sel]])
     coo.add(r + np.arange(len(q_sel)), q0 + q_sel, 1.0)
     coo.add(r + np.arange(len(q_sel)), p_index[veh_of_q[q_sel], step_of_q[q_sel]], 1.0)
-    # Site rows where they can bind.
+    # Site rows where they can bind, on the common grid of the chargers present.
+    step_a_c = np.array([c.current_step_a for c in chargers])
+    site = _on_grid(site, present > 0, unit_kw_c)
     peak = cap.sum(axis=0)
     site_t = np.flatnonzero(peak > site + _EPS)
     site_row = np.full(steps, -1)
@@ -308,13 +312,15 @@ def build(  # noqa: PLR0915
             single = loads[:, p] & ~three
             amps_single = np.where(single[:, None], amps_c, 0.0).sum(axis=0)
             # Own row where a 1-phase charger on p is present.
-            own = single_on[p] & (amps_three + amps_single > fuse[p] + _EPS)
+            rated_p = _on_grid(fuse[p], on_step & loads[:, p][:, None], step_a_c)
+            own = single_on[p] & (amps_three + amps_single > rated_p + _EPS)
             _fuse_rows(
-                coo, own, fuse[p], pc_step, pc_col, pc_charger, loads[:, p], kw_per_a_c
+                coo, own, rated_p, pc_step, pc_col, pc_charger, loads[:, p], kw_per_a_c
             )
         # Shared row for the phases with only 3-phase chargers present.
         group = ~single_on  # (3, T)
         rated = np.where(group, fuse, np.inf).min(axis=0)
+        rated = _on_grid(rated, on_step & three[:, None], step_a_c)
         shared_t = any_three & group.any(axis=0) & (amps_three > rated + _EPS)
         _fuse_rows(coo, shared_t, rated, pc_step, pc_col, pc_charger, three, kw_per_a_c)
 
@@ -343,6 +349,22 @@ def build(  # noqa: PLR0915
         integrality[on0:] = [highspy.HighsVarType.kInteger] * n_on
         lp.integrality_ = integrality
     return lp, n_on
+
+
+def _on_grid(capacity: np.ndarray, members: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Capacity per step floored to the common grid of the member chargers' steps.
+
+    ``members`` is (chargers, steps); a step whose members have no common grid
+    (every step a multiple of the smallest) keeps its capacity.
+    """
+    steps = np.where(members, step[:, None], np.inf)
+    smallest = steps.min(axis=0)
+    safe = np.where(np.isfinite(smallest), smallest, 1.0)
+    ratio = step[:, None] / safe[None, :]
+    off = members & (np.abs(ratio - np.round(ratio)) > GRID_TOLERANCE)
+    ok = np.isfinite(smallest) & ~off.any(axis=0)
+    floored = np.floor(capacity / safe + GRID_TOLERANCE) * safe
+    return np.where(ok, floored, capacity)
 
 
 def _fuse_rows(  # noqa: PLR0917 - one row block, many arrays

@@ -93,7 +93,7 @@ from .assemble import assemble_plan, fuse_capacity_a, nothing_to_plan, site_capa
 from .model import PlanStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from .model import Plan, Problem
 
@@ -104,6 +104,7 @@ TIE_SHARE: Final = 1e-4  # the time tie-breaker spans this share of the price sp
 FLAT_TIE: Final = 1e-2  # tie-breaker (in price units) when all prices are equal
 SHORTFALL_TOLERANCE_KWH: Final = 1e-6  # two plans this close are equally short
 NEGLIGIBLE_KWH: Final = 1e-6  # a vehicle that can get less is left out of the model
+GRID_TOLERANCE: Final = 1e-6  # in steps: 6.9999995 A is 7 A
 _EPS: Final = 1e-9
 _PHASES: Final = (1, 2, 3)
 
@@ -132,6 +133,8 @@ class ChargerTerms:
     max_kw: float
     kw_per_a: float
     phases: tuple[int, ...]  # site phases it loads
+    step_a: float  # current step
+    unit_kw: float  # power of one current step
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,9 +240,31 @@ def charger_terms(problem: Problem, *, integer_minimums: bool) -> list[ChargerTe
                 max_kw=unit_max * unit_kw,
                 kw_per_a=charger.kw_per_a,
                 phases=tuple(p for p in _PHASES if charger.loads_phase(p)),
+                step_a=charger.current_step_a,
+                unit_kw=unit_kw,
             )
         )
     return terms
+
+
+def on_grid(capacity: float, steps: Iterable[float]) -> float:
+    """``capacity`` rounded down to the common grid of setpoint ``steps``.
+
+    Setpoints are whole multiples of each charger's step, so when every step is
+    a whole multiple of the smallest (0.69 kW on three phases is 3 x 0.23 kW on
+    one), only multiples of the smallest can ever be used of a limit: the rest
+    would be planned by the LP and then lost in rounding. Steps without a common
+    grid (230 V next to 240 V) leave the capacity as it is.
+    """
+    distinct = set(steps)
+    smallest = min(distinct, default=0.0)
+    if smallest <= 0:
+        return capacity
+    for step in distinct:
+        ratio = step / smallest
+        if abs(ratio - round(ratio)) > GRID_TOLERANCE:
+            return capacity
+    return math.floor(capacity / smallest + GRID_TOLERANCE) * smallest
 
 
 def vehicle_terms(
@@ -268,6 +293,7 @@ def vehicle_terms(
             usable = min(max_kw, site[t])
             for phase in limits.phases:
                 usable = min(usable, fuse[phase][t] * limits.kw_per_a)
+            usable = math.floor(usable / unit_kw + GRID_TOLERANCE) * unit_kw
             if usable > 0 and usable >= limits.min_kw - _EPS:
                 alone += usable
         gain = vehicle.efficiency * problem.horizon.step_hours
@@ -477,7 +503,9 @@ def _add_site_rows(
     charger_peak = {
         c: min(chargers[c].max_kw, sum(maxima.values())) for c, maxima in peak.items()
     }
-    capacity = site_capacity_kw(problem, t)
+    capacity = on_grid(
+        site_capacity_kw(problem, t), (chargers[c].unit_kw for c in charger_peak)
+    )
     if sum(charger_peak.values()) > capacity + _EPS:
         model.add_row([col for col, _ in cols], [1.0] * len(cols), -math.inf, capacity)
     if problem.site.fuse_limit_a is None:
@@ -494,6 +522,7 @@ def _add_site_rows(
             for p in _PHASES
             if tuple(sorted(c for c in peak if p in chargers[c].phases)) == members
         )
+        rated = on_grid(rated, (chargers[c].step_a for c in members))
         amps = sum(charger_peak[c] / chargers[c].kw_per_a for c in members)
         if amps > rated + _EPS:
             on_phase = [(col, vt) for col, vt in cols if vt.charger in members]
