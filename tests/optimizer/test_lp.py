@@ -331,6 +331,17 @@ def test_lp_is_never_worse_than_the_heuristic(
 
 @PROPERTY
 @given(p=problems())
+def test_the_mip_is_never_worse_than_the_rounded_lp(p: Problem) -> None:
+    mip = solve(p, "lp", SolveOptions(time_limit_s=5))
+    relaxed = solve(p, "lp", CONTINUOUS)
+    assert check_plan(p, mip) == []
+    assert mip.shortfall_kwh <= relaxed.shortfall_kwh + 1e-6
+    if mip.shortfall_kwh >= relaxed.shortfall_kwh - 1e-6:
+        assert mip.cost <= relaxed.cost + 1e-6
+
+
+@PROPERTY
+@given(p=problems())
 def test_no_capacity_is_withheld_from_a_vehicle_that_is_short(p: Problem) -> None:
     # In the continuous optimum, a vehicle that is short cannot get more power in
     # any step of its window: its power is at its maximum there, or a site,

@@ -71,10 +71,14 @@ The MIP gap (``SolveOptions.mip_gap``) is relative to this weighted objective.
 No penalty on power changes: an L1 penalty made the same LP 3-40x slower in the
 Opti-VGI measurements, and rounding to current steps smooths the plan anyway.
 
-The continuous plan goes through :func:`assemble_plan` (current steps, limits,
-repair); the result is compared with the heuristic's plan and the better of the
-two (less shortfall, then lower cost) is returned, so the LP is never worse than
-the heuristic. The heuristic's plan also seeds the MIP as a start solution.
+Solving: the pure LP (no binaries) is solved first and rounded by
+:func:`assemble_plan` (current steps, limits, repair); with charger minimums it
+is the MIP's relaxation, and the better of its rounded plan and the
+heuristic's is the MIP's start solution; the MIP gets what is left of the time
+limit. The returned plan is the best of the rounded MIP, the rounded LP and the
+heuristic (less shortfall, then lower cost), so the planner is never worse than
+the heuristic nor than its own LP. Site and fuse limits are floored onto the
+chargers' common setpoint grid so that the LP plans what rounding can keep.
 """
 
 from __future__ import annotations
@@ -103,6 +107,8 @@ SAFETY: Final = 4.0  # margin between priority levels (covers the 1- vs 3-phase 
 TIE_SHARE: Final = 1e-4  # the time tie-breaker spans this share of the price span
 FLAT_TIE: Final = 1e-2  # tie-breaker (in price units) when all prices are equal
 SHORTFALL_TOLERANCE_KWH: Final = 1e-6  # two plans this close are equally short
+MIN_MIP_SECONDS: Final = 0.05  # the MIP's time limit when the LP used the budget
+KEPT: Final = ("mip", "lp", "heuristic")  # statistics["kept"]: which plan was kept
 NEGLIGIBLE_KWH: Final = 1e-6  # a vehicle that can get less is left out of the model
 GRID_TOLERANCE: Final = 1e-6  # in steps: 6.9999995 A is 7 A
 _EPS: Final = 1e-9
@@ -729,10 +735,18 @@ class LinearProgramAlgorithm(Algorithm):
     name = "lp"
 
     def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
-        """Solve the LP/MIP, round it, and keep it unless the heuristic is better."""
+        """Solve, round, and return the best of the candidate plans.
+
+        The candidates are the heuristic's plan, the rounded pure LP and, when a
+        charger has a minimum current and ``integer_minimums`` is set, the
+        rounded MIP. The LP is solved first in any case: it is cheap, and the
+        better of its rounded plan and the heuristic's is the MIP's start
+        solution, so the MIP (which gets what is left of the time limit) never
+        starts from scratch. Any solver failure falls back to the heuristic.
+        """
         started = time.perf_counter()
         heuristic = get_algorithm("heuristic").calculate(problem, options)
-        heuristic_ms = (time.perf_counter() - started) * 1000
+        statistics = {"heuristic_ms": (time.perf_counter() - started) * 1000}
         if nothing_to_plan(problem):
             return replace(
                 heuristic,
@@ -741,40 +755,75 @@ class LinearProgramAlgorithm(Algorithm):
                 solve_ms=(time.perf_counter() - started) * 1000,
             )
         try:
-            solution = solve_model(problem, options, heuristic)
+            return self._plan(problem, options, heuristic, started, statistics)
         except Exception as err:  # noqa: BLE001 - any solver failure falls back
             return self._fallback(
                 heuristic,
                 started,
                 f"LP solver failed ({type(err).__name__}: {err})",
-                {"heuristic_ms": heuristic_ms},
+                statistics,
             )
-        statistics = solution.statistics | {"heuristic_ms": heuristic_ms}
+
+    def _plan(
+        self,
+        problem: Problem,
+        options: SolveOptions,
+        heuristic: Plan,
+        started: float,
+        statistics: dict[str, float],
+    ) -> Plan:
+        """The body of :meth:`calculate`; raises when a solver fails."""
+        mip = options.integer_minimums and any(
+            problem.charger(v.charger_id).min_current_a > 0
+            for v in problem.vehicles
+            if problem.window(v)
+        )
+        relaxed_started = time.perf_counter()
+        solution = solve_model(problem, replace(options, integer_minimums=False))
         if solution.values is None:
             return self._fallback(
                 heuristic,
                 started,
                 f"LP solver found no plan ({solution.solver_status})",
-                statistics,
+                statistics | solution.statistics,
             )
+        best = self._round(problem, solution)
+        kept = "lp"
+        if mip:
+            statistics["relaxation_ms"] = (time.perf_counter() - relaxed_started) * 1000
+            start = best if better_or_equal(best, heuristic) else heuristic
+            left = options.time_limit_s - (time.perf_counter() - started)
+            solution = solve_model(
+                problem,
+                replace(options, time_limit_s=max(left, MIN_MIP_SECONDS)),
+                start,
+            )
+            if solution.values is None:
+                return self._fallback(
+                    heuristic,
+                    started,
+                    f"MIP solver found no plan ({solution.solver_status})",
+                    statistics | solution.statistics,
+                )
+            rounded = self._round(problem, solution)
+            if better_or_equal(rounded, best):
+                best, kept = rounded, "mip"
+        statistics |= solution.statistics
+        # Checked against the heuristic last and directly, so that "never worse
+        # than the heuristic" holds even where the tolerance makes the
+        # comparison intransitive.
+        plan = best
+        if not better_or_equal(best, heuristic):
+            plan, kept = heuristic, "heuristic"
+        statistics["kept"] = float(KEPT.index(kept))
         message = (
             ""
             if solution.status is PlanStatus.OPTIMAL
             else f"solver stopped early ({solution.solver_status}); best plan found"
         )
-        plan = assemble_plan(
-            problem,
-            power_from_solution(solution.model, problem, solution.values),
-            algorithm=self.name,
-            status=solution.status,
-            solve_ms=0.0,
-        )
-        kept = better_or_equal(plan, heuristic)
-        statistics["heuristic_kept"] = 0.0 if kept else 1.0
-        if not kept:
-            plan = heuristic
+        if kept == "heuristic":
             message = (message + "; " if message else "") + (
-                "the rounded LP plan was worse than the heuristic's, which is kept"
+                "the rounded solver plan was worse than the heuristic's, which is kept"
             )
         return replace(
             plan,
@@ -783,6 +832,17 @@ class LinearProgramAlgorithm(Algorithm):
             message=message,
             solve_ms=(time.perf_counter() - started) * 1000,
             statistics=statistics,
+        )
+
+    def _round(self, problem: Problem, solution: Solution) -> Plan:
+        """A solution's power, rounded into a feasible plan by assemble_plan."""
+        values = solution.values or []
+        return assemble_plan(
+            problem,
+            power_from_solution(solution.model, problem, values),
+            algorithm=self.name,
+            status=solution.status,
+            solve_ms=0.0,
         )
 
     def _fallback(
