@@ -10,11 +10,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
+from functools import partial
+from inspect import isawaitable
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant, Service, ServiceCall
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.opti_vgi.const import (
@@ -65,6 +72,75 @@ CARPORT_STATUS = "sensor.carport_status_connector"
 TESLA_SOC = "sensor.tesla_battery"
 
 
+# Domains whose actions both the chargers' entities and our own entities use.
+SHARED_DOMAINS = ("number", "switch", "select")
+
+
+class ChargerCalls:
+    """Actions sent to the chargers, in order, captured instead of executed.
+
+    Chargers are driven through ``number``, ``switch`` and ``select`` actions, the
+    same actions a user calls on Opti-VGI's own entities. Calls that target only
+    our entities go to the real action; every other call is recorded (and made to
+    fail for the actions in ``failing``).
+    """
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Nothing captured yet."""
+        self.hass = hass
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.failing: set[str] = set()
+
+    async def async_capture(self, *actions: str) -> None:
+        """Capture ``actions`` ("domain.service").
+
+        The shared components are set up first: setting them up later (as our
+        platforms would) registers their real actions over the capture.
+        """
+        for action in actions:
+            domain, service = action.split(".", 1)
+            if domain in SHARED_DOMAINS:
+                assert await async_setup_component(self.hass, domain, {})
+            original = self.hass.services.async_services_for_domain(domain).get(service)
+            self.hass.services.async_register(
+                domain, service, partial(self._async_handle, action, original)
+            )
+
+    def of(self, action: str) -> list[dict[str, Any]]:
+        """The data of the captured calls of one action."""
+        return [data for name, data in self.calls if name == action]
+
+    def _ours(self, entity_ids: object) -> bool:
+        """Whether the call targets Opti-VGI's own entities only."""
+        ids = [entity_ids] if isinstance(entity_ids, str) else entity_ids
+        if not isinstance(ids, list) or not ids:
+            return False
+        registry = er.async_get(self.hass)
+        return all(
+            (entry := registry.async_get(str(entity_id))) is not None
+            and entry.platform == DOMAIN
+            for entity_id in ids
+        )
+
+    async def _async_handle(
+        self, action: str, original: Service | None, call: ServiceCall
+    ) -> None:
+        """Pass calls to our entities through; record (or refuse) the rest."""
+        if original is not None and self._ours(call.data.get(ATTR_ENTITY_ID)):
+            data = dict(call.data)
+            if original.schema is not None:
+                data = original.schema(data)
+            result = original.job.target(
+                ServiceCall(self.hass, call.domain, call.service, data, call.context)
+            )
+            if isawaitable(result):
+                await result
+            return
+        self.calls.append((action, dict(call.data)))
+        if action in self.failing:
+            raise HomeAssistantError(f"{action} refused")
+
+
 def hourly_prices(day: datetime) -> list[dict[str, Any]]:
     """24 hourly prices for the local day starting at ``day``: cheap 01-05."""
     prices = []
@@ -109,8 +185,30 @@ def seed_states(
     hass.states.async_set(TESLA_SOC, soc, {"unit_of_measurement": "%"})
 
 
-def site_entry(**data: Any) -> MockConfigEntry:
-    """The site entry with its two chargers and two vehicles."""
+def site_entry(
+    *,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    without: Collection[str] = (),
+    **data: Any,
+) -> MockConfigEntry:
+    """The site entry with its two chargers and two vehicles.
+
+    ``data`` adds to (or replaces) the site's own data; ``overrides`` maps a
+    subentry id to data merged into that subentry's; ``without`` leaves the
+    subentries with these ids out.
+    """
+    changes = overrides or {}
+    subentries = tuple(
+        ConfigSubentryData(
+            subentry_id=sub["subentry_id"],
+            subentry_type=sub["subentry_type"],
+            title=sub["title"],
+            unique_id=sub["unique_id"],
+            data={**sub["data"], **changes.get(sub["subentry_id"], {})},
+        )
+        for sub in _SUBENTRIES
+        if sub["subentry_id"] not in without
+    )
     return MockConfigEntry(
         domain=DOMAIN,
         entry_id=ENTRY_ID,
@@ -121,76 +219,79 @@ def site_entry(**data: Any) -> MockConfigEntry:
             CONF_SITE_LIMIT_KW: 17.0,
             **data,
         },
-        subentries_data=(
-            ConfigSubentryData(
-                subentry_id=GARAGE,
-                subentry_type=SUBENTRY_CHARGER,
-                title="Garage",
-                unique_id=GARAGE_STATUS,
-                data={
-                    CONF_CONTROL: "number",
-                    CONF_CURRENT_ENTITY: GARAGE_CURRENT,
-                    CONF_STATUS_ENTITY: GARAGE_STATUS,
-                    CONF_PAUSE_MODE: "zero",
-                    CONF_PHASES: 3,
-                    CONF_VOLTAGE: 230,
-                    CONF_MIN_CURRENT: 6,
-                    CONF_MAX_CURRENT: 16,
-                    CONF_MIN_WRITE_INTERVAL: 60,
-                },
-            ),
-            ConfigSubentryData(
-                subentry_id=CARPORT,
-                subentry_type=SUBENTRY_CHARGER,
-                title="Carport",
-                unique_id=CARPORT_STATUS,
-                data={
-                    CONF_CONTROL: "action",
-                    CONF_PRESET: "ocpp",
-                    CONF_ACTION: "ocpp.set_charge_rate",
-                    CONF_ACTION_VALUE_FIELD: "limit_amps",
-                    CONF_ACTION_UNIT: "A",
-                    CONF_ACTION_DATA: {"devid": "carport"},
-                    CONF_STATUS_ENTITY: CARPORT_STATUS,
-                    CONF_PAUSE_MODE: "zero",
-                    CONF_PHASES: 3,
-                    CONF_VOLTAGE: 230,
-                    CONF_MIN_CURRENT: 6,
-                    CONF_MAX_CURRENT: 32,
-                    CONF_MIN_WRITE_INTERVAL: 60,
-                },
-            ),
-            ConfigSubentryData(
-                subentry_id=TESLA,
-                subentry_type=SUBENTRY_VEHICLE,
-                title="Tesla",
-                unique_id=TESLA_SOC,
-                data={
-                    CONF_SOC_ENTITY: TESLA_SOC,
-                    CONF_CAPACITY_KWH: 60,
-                    CONF_TARGET_SOC: 80,
-                    CONF_MIN_SOC: 40,
-                    CONF_EFFICIENCY: 0.9,
-                    CONF_MAX_POWER_KW: 11,
-                    CONF_DEPARTURE: "07:00:00",
-                    CONF_ARRIVAL: "18:00:00",
-                    CONF_PLAN_AHEAD: True,
-                    CONF_CHARGER: GARAGE,
-                },
-            ),
-            ConfigSubentryData(
-                subentry_id=LEAF,
-                subentry_type=SUBENTRY_VEHICLE,
-                title="Leaf",
-                unique_id=None,
-                data={
-                    CONF_EFFICIENCY: 0.9,
-                    CONF_MAX_POWER_KW: 7.4,
-                    CONF_DEPARTURE: "08:00:00",
-                    CONF_ARRIVAL: "17:00:00",
-                    CONF_PLAN_AHEAD: False,
-                    CONF_CHARGER: CARPORT,
-                },
-            ),
-        ),
+        subentries_data=subentries,
     )
+
+
+_SUBENTRIES: tuple[ConfigSubentryData, ...] = (
+    ConfigSubentryData(
+        subentry_id=GARAGE,
+        subentry_type=SUBENTRY_CHARGER,
+        title="Garage",
+        unique_id=GARAGE_STATUS,
+        data={
+            CONF_CONTROL: "number",
+            CONF_CURRENT_ENTITY: GARAGE_CURRENT,
+            CONF_STATUS_ENTITY: GARAGE_STATUS,
+            CONF_PAUSE_MODE: "zero",
+            CONF_PHASES: 3,
+            CONF_VOLTAGE: 230,
+            CONF_MIN_CURRENT: 6,
+            CONF_MAX_CURRENT: 16,
+            CONF_MIN_WRITE_INTERVAL: 60,
+        },
+    ),
+    ConfigSubentryData(
+        subentry_id=CARPORT,
+        subentry_type=SUBENTRY_CHARGER,
+        title="Carport",
+        unique_id=CARPORT_STATUS,
+        data={
+            CONF_CONTROL: "action",
+            CONF_PRESET: "ocpp",
+            CONF_ACTION: "ocpp.set_charge_rate",
+            CONF_ACTION_VALUE_FIELD: "limit_amps",
+            CONF_ACTION_UNIT: "A",
+            CONF_ACTION_DATA: {"devid": "carport"},
+            CONF_STATUS_ENTITY: CARPORT_STATUS,
+            CONF_PAUSE_MODE: "zero",
+            CONF_PHASES: 3,
+            CONF_VOLTAGE: 230,
+            CONF_MIN_CURRENT: 6,
+            CONF_MAX_CURRENT: 32,
+            CONF_MIN_WRITE_INTERVAL: 60,
+        },
+    ),
+    ConfigSubentryData(
+        subentry_id=TESLA,
+        subentry_type=SUBENTRY_VEHICLE,
+        title="Tesla",
+        unique_id=TESLA_SOC,
+        data={
+            CONF_SOC_ENTITY: TESLA_SOC,
+            CONF_CAPACITY_KWH: 60,
+            CONF_TARGET_SOC: 80,
+            CONF_MIN_SOC: 40,
+            CONF_EFFICIENCY: 0.9,
+            CONF_MAX_POWER_KW: 11,
+            CONF_DEPARTURE: "07:00:00",
+            CONF_ARRIVAL: "18:00:00",
+            CONF_PLAN_AHEAD: True,
+            CONF_CHARGER: GARAGE,
+        },
+    ),
+    ConfigSubentryData(
+        subentry_id=LEAF,
+        subentry_type=SUBENTRY_VEHICLE,
+        title="Leaf",
+        unique_id=None,
+        data={
+            CONF_EFFICIENCY: 0.9,
+            CONF_MAX_POWER_KW: 7.4,
+            CONF_DEPARTURE: "08:00:00",
+            CONF_ARRIVAL: "17:00:00",
+            CONF_PLAN_AHEAD: False,
+            CONF_CHARGER: CARPORT,
+        },
+    ),
+)

@@ -279,16 +279,10 @@ class HomeAssistantTranslation(AsyncTranslation):
         self, charger: ChargerSettings, problems: list[str]
     ) -> ChargerInputs:
         """Plugged in / charging from the status entity, and measured power."""
-        plugged = charging = False
-        if charger.status_entity:
-            state = self.hass.states.get(charger.status_entity)
-            if not _usable(state):
-                problems.append(charger.status_entity)
-            elif state is not None and state.domain == "binary_sensor":
-                plugged = charging = state.state == STATE_ON
-            elif state is not None:
-                plugged = state.state in charger.plugged_states
-                charging = state.state in charger.charging_states
+        status = self._status(charger)
+        if status is None and charger.status_entity:
+            problems.append(charger.status_entity)
+        plugged, charging = status or (False, False)
         power = None
         if charger.power_entity:
             power = read_power_kw(self.hass.states.get(charger.power_entity))
@@ -302,14 +296,47 @@ class HomeAssistantTranslation(AsyncTranslation):
             power_kw=power,
         )
 
-    def _vehicle_on(self, charger_id: str) -> str | None:
-        """The vehicle plugged into a charger: chosen by the user, else its regular."""
+    def _status(self, charger: ChargerSettings) -> tuple[bool, bool] | None:
+        """Plugged in and charging, from the status entity; None when unusable."""
+        if not charger.status_entity:
+            return False, False
+        state = self.hass.states.get(charger.status_entity)
+        if state is None or not _usable(state):
+            return None
+        if state.domain == "binary_sensor":
+            return state.state == STATE_ON, state.state == STATE_ON
+        plugged = state.state in charger.plugged_states
+        return plugged, state.state in charger.charging_states
+
+    def _chosen(self, charger_id: str) -> str | None:
+        """The vehicle the user chose for a charger, if it (still) exists."""
         chosen = self.user.chargers.get(charger_id, ChargerState()).connected_vehicle
         if chosen is not None and any(
             v.subentry_id == chosen for v in self.settings.vehicles
         ):
             return chosen
-        regulars = [v for v in self.settings.vehicles if v.charger == charger_id]
+        return None
+
+    def _vehicle_on(self, charger_id: str) -> str | None:
+        """The vehicle plugged into a charger: chosen by the user, else its regular.
+
+        A regular the user chose for another charger that is plugged in is there,
+        not here: one vehicle is never on two chargers.
+        """
+        if (chosen := self._chosen(charger_id)) is not None:
+            return chosen
+        elsewhere = {
+            self._chosen(other.subentry_id)
+            for other in self.settings.chargers
+            if other.subentry_id != charger_id
+            and (status := self._status(other)) is not None
+            and status[0]
+        }
+        regulars = [
+            v
+            for v in self.settings.vehicles
+            if v.charger == charger_id and v.subentry_id not in elsewhere
+        ]
         if regulars:
             return regulars[0].subentry_id
         if len(self.settings.vehicles) == 1 and len(self.settings.chargers) == 1:

@@ -1,0 +1,883 @@
+"""Reading Home Assistant's state into the optimizer's problem.
+
+The seeded site (tests/site.py) at 17:05 in Stockholm, driven as a user would:
+states change, the user acts through our entities, the frozen clock moves. What
+is checked is what the planner was given (``plan_data.inputs``), what it made
+of it, the status sensor and the repair issues.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.opti_vgi.const import (
+    CONF_CHARGER,
+    CONF_GRID_POWER_ENTITY,
+    CONF_GRID_POWER_SIGN,
+    CONF_LIMIT_MODE,
+    CONF_PHASE_CURRENT_ENTITIES,
+    CONF_PLAN_AHEAD,
+    CONF_POWER_ENTITY,
+    CONF_SITE_LIMIT_A,
+    CONF_SITE_PHASES,
+    CONF_SITE_VOLTAGE,
+    CONF_STATUS_ENTITY,
+    DOMAIN,
+)
+from custom_components.opti_vgi.coordinator import (
+    OptiVgiCoordinator,
+    PlanData,
+    resolution_kwh,
+)
+from custom_components.opti_vgi.optimizer.lp import LinearProgramAlgorithm
+from custom_components.opti_vgi.optimizer.model import PlanStatus, Vehicle
+
+from .site import (
+    CARPORT,
+    CARPORT_STATUS,
+    ENTRY_ID,
+    GARAGE,
+    GARAGE_STATUS,
+    LEAF,
+    NOW,
+    PRICE,
+    TESLA,
+    TESLA_SOC,
+    TIME_ZONE,
+    ChargerCalls,
+    seed_prices,
+    seed_states,
+    site_entry,
+)
+
+SET_VALUE = "number.set_value"
+OCPP = "ocpp.set_charge_rate"
+STATUS = "sensor.home_status"
+GRID = "sensor.grid_power"
+PHASES = ("sensor.current_l1", "sensor.current_l2", "sensor.current_l3")
+GARAGE_POWER = "sensor.garage_power"
+CARPORT_POWER = "sensor.carport_power"
+LEAF_ENERGY = "number.leaf_energy_to_add"
+LEAF_NEEDED = "sensor.leaf_energy_needed"
+TESLA_MIN_SOC = "number.tesla_minimum_state_of_charge"
+TESLA_TARGET_SOC = "number.tesla_target_state_of_charge"
+TESLA_ARRIVAL = "time.tesla_expected_arrival"
+TESLA_DEPARTURE = "time.tesla_departure"
+CARPORT_MODE = "select.carport_mode"
+GARAGE_MODE = "select.garage_mode"
+CARPORT_VEHICLE = "select.carport_connected_vehicle"
+KW_PER_A = 230 * 3 / 1000
+
+
+@pytest.fixture
+async def today(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> datetime:
+    """Stockholm time, frozen at 17:05; returns local midnight of that day."""
+    await hass.config.async_set_time_zone(TIME_ZONE)
+    freezer.move_to(NOW)
+    return dt_util.start_of_local_day()
+
+
+@pytest.fixture
+async def chargers(hass: HomeAssistant) -> ChargerCalls:
+    """The chargers' actions, captured in order."""
+    calls = ChargerCalls(hass)
+    await calls.async_capture(SET_VALUE, OCPP)
+    return calls
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> OptiVgiCoordinator:
+    """Set up the site and let its first round run."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: OptiVgiCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def _data(coordinator: OptiVgiCoordinator) -> PlanData:
+    """The latest plan (there must be one)."""
+    data = coordinator.plan_data
+    assert data is not None
+    return data
+
+
+def _vehicle(data: PlanData, vehicle_id: str) -> Vehicle | None:
+    """The vehicle as the optimizer was given it, if it was."""
+    return next((v for v in data.inputs.problem.vehicles if v.id == vehicle_id), None)
+
+
+def _local(day: datetime, hours: int, minutes: int = 0, *, days: int = 0) -> datetime:
+    """A local clock time on ``day`` (plus ``days``)."""
+    return (day + timedelta(days=days)).replace(hour=hours, minute=minutes)
+
+
+async def _tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Let time pass (timers and debouncer cooldowns fire as they fall due)."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def _act(hass: HomeAssistant, action: str, **data: Any) -> None:
+    """Call one of our actions, or one on our entities, as a user would."""
+    domain, service = action.split(".", 1)
+    await hass.services.async_call(domain, service, data, blocking=True)
+    await hass.async_block_till_done()
+
+
+async def _recalculate(hass: HomeAssistant) -> None:
+    """The user asks for a new plan now."""
+    await _act(hass, f"{DOMAIN}.recalculate", config_entry_id=ENTRY_ID)
+
+
+def _issue(hass: HomeAssistant, kind: str, detail: str = "") -> ir.IssueEntry | None:
+    """One of our repair issues for the site, if it is open."""
+    issue_id = f"{ENTRY_ID}_{kind}" + (f"_{detail}" if detail else "")
+    return ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+
+
+# --- Vehicle state of charge ---------------------------------------------------
+
+
+@pytest.mark.parametrize("soc", ["unavailable", "unknown", "full", "nan", "inf"])
+async def test_unusable_soc_is_not_planned(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+    soc: str,
+) -> None:
+    """Without a usable SoC the need is unknown: no plan for that vehicle."""
+    seed_states(hass, today, soc=soc)
+    coordinator = await _setup(hass, site_entry())
+    data = _data(coordinator)
+    tesla = data.inputs.vehicles[TESLA]
+    assert tesla.soc is None
+    assert not tesla.planned
+    assert _vehicle(data, TESLA) is None
+    assert data.inputs.problems == (TESLA_SOC,)
+    status = hass.states.get(STATUS)
+    assert status.state == "source_unavailable"
+    assert status.attributes["unusable_entities"] == [TESLA_SOC]
+    # The entity exists: a status, not a repair.
+    assert _issue(hass, "source_missing", TESLA_SOC) is None
+
+    await _tick(hass, freezer, 10)
+    hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    data = _data(coordinator)
+    assert data.inputs.vehicles[TESLA].soc == 30
+    assert _vehicle(data, TESLA) is not None
+    assert data.inputs.problems == ()
+    assert hass.states.get(STATUS).state == "ok"
+    assert hass.states.get(STATUS).attributes["unusable_entities"] == []
+
+
+async def test_missing_soc_entity_is_a_repair_until_it_returns(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A configured entity that does not exist at all asks the user to fix it."""
+    seed_states(hass, today)
+    hass.states.async_remove(TESLA_SOC)
+    coordinator = await _setup(hass, site_entry())
+    assert _vehicle(_data(coordinator), TESLA) is None
+    assert hass.states.get(STATUS).state == "source_unavailable"
+    issue = _issue(hass, "source_missing", TESLA_SOC)
+    assert issue is not None
+    assert issue.translation_key == "source_missing"
+    assert issue.translation_placeholders == {"entity_id": TESLA_SOC}
+
+    await _tick(hass, freezer, 10)
+    hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    assert _vehicle(_data(coordinator), TESLA) is not None
+    assert _issue(hass, "source_missing", TESLA_SOC) is None
+    assert hass.states.get(STATUS).state == "ok"
+
+
+async def test_unusable_charger_sources(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """An unusable status means not plugged in; an unusable power meter, unknown."""
+    seed_states(hass, today)
+    hass.states.async_set(GARAGE_STATUS, "unavailable")
+    hass.states.async_set(CARPORT_POWER, "12", {"unit_of_measurement": "A"})
+    entry = site_entry(overrides={CARPORT: {CONF_POWER_ENTITY: CARPORT_POWER}})
+    coordinator = await _setup(hass, entry)
+    data = _data(coordinator)
+    assert not data.inputs.chargers[GARAGE].plugged_in
+    assert data.inputs.chargers[CARPORT].power_kw is None
+    assert set(data.inputs.problems) == {GARAGE_STATUS, CARPORT_POWER}
+    assert hass.states.get(STATUS).state == "source_unavailable"
+    # The Tesla is expected at 18:00 instead (plan ahead), and not written.
+    assert _vehicle(data, TESLA) is not None
+    assert chargers.of(SET_VALUE) == []
+
+
+async def test_charger_without_status_entity_is_never_plugged_in(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """Without a status, a charger is not known to be in use: reservations only."""
+    seed_states(hass, today)
+    entry = site_entry(overrides={GARAGE: {CONF_STATUS_ENTITY: None}})
+    coordinator = await _setup(hass, entry)
+    data = _data(coordinator)
+    assert not data.inputs.chargers[GARAGE].plugged_in
+    assert not data.inputs.vehicles[TESLA].plugged_in
+    assert data.inputs.problems == ()
+    assert chargers.of(SET_VALUE) == []
+
+
+# --- Grid meter and phase currents ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "sign", "base_kw"),
+    [
+        pytest.param("2500", "W", "import_positive", 2.5, id="watt"),
+        pytest.param("2.5", "kW", "import_positive", 2.5, id="kilowatt"),
+        pytest.param("-2500", "W", "export_positive", 2.5, id="export-positive"),
+        pytest.param("1500", "W", "export_positive", 0.0, id="exporting"),
+        pytest.param("-1.5", "kW", "import_positive", 0.0, id="exporting-import"),
+    ],
+)
+async def test_grid_meter_gives_the_base_load_now(
+    hass: HomeAssistant,
+    today: datetime,
+    chargers: ChargerCalls,
+    value: str,
+    unit: str,
+    sign: str,
+    base_kw: float,
+) -> None:
+    """What the house imports now, in kW and with the meter's sign."""
+    seed_states(hass, today)
+    hass.states.async_set(GRID, value, {"unit_of_measurement": unit})
+    entry = site_entry(**{CONF_GRID_POWER_ENTITY: GRID, CONF_GRID_POWER_SIGN: sign})
+    coordinator = await _setup(hass, entry)
+    site = _data(coordinator).inputs.problem.site
+    assert site.base_load_kw is not None
+    assert site.base_load_kw[0] == pytest.approx(base_kw)
+    assert set(site.base_load_kw[1:]) == {0.0}
+    assert _data(coordinator).inputs.problems == ()
+
+
+async def test_grid_meter_less_what_the_chargers_draw(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """The chargers' own measured power is not house load; the rest limits them."""
+    seed_states(hass, today)
+    hass.states.async_set(GRID, "14000", {"unit_of_measurement": "W"})
+    hass.states.async_set(GARAGE_POWER, "2.0", {"unit_of_measurement": "kW"})
+    entry = site_entry(
+        overrides={GARAGE: {CONF_POWER_ENTITY: GARAGE_POWER}},
+        **{CONF_GRID_POWER_ENTITY: GRID},
+    )
+    coordinator = await _setup(hass, entry)
+    data = _data(coordinator)
+    assert data.inputs.chargers[GARAGE].power_kw == 2.0
+    assert data.inputs.problem.site.base_load_kw is not None
+    assert data.inputs.problem.site.base_load_kw[0] == pytest.approx(12.0)
+    # 5 kW of the 17 kW are left now: 7 A (4.83 kW) instead of 15 A.
+    assert data.plan.charger(GARAGE).current_a[0] == 7
+    assert data.plan.site_power_kw[0] <= 5.0
+    assert data.plan.charger(GARAGE).current_a[1] == 15
+
+
+@pytest.mark.parametrize(
+    ("state", "attributes"),
+    [
+        pytest.param("unavailable", {}, id="unavailable"),
+        pytest.param("12", {"unit_of_measurement": "A"}, id="not-a-power"),
+    ],
+)
+async def test_unusable_grid_meter(
+    hass: HomeAssistant,
+    today: datetime,
+    chargers: ChargerCalls,
+    state: str,
+    attributes: dict[str, Any],
+) -> None:
+    """A grid meter without a usable power is listed, and assumed idle."""
+    seed_states(hass, today)
+    hass.states.async_set(GRID, state, attributes)
+    coordinator = await _setup(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
+    data = _data(coordinator)
+    assert data.inputs.problems == (GRID,)
+    assert data.inputs.problem.site.base_load_kw is not None
+    assert data.inputs.problem.site.base_load_kw[0] == 0
+    assert hass.states.get(STATUS).state == "source_unavailable"
+
+
+async def test_phase_currents_limit_the_current_step(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """The most loaded phase, less the chargers' share, is the house load."""
+    seed_states(hass, today)
+    for entity_id, amps in zip(PHASES, ("18", "24", "20"), strict=True):
+        hass.states.async_set(entity_id, amps, {"unit_of_measurement": "A"})
+    # The Garage draws 6.9 kW: 10 A on each phase of the 24 A are its own.
+    hass.states.async_set(GARAGE_POWER, "6900", {"unit_of_measurement": "W"})
+    entry = site_entry(
+        overrides={GARAGE: {CONF_POWER_ENTITY: GARAGE_POWER}},
+        **{CONF_PHASE_CURRENT_ENTITIES: list(PHASES)},
+    )
+    coordinator = await _setup(hass, entry)
+    data = _data(coordinator)
+    base = data.inputs.problem.site.base_load_kw
+    assert base is not None
+    assert base[0] == pytest.approx(14 * KW_PER_A)  # 9.66 kW
+    assert set(base[1:]) == {0.0}
+    assert data.inputs.problems == ()
+    # 7.34 kW left: 10 A now, the full 15 A from the next step.
+    assert data.plan.charger(GARAGE).current_a[:2] == (10, 15)
+
+
+async def test_phase_currents_and_grid_meter_the_larger_counts(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """Both meters configured: the one that sees more house load wins."""
+    seed_states(hass, today)
+    hass.states.async_set(GRID, "3000", {"unit_of_measurement": "W"})
+    hass.states.async_set(PHASES[0], "8", {"unit_of_measurement": "A"})
+    hass.states.async_set(PHASES[1], "5", {})  # no unit: taken as amperes
+    hass.states.async_set(PHASES[2], "4000", {"unit_of_measurement": "W"})
+    entry = site_entry(
+        **{CONF_GRID_POWER_ENTITY: GRID, CONF_PHASE_CURRENT_ENTITIES: list(PHASES)}
+    )
+    coordinator = await _setup(hass, entry)
+    data = _data(coordinator)
+    base = data.inputs.problem.site.base_load_kw
+    assert base is not None
+    assert base[0] == pytest.approx(8 * KW_PER_A)  # 5.52 kW > 3 kW
+    assert data.inputs.problems == (PHASES[2],)
+
+
+async def test_site_limit_per_phase(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A 16 A main fuse: both chargers together stay under 16 A per phase."""
+    seed_states(hass, today)
+    entry = site_entry(
+        **{
+            CONF_LIMIT_MODE: "current",
+            CONF_SITE_LIMIT_A: 16,
+            CONF_SITE_PHASES: 3,
+            CONF_SITE_VOLTAGE: 230,
+        }
+    )
+    coordinator = await _setup(hass, entry)
+    site = _data(coordinator).inputs.problem.site
+    assert site.fuse_limit_a == 16
+    assert site.import_limit_kw == pytest.approx(16 * KW_PER_A)
+
+    # Both vehicles want power now: 15 A and 10 A, more than the fuse allows.
+    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await _tick(hass, freezer, 6)
+    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    plan = _data(coordinator).plan
+    garage, carport = plan.charger(GARAGE).current_a, plan.charger(CARPORT).current_a
+    assert garage[0] + carport[0] > 0
+    assert max(garage[:4]) > 0
+    assert max(carport[:4]) > 0
+    assert max(g + c for g, c in zip(garage, carport, strict=True)) <= 16
+
+
+# --- Prices ----------------------------------------------------------------------
+
+
+async def test_current_price_only_plans_flat_and_asks_for_a_forecast(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A price sensor without a forecast: a flat price, a status and a repair."""
+    seed_states(hass, today)
+    hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})
+    coordinator = await _setup(hass, site_entry())
+    data = _data(coordinator)
+    assert data.inputs.problem.prices == (0.25,) * 96
+    assert not data.inputs.price_forecast
+    assert data.inputs.prices_known_until is None
+    assert data.plan.vehicle(TESLA).energy_kwh > 0
+    assert hass.states.get(STATUS).state == "estimated_prices"
+    issue = _issue(hass, "price_no_forecast")
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert PRICE in (issue.translation_placeholders or {}).values()
+    assert chargers.of(SET_VALUE) != []
+
+    await _tick(hass, freezer, 10)
+    seed_prices(hass, today)
+    await hass.async_block_till_done()
+    data = _data(coordinator)
+    assert data.inputs.price_forecast
+    assert data.inputs.problem.prices[0] == 0.40
+    assert _issue(hass, "price_no_forecast") is None
+    assert hass.states.get(STATUS).state == "ok"
+
+
+@pytest.mark.parametrize("state", ["unavailable", "unknown", "n/a"])
+async def test_unusable_price_means_no_plan(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+    state: str,
+) -> None:
+    """Nothing to plan with: no plan, nothing written, a repair until it returns."""
+    seed_states(hass, today)
+    hass.states.async_set(PRICE, state, {})
+    coordinator = await _setup(hass, site_entry())
+    assert coordinator.plan_data is None
+    assert hass.states.get(STATUS).state == "no_prices"
+    assert hass.states.get("sensor.home_plan_cost").state == "unavailable"
+    issue = _issue(hass, "price_unavailable")
+    assert issue is not None
+    assert PRICE in (issue.translation_placeholders or {}).values()
+    assert chargers.calls == []
+
+    await _tick(hass, freezer, 10)
+    seed_prices(hass, today)
+    await hass.async_block_till_done()
+    assert coordinator.plan_data is not None
+    assert hass.states.get(STATUS).state == "ok"
+    assert _issue(hass, "price_unavailable") is None
+    assert len(chargers.calls) == 2
+
+
+async def test_prices_lost_after_a_plan(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Prices going away stop planning and writing until they are back."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    written = len(chargers.calls)
+
+    await _tick(hass, freezer, 61)
+    hass.states.async_set(PRICE, "unavailable", {})
+    await hass.async_block_till_done()
+    assert hass.states.get(STATUS).state == "no_prices"
+    assert _issue(hass, "price_unavailable") is not None
+    assert not coordinator.last_update_success
+
+    await _tick(hass, freezer, 10)
+    hass.states.async_set(TESLA_SOC, "80", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    assert len(chargers.calls) == written
+
+    await _tick(hass, freezer, 10)
+    seed_prices(hass, today)
+    await hass.async_block_till_done()
+    assert coordinator.last_update_success
+    assert _issue(hass, "price_unavailable") is None
+    assert chargers.of(SET_VALUE)[-1]["value"] == 0
+
+
+async def test_removing_the_site_clears_its_repairs(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """A deleted site leaves no repair issues behind."""
+    seed_states(hass, today)
+    hass.states.async_set(PRICE, "unavailable", {})
+    hass.states.async_remove(TESLA_SOC)
+    await _setup(hass, site_entry())
+    await _recalculate(hass)
+    assert _issue(hass, "price_unavailable") is not None
+
+    hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})
+    await _recalculate(hass)
+    assert _issue(hass, "price_no_forecast") is not None
+    assert _issue(hass, "source_missing", TESLA_SOC) is not None
+    ir.async_create_issue(
+        hass,
+        "other",
+        "other_issue",
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="other",
+    )
+    assert await hass.config_entries.async_remove(ENTRY_ID)
+    await hass.async_block_till_done()
+    assert list(ir.async_get(hass).issues) == [("other", "other_issue")]
+
+
+async def test_failing_optimizer_falls_back_to_the_heuristic(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """A solver crash still gives a plan (the heuristic's), and says so."""
+    seed_states(hass, today)
+    with patch.object(
+        LinearProgramAlgorithm, "calculate", side_effect=RuntimeError("solver crashed")
+    ):
+        coordinator = await _setup(hass, site_entry())
+    data = _data(coordinator)
+    assert data.plan.status is PlanStatus.FALLBACK
+    assert "solver crashed" in data.plan.message
+    assert hass.states.get(STATUS).state == "fallback"
+    assert chargers.of(SET_VALUE) == [
+        {"entity_id": "number.garage_charging_current", "value": 15}
+    ]
+
+
+async def test_missing_price_entity_is_a_repair(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """No price entity at all: the status names a missing source, and a repair."""
+    seed_states(hass, today)
+    hass.states.async_remove(PRICE)
+    coordinator = await _setup(hass, site_entry())
+    assert coordinator.plan_data is None
+    assert hass.states.get(STATUS).state == "source_unavailable"
+    issue = _issue(hass, "price_unavailable")
+    assert issue is not None
+    assert PRICE in (issue.translation_placeholders or {}).values()
+
+
+# --- Reservations, arrival and departure -----------------------------------------
+
+
+async def test_plan_ahead_reserves_from_the_next_arrival(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Not plugged in: planned from 18:00 with plan-ahead, not at all without."""
+    seed_states(hass, today, garage="off", carport="Available")
+    coordinator = await _setup(hass, site_entry())
+    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    data = _data(coordinator)
+
+    tesla = data.inputs.vehicles[TESLA]
+    assert not tesla.plugged_in
+    assert tesla.planned
+    assert tesla.charger_id == GARAGE
+    assert _vehicle(data, TESLA) == Vehicle(
+        id=TESLA,
+        charger_id=GARAGE,
+        arrival=_local(today, 18),
+        departure=_local(today, 7, days=1),
+        energy_needed_kwh=30,
+        min_energy_kwh=6,
+        max_power_kw=11,
+        efficiency=0.9,
+    )
+    # Nothing before it arrives, its minimum right after.
+    assert data.plan.vehicle(TESLA).current_a[:4] == (0, 0, 0, 0)
+    assert data.plan.vehicle(TESLA).current_a[4] > 0
+
+    # The Leaf (no plan-ahead) is not planned until it is plugged in.
+    assert not data.inputs.vehicles[LEAF].planned
+    assert _vehicle(data, LEAF) is None
+    assert chargers.calls == []
+
+    # Nor is a vehicle whose charger is switched off.
+    await _tick(hass, freezer, 6)
+    await _act(hass, "select.select_option", entity_id=GARAGE_MODE, option="off")
+    assert _vehicle(_data(coordinator), TESLA) is None
+
+
+async def test_without_plan_ahead_nothing_is_reserved(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """A vehicle without plan-ahead waits until it is plugged in."""
+    seed_states(hass, today, garage="off")
+    entry = site_entry(overrides={TESLA: {CONF_PLAN_AHEAD: False}})
+    data = _data(await _setup(hass, entry))
+    assert not data.inputs.vehicles[TESLA].planned
+    assert _vehicle(data, TESLA) is None
+    assert hass.states.get(STATUS).state == "ok"  # the Leaf is plugged in
+
+
+async def test_late_vehicle_is_reserved_from_now(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Past its usual arrival and before its departure it may come any moment."""
+    seed_states(hass, today, garage="off")
+    coordinator = await _setup(hass, site_entry())
+    await _act(hass, "time.set_value", entity_id=TESLA_ARRIVAL, time="16:00:00")
+    assert hass.states.get(TESLA_ARRIVAL).state == "16:00:00"
+    data = _data(coordinator)
+    assert data.inputs.vehicles[TESLA].arrival == dt_util.now()
+    vehicle = _vehicle(data, TESLA)
+    assert vehicle is not None
+    assert vehicle.arrival == data.inputs.problem.horizon.start
+    assert vehicle.departure == _local(today, 7, days=1)
+    assert data.plan.vehicle(TESLA).current_a[0] > 0  # its minimum SoC, now
+
+
+@pytest.mark.parametrize(
+    ("departure", "expected"),
+    [
+        pytest.param("22:00:00", (22, 0), id="later-today"),
+        pytest.param("09:00:00", (9, 1), id="passed-today"),
+        pytest.param("17:05:00", (17, 1), id="just-now"),
+    ],
+)
+async def test_departure_is_the_next_one(
+    hass: HomeAssistant,
+    today: datetime,
+    chargers: ChargerCalls,
+    departure: str,
+    expected: tuple[int, int],
+) -> None:
+    """A departure time that has passed today means tomorrow."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    await _act(hass, "time.set_value", entity_id=TESLA_DEPARTURE, time=departure)
+    data = _data(coordinator)
+    hour, days = expected
+    when = _local(today, hour, int(departure[3:5]), days=days)
+    assert data.inputs.vehicles[TESLA].departure == when
+    vehicle = _vehicle(data, TESLA)
+    assert vehicle is not None
+    assert vehicle.departure == min(when, data.inputs.problem.horizon.end)
+
+
+async def test_departure_rolls_over_as_time_passes(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Still plugged in after its departure time: the next day's departure."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    await _act(hass, "time.set_value", entity_id=TESLA_DEPARTURE, time="17:10:00")
+    assert _data(coordinator).inputs.vehicles[TESLA].departure == _local(today, 17, 10)
+
+    freezer.move_to(_local(today, 17, 15))  # the next step
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    data = _data(coordinator)
+    assert data.inputs.now == _local(today, 17, 15)
+    assert data.inputs.vehicles[TESLA].departure == _local(today, 17, 10, days=1)
+    vehicle = _vehicle(data, TESLA)
+    assert vehicle is not None
+    assert vehicle.departure == _local(today, 17, 10, days=1)
+
+
+# --- Which vehicle is on which charger -------------------------------------------
+
+
+async def test_connected_vehicle_select_moves_a_vehicle(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """The Tesla plugged into the Carport for once: planned and written there."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    assert hass.states.get(CARPORT_VEHICLE).state == "Leaf"
+    assert chargers.of(OCPP) == [{"devid": "carport", "limit_amps": 0}]
+
+    await _tick(hass, freezer, 61)
+    await _act(hass, "select.select_option", entity_id=CARPORT_VEHICLE, option="Tesla")
+    assert hass.states.get(CARPORT_VEHICLE).state == "Tesla"
+    data = _data(coordinator)
+    assert data.inputs.chargers[CARPORT].vehicle == TESLA
+    assert data.inputs.vehicles[TESLA].charger_id == CARPORT
+    vehicle = _vehicle(data, TESLA)
+    assert vehicle is not None
+    assert vehicle.charger_id == CARPORT
+    # Its usual charger no longer counts it as plugged in there.
+    assert data.inputs.chargers[GARAGE].vehicle is None
+    assert not data.inputs.vehicles[LEAF].planned
+    # Its minimum SoC goes to the Carport; the Garage is left alone.
+    assert data.plan.charger(CARPORT).current_a[0] == 15
+    assert chargers.of(OCPP)[1:] == [{"devid": "carport", "limit_amps": 15}]
+    assert len(chargers.of(SET_VALUE)) == 1
+
+
+async def test_chosen_vehicle_on_an_unplugged_charger_is_home_again(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A choice left on an unplugged charger does not hide its usual charger."""
+    seed_states(hass, today, carport="Available")
+    coordinator = await _setup(hass, site_entry())
+    await _act(hass, "select.select_option", entity_id=CARPORT_VEHICLE, option="Tesla")
+    data = _data(coordinator)
+    assert data.inputs.chargers[GARAGE].vehicle == TESLA
+    assert data.inputs.vehicles[TESLA].charger_id == GARAGE
+    assert data.inputs.vehicles[TESLA].plugged_in
+
+
+async def test_single_vehicle_and_charger_belong_together(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """With one charger and one vehicle, no usual charger needs to be set."""
+    seed_states(hass, today)
+    entry = site_entry(overrides={TESLA: {CONF_CHARGER: None}}, without=(CARPORT, LEAF))
+    data = _data(await _setup(hass, entry))
+    assert data.inputs.chargers[GARAGE].vehicle == TESLA
+    vehicle = _vehicle(data, TESLA)
+    assert vehicle is not None
+    assert vehicle.charger_id == GARAGE
+    assert chargers.of(SET_VALUE) == [
+        {"entity_id": "number.garage_charging_current", "value": 15}
+    ]
+
+
+# --- Energy to add without a SoC sensor ------------------------------------------
+
+
+async def test_session_energy_from_the_power_sensor(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Measured power, integrated between rounds, comes off the energy to add."""
+    seed_states(hass, today, carport="Charging")
+    hass.states.async_set(CARPORT_POWER, "7000", {"unit_of_measurement": "W"})
+    entry = site_entry(overrides={CARPORT: {CONF_POWER_ENTITY: CARPORT_POWER}})
+    coordinator = await _setup(hass, entry)
+    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=20)
+    assert _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh == 20
+
+    # 3 minutes at 7 kW: 0.35 kWh from the grid, 0.315 kWh in the battery.
+    await _tick(hass, freezer, 180)
+    hass.states.async_set(CARPORT_POWER, "3500", {"unit_of_measurement": "W"})
+    await _recalculate(hass)
+    needed = _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    assert needed == pytest.approx(20 - 0.315)
+    assert float(hass.states.get(LEAF_NEEDED).state) == pytest.approx(19.685)
+
+    # 3 more minutes at 3.5 kW.
+    await _tick(hass, freezer, 180)
+    await _recalculate(hass)
+    needed = _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    assert needed == pytest.approx(20 - 0.315 - 0.1575)
+
+    # Unplugged: the session is over, the whole amount is to add again.
+    await _tick(hass, freezer, 10)
+    hass.states.async_set(CARPORT_STATUS, "Available")
+    await hass.async_block_till_done()
+    leaf = _data(coordinator).inputs.vehicles[LEAF]
+    assert not leaf.plugged_in
+    assert leaf.energy_needed_kwh == 20
+    await _tick(hass, freezer, 10)
+    hass.states.async_set(CARPORT_STATUS, "Charging")
+    await hass.async_block_till_done()
+    leaf = _data(coordinator).inputs.vehicles[LEAF]
+    assert leaf.plugged_in
+    assert leaf.energy_needed_kwh == 20
+
+
+async def test_session_energy_from_the_written_setpoint(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Without a power sensor, the last setpoint counts while it is charging."""
+    seed_states(hass, today, carport="Charging")
+    coordinator = await _setup(hass, site_entry())
+    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=20)
+    await _tick(hass, freezer, 61)  # past the write interval of the first 0 A
+    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    assert chargers.of(OCPP)[-1] == {"devid": "carport", "limit_amps": 10}
+    assert _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh == 20
+
+    # 3 minutes at 10 A: 0.345 kWh from the grid, 0.3105 kWh in the battery.
+    await _tick(hass, freezer, 180)
+    await _recalculate(hass)
+    needed = _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    assert needed == pytest.approx(20 - 0.3105)
+
+    # The car stops drawing (full, or its own timer): nothing more counts.
+    hass.states.async_set(CARPORT_STATUS, "SuspendedEV")
+    await hass.async_block_till_done()
+    await _tick(hass, freezer, 180)
+    await _recalculate(hass)
+    needed = _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    assert needed == pytest.approx(20 - 0.3105)
+
+
+# --- Minimum SoC and fast mode -----------------------------------------------------
+
+
+async def test_min_soc_is_charged_first(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Up to the minimum SoC at once, whatever the price; the rest when cheap."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    data = _data(coordinator)
+    vehicle = _vehicle(data, TESLA)
+    assert vehicle is not None
+    assert vehicle.energy_needed_kwh == 30  # 30 % -> 80 % of 60 kWh
+    assert vehicle.min_energy_kwh == 6  # 30 % -> 40 %
+    tesla = data.plan.vehicle(TESLA)
+    hours = data.inputs.problem.horizon.step_hours
+    first = sum(tesla.power_kw[:3]) * hours * 0.9
+    assert first >= 6 - resolution_kwh(data.inputs.problem, TESLA)
+    assert tesla.current_a[3:16] == (0,) * 13  # nothing more at the dear hours
+
+    # Without a minimum above the SoC, nothing is charged at the dear hours.
+    await _act(hass, "number.set_value", entity_id=TESLA_MIN_SOC, value=30)
+    data = _data(coordinator)
+    vehicle = _vehicle(data, TESLA)
+    assert vehicle is not None
+    assert vehicle.min_energy_kwh == 0
+    assert data.plan.vehicle(TESLA).current_a[:16] == (0,) * 16
+
+    # The minimum never exceeds what is needed to the target.
+    await _tick(hass, freezer, 6)
+    await _act(hass, "number.set_value", entity_id=TESLA_MIN_SOC, value=50)
+    await _tick(hass, freezer, 6)
+    await _act(hass, "number.set_value", entity_id=TESLA_TARGET_SOC, value=35)
+    vehicle = _vehicle(_data(coordinator), TESLA)
+    assert vehicle is not None
+    assert vehicle.energy_needed_kwh == pytest.approx(3)
+    assert vehicle.min_energy_kwh == pytest.approx(3)
+
+
+async def test_fast_mode_wants_everything_now(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """In fast mode the whole need is the minimum."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    await _act(hass, "select.select_option", entity_id=GARAGE_MODE, option="fast")
+    data = _data(coordinator)
+    vehicle = _vehicle(data, TESLA)
+    assert vehicle is not None
+    assert vehicle.min_energy_kwh == vehicle.energy_needed_kwh == 30
+    # As fast as the vehicle takes (11 kW: 15 A) until it is done.
+    assert data.plan.vehicle(TESLA).current_a[:12] == (15,) * 12

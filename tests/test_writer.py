@@ -1,0 +1,640 @@
+"""Writing each charger's setpoint: units, ranges, pauses, throttling, failures.
+
+Everything goes through the integration as a user would see it: the site is set
+up from its config entry, inputs change as states, the user acts through our
+entities, time moves on a frozen clock, and the chargers' actions are captured.
+The seeded site (tests/site.py) at 17:05 in Stockholm: the Tesla (30 %, minimum
+40 %) on the Garage charges now; the Leaf on the Carport needs nothing yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_mock_service,
+)
+
+from custom_components.opti_vgi.const import (
+    CONF_ACTION,
+    CONF_ACTION_DATA,
+    CONF_ACTION_UNIT,
+    CONF_ACTION_VALUE_FIELD,
+    CONF_CHARGER,
+    CONF_CONTROL,
+    CONF_GRID_POWER_ENTITY,
+    CONF_PAUSE_ENTITY,
+    CONF_PAUSE_MODE,
+    CONF_PAUSE_OPTION,
+    CONF_RESUME_OPTION,
+    DOMAIN,
+)
+from custom_components.opti_vgi.coordinator import (
+    EVENT_PLAN_UPDATED,
+    OptiVgiCoordinator,
+    PlanData,
+    resolution_kwh,
+)
+
+from .site import (
+    CARPORT,
+    CARPORT_STATUS,
+    ENTRY_ID,
+    GARAGE,
+    GARAGE_CURRENT,
+    LEAF,
+    NOW,
+    TESLA,
+    TESLA_SOC,
+    TIME_ZONE,
+    ChargerCalls,
+    seed_states,
+    site_entry,
+)
+
+SET_VALUE = "number.set_value"
+TURN_ON = "switch.turn_on"
+TURN_OFF = "switch.turn_off"
+SELECT_OPTION = "select.select_option"
+OCPP = "ocpp.set_charge_rate"
+
+SMART_CHARGING = "switch.home_smart_charging"
+STATUS = "sensor.home_status"
+GARAGE_MODE = "select.garage_mode"
+CARPORT_MODE = "select.carport_mode"
+LEAF_ENERGY = "number.leaf_energy_to_add"
+GRID = "sensor.grid_power"
+CARPORT_SWITCH = "switch.carport_charging"
+CARPORT_SELECT = "select.carport_charge_mode"
+KW_PER_A = 230 * 3 / 1000
+
+
+@pytest.fixture
+async def today(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> datetime:
+    """Stockholm time, frozen at 17:05; returns local midnight of that day."""
+    await hass.config.async_set_time_zone(TIME_ZONE)
+    freezer.move_to(NOW)
+    return dt_util.start_of_local_day()
+
+
+@pytest.fixture
+async def chargers(hass: HomeAssistant) -> ChargerCalls:
+    """The chargers' actions, captured in order."""
+    calls = ChargerCalls(hass)
+    await calls.async_capture(SET_VALUE, TURN_ON, TURN_OFF, SELECT_OPTION, OCPP)
+    return calls
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> OptiVgiCoordinator:
+    """Set up the site and let its first plan be written."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: OptiVgiCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def _data(coordinator: OptiVgiCoordinator) -> PlanData:
+    """The latest plan (there must be one)."""
+    data = coordinator.plan_data
+    assert data is not None
+    return data
+
+
+def _now_a(coordinator: OptiVgiCoordinator, charger: str) -> float:
+    """The planned current of a charger in the current step."""
+    return _data(coordinator).plan.charger(charger).current_a[0]
+
+
+async def _tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Let time pass (timers and debouncer cooldowns fire as they fall due)."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def _act(hass: HomeAssistant, action: str, **data: Any) -> None:
+    """Call one of our actions, or one on our entities, as a user would."""
+    domain, service = action.split(".", 1)
+    await hass.services.async_call(domain, service, data, blocking=True)
+    await hass.async_block_till_done()
+
+
+async def _recalculate(hass: HomeAssistant) -> None:
+    """The user asks for a new plan now."""
+    await _act(hass, f"{DOMAIN}.recalculate", config_entry_id=ENTRY_ID)
+
+
+def _number(unit: str, low: float | None, high: float | None) -> dict[str, Any]:
+    """Attributes of the Garage's number entity (a range only where given)."""
+    attributes: dict[str, Any] = {"unit_of_measurement": unit}
+    if low is not None:
+        attributes["min"] = low
+    if high is not None:
+        attributes["max"] = high
+    return attributes
+
+
+# --- Number entities: unit and range ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unit", "low", "high", "expected"),
+    [
+        pytest.param("A", 0, 16, lambda a: a, id="ampere"),
+        pytest.param("W", 0, 22080, lambda a: a * 230 * 3, id="watt"),
+        pytest.param("kW", 0, 22.08, lambda a: a * KW_PER_A, id="kilowatt"),
+        pytest.param("A", 0, 10, lambda _: 10, id="clamped-to-max-ampere"),
+        pytest.param("W", 0, 6000, lambda _: 6000, id="clamped-to-max-watt"),
+        pytest.param("A", 16, 32, lambda _: 16, id="raised-to-min"),
+        pytest.param("A", None, None, lambda a: a, id="no-range"),
+    ],
+)
+async def test_number_value_in_its_unit_and_range(
+    hass: HomeAssistant,
+    today: datetime,
+    chargers: ChargerCalls,
+    unit: str,
+    low: float | None,
+    high: float | None,
+    expected: Any,
+) -> None:
+    """The setpoint is converted to the number's unit and kept within its range."""
+    seed_states(hass, today)
+    hass.states.async_set(GARAGE_CURRENT, "0", _number(unit, low, high))
+    coordinator = await _setup(hass, site_entry())
+
+    amps = _now_a(coordinator, GARAGE)
+    assert amps == 15  # the Tesla's minimum SoC: as fast as it takes (11 kW)
+    assert chargers.of(SET_VALUE) == [
+        {ATTR_ENTITY_ID: GARAGE_CURRENT, "value": pytest.approx(expected(amps))}
+    ]
+
+
+async def test_zero_is_written_below_the_numbers_minimum(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """A charger that pauses at 0 A gets 0, not the number's minimum."""
+    seed_states(hass, today, soc="80")
+    hass.states.async_set(GARAGE_CURRENT, "16", _number("A", 6, 16))
+    await _setup(hass, site_entry())
+    assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}]
+
+
+async def test_action_in_watt(hass: HomeAssistant, today: datetime) -> None:
+    """An action that takes watts gets A x V x phases, as a whole number."""
+    calls = async_mock_service(hass, "wallbox", "set_power")
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    seed_states(hass, today)
+    entry = site_entry(
+        overrides={
+            GARAGE: {
+                CONF_CONTROL: "action",
+                CONF_ACTION: "wallbox.set_power",
+                CONF_ACTION_VALUE_FIELD: "power",
+                CONF_ACTION_UNIT: "W",
+                CONF_ACTION_DATA: {"device": "garage"},
+            }
+        }
+    )
+    coordinator = await _setup(hass, entry)
+    amps = _now_a(coordinator, GARAGE)
+    assert amps == 15
+    assert [call.data for call in calls] == [{"device": "garage", "power": 10350}]
+    assert isinstance(calls[0].data["power"], int)
+
+
+# --- Pausing and resuming ------------------------------------------------------
+
+
+async def test_pause_and_resume_through_a_switch(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """0 A turns the charger's switch off; charging again turns it on first."""
+    seed_states(hass, today)
+    entry = site_entry(
+        overrides={
+            CARPORT: {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: CARPORT_SWITCH}
+        }
+    )
+    coordinator = await _setup(hass, entry)
+    assert _now_a(coordinator, CARPORT) == 0  # the Leaf needs nothing yet
+    assert chargers.of(TURN_OFF) == [{ATTR_ENTITY_ID: CARPORT_SWITCH}]
+    assert chargers.of(OCPP) == []
+
+    # The user wants 10 kWh now, whatever the price.
+    await _tick(hass, freezer, 61)
+    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await _tick(hass, freezer, 6)
+    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    amps = _now_a(coordinator, CARPORT)
+    assert amps == 10  # 7.4 kW at most: 10 A on three phases
+    carport = [call for call in chargers.calls if call[0] != SET_VALUE]
+    assert carport == [
+        (TURN_OFF, {ATTR_ENTITY_ID: CARPORT_SWITCH}),
+        (TURN_ON, {ATTR_ENTITY_ID: CARPORT_SWITCH}),
+        (OCPP, {"devid": "carport", "limit_amps": 10}),
+    ]
+    assert not coordinator.writer.states[CARPORT].paused
+
+    # Off pauses again, through the switch.
+    await _tick(hass, freezer, 61)
+    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="off")
+    carport = [call for call in chargers.calls if call[0] != SET_VALUE]
+    assert carport[3:] == [(TURN_OFF, {ATTR_ENTITY_ID: CARPORT_SWITCH})]
+    assert coordinator.writer.states[CARPORT].paused
+
+
+async def test_pause_and_resume_through_a_select(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """0 A chooses the pause option; charging again chooses the resume option."""
+    seed_states(hass, today)
+    entry = site_entry(
+        overrides={
+            CARPORT: {
+                CONF_PAUSE_MODE: "select",
+                CONF_PAUSE_ENTITY: CARPORT_SELECT,
+                CONF_PAUSE_OPTION: "paused",
+                CONF_RESUME_OPTION: "charging",
+            }
+        }
+    )
+    await _setup(hass, entry)
+    assert chargers.of(SELECT_OPTION) == [
+        {ATTR_ENTITY_ID: CARPORT_SELECT, "option": "paused"}
+    ]
+    assert chargers.of(OCPP) == []
+
+    await _tick(hass, freezer, 61)
+    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await _tick(hass, freezer, 6)
+    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    carport = [call for call in chargers.calls if call[0] != SET_VALUE]
+    assert carport == [
+        (SELECT_OPTION, {ATTR_ENTITY_ID: CARPORT_SELECT, "option": "paused"}),
+        (SELECT_OPTION, {ATTR_ENTITY_ID: CARPORT_SELECT, "option": "charging"}),
+        (OCPP, {"devid": "carport", "limit_amps": 10}),
+    ]
+
+
+# --- Throttling ----------------------------------------------------------------
+
+
+async def test_increase_waits_for_the_write_interval(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A higher setpoint within 60 s of the last write waits until they passed."""
+    seed_states(hass, today, soc="80")
+    coordinator = await _setup(hass, site_entry())
+    assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}]
+
+    # 30 s later the SoC reading drops: the plan wants 15 A now, not written yet.
+    await _tick(hass, freezer, 30)
+    hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    assert _now_a(coordinator, GARAGE) == 15
+    assert len(chargers.of(SET_VALUE)) == 1
+
+    await _tick(hass, freezer, 29)  # 59 s after the write
+    await _recalculate(hass)
+    assert len(chargers.of(SET_VALUE)) == 1
+
+    await _tick(hass, freezer, 1)  # 60 s after the write
+    await _recalculate(hass)
+    assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
+
+
+async def test_held_increase_is_written_at_the_next_step(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Without anything else happening, the step timer writes what was held."""
+    seed_states(hass, today, soc="80")
+    await _setup(hass, site_entry())
+    await _tick(hass, freezer, 30)
+    hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    assert len(chargers.of(SET_VALUE)) == 1
+
+    freezer.move_to("2026-11-23T16:15:00+00:00")  # 17:15, the next step
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
+
+
+async def test_decrease_for_the_site_limit_is_written_at_once(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Within the interval, a decrease the site limit needs goes out at once."""
+    seed_states(hass, today)
+    hass.states.async_set(GRID, "1000", {"unit_of_measurement": "W"})
+    coordinator = await _setup(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
+    assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
+
+    # 10 s later the house draws 12 kW of the 17 kW: 15 A (10.35 kW) would
+    # break the limit, so the lower setpoint is written at once.
+    await _tick(hass, freezer, 10)
+    hass.states.async_set(GRID, "12000", {"unit_of_measurement": "W"})
+    await hass.async_block_till_done()
+    amps = _now_a(coordinator, GARAGE)
+    assert amps == 7  # 4.83 kW of the 5 kW left
+    assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 7}]
+
+    # The house load drops again: going back up waits for the interval.
+    await _tick(hass, freezer, 10)
+    hass.states.async_set(GRID, "1000", {"unit_of_measurement": "W"})
+    await hass.async_block_till_done()
+    assert _now_a(coordinator, GARAGE) == 15
+    assert len(chargers.of(SET_VALUE)) == 2
+
+
+async def test_decrease_within_the_limit_waits_for_the_interval(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A decrease the limit does not need is throttled like an increase."""
+    seed_states(hass, today)
+    hass.states.async_set(GRID, "1000", {"unit_of_measurement": "W"})
+    coordinator = await _setup(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
+    assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
+
+    # The Tesla reaches its target: 0 A is planned, but 15 A still fits.
+    await _tick(hass, freezer, 10)
+    hass.states.async_set(TESLA_SOC, "80", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    assert _now_a(coordinator, GARAGE) == 0
+    assert len(chargers.of(SET_VALUE)) == 1
+
+    await _tick(hass, freezer, 50)
+    await _recalculate(hass)
+    assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}]
+
+
+# --- Failures --------------------------------------------------------------------
+
+
+async def test_failing_charger_becomes_a_status_then_a_repair(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Refused writes are counted; three in a row raise a repair, cleared later."""
+    chargers.failing.add(OCPP)
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    issue_id = f"{ENTRY_ID}_charger_write_failed_{CARPORT}"
+    issues = ir.async_get(hass)
+
+    assert len(chargers.of(OCPP)) == 1
+    assert coordinator.writer.states[CARPORT].failures == 1
+    assert coordinator.writer.states[CARPORT].error == f"{OCPP} refused"
+    assert hass.states.get(STATUS).state == "write_failed"
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
+    # The Garage was written, and is not retried.
+    assert len(chargers.of(SET_VALUE)) == 1
+
+    # Every round retries; the third failure in a row is a repair.
+    await _tick(hass, freezer, 10)
+    await _recalculate(hass)
+    assert coordinator.writer.states[CARPORT].failures == 2
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
+    await _tick(hass, freezer, 10)
+    await _recalculate(hass)
+    assert len(chargers.of(OCPP)) == 3
+    assert coordinator.write_failures() == {CARPORT: 3}
+    issue = issues.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "charger_write_failed"
+    assert issue.translation_placeholders == {
+        "charger": "Carport",
+        "error": f"{OCPP} refused",
+    }
+    assert hass.states.get(STATUS).state == "write_failed"
+    assert len(chargers.of(SET_VALUE)) == 1
+
+    # The charger accepts again: counters, status and repair are cleared.
+    chargers.failing.clear()
+    await _tick(hass, freezer, 10)
+    await _recalculate(hass)
+    assert chargers.of(OCPP)[-1] == {"devid": "carport", "limit_amps": 0}
+    assert coordinator.writer.states[CARPORT].failures == 0
+    assert coordinator.write_failures() == {}
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
+    assert hass.states.get(STATUS).state == "ok"
+
+    # Once written, the same setpoint is not sent again.
+    await _tick(hass, freezer, 10)
+    await _recalculate(hass)
+    assert len(chargers.of(OCPP)) == 4
+
+
+@pytest.mark.parametrize(
+    ("garage", "error"),
+    [
+        pytest.param({}, "does not exist", id="number-entity-missing"),
+        pytest.param(
+            {CONF_CONTROL: "action"}, "has no action configured", id="no-action"
+        ),
+        pytest.param(
+            {CONF_PAUSE_MODE: "switch"}, "has no pause entity", id="no-pause-entity"
+        ),
+    ],
+)
+async def test_misconfigured_charger_fails_without_raising(
+    hass: HomeAssistant,
+    today: datetime,
+    chargers: ChargerCalls,
+    garage: dict[str, Any],
+    error: str,
+) -> None:
+    """A charger that cannot be written shows as a failure; the rest goes on."""
+    seed_states(hass, today, soc="80" if CONF_PAUSE_MODE in garage else "30")
+    hass.states.async_remove(GARAGE_CURRENT)
+    coordinator = await _setup(hass, site_entry(overrides={GARAGE: garage}))
+    state = coordinator.writer.states[GARAGE]
+    assert state.failures == 1
+    assert state.error is not None
+    assert error in state.error
+    assert state.current_a is None
+    assert hass.states.get(STATUS).state == "write_failed"
+    assert chargers.of(OCPP) == [{"devid": "carport", "limit_amps": 0}]
+
+
+# --- What is written at all ------------------------------------------------------
+
+
+async def test_smart_charging_off_writes_nothing(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Hands off: plans go on for the dashboards, chargers are left alone."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    written = list(chargers.calls)
+    assert len(written) == 2
+
+    await _act(hass, "switch.turn_off", entity_id=SMART_CHARGING)
+    assert hass.states.get(SMART_CHARGING).state == "off"
+    assert hass.states.get(STATUS).state == "disabled"
+
+    await _tick(hass, freezer, 61)
+    hass.states.async_set(TESLA_SOC, "80", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    assert _now_a(coordinator, GARAGE) == 0
+    assert chargers.calls == written
+    assert hass.states.get(STATUS).state == "disabled"
+
+    await _tick(hass, freezer, 6)
+    await _act(hass, "switch.turn_on", entity_id=SMART_CHARGING)
+    assert chargers.calls[len(written) :] == [
+        (SET_VALUE, {ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0})
+    ]
+    assert hass.states.get(STATUS).state == "ok"
+
+
+async def test_mode_off_writes_zero(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A charger switched off by the user gets 0 A, and its vehicle no plan."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
+
+    await _tick(hass, freezer, 61)
+    await _act(hass, "select.select_option", entity_id=GARAGE_MODE, option="off")
+    assert hass.states.get(GARAGE_MODE).state == "off"
+    assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}]
+    data = _data(coordinator)
+    assert TESLA not in {v.id for v in data.inputs.problem.vehicles}
+    assert not data.inputs.vehicles[TESLA].planned
+
+
+async def test_mode_fast_charges_now_at_a_high_price(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Smart waits for the cheap night; fast charges at once, whatever it costs."""
+    seed_states(hass, today)
+    coordinator = await _setup(hass, site_entry())
+    await _tick(hass, freezer, 61)
+    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    data = _data(coordinator)
+    prices = data.inputs.problem.prices
+    assert prices[0] == max(prices)
+    leaf = data.plan.vehicle(LEAF)
+    assert leaf.power_kw[0] == 0
+    assert leaf.shortfall_kwh <= resolution_kwh(data.inputs.problem, LEAF)
+    assert chargers.of(OCPP) == [{"devid": "carport", "limit_amps": 0}]
+
+    await _tick(hass, freezer, 6)
+    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    data = _data(coordinator)
+    vehicle = next(v for v in data.inputs.problem.vehicles if v.id == LEAF)
+    assert vehicle.min_energy_kwh == vehicle.energy_needed_kwh == 10
+    leaf = data.plan.vehicle(LEAF)
+    assert leaf.current_a[:4] == (10, 10, 10, 10)
+    assert chargers.of(OCPP)[1:] == [{"devid": "carport", "limit_amps": 10}]
+
+
+async def test_unplugged_charger_is_not_written(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """Not plugged in: whatever the user asks, the charger is left alone."""
+    seed_states(hass, today, carport="Available")
+    await _setup(hass, site_entry())
+    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await _tick(hass, freezer, 6)
+    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    await _tick(hass, freezer, 6)
+    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="off")
+    assert chargers.of(OCPP) == []
+
+
+async def test_plugged_charger_without_known_vehicle_is_not_written(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """A plugged-in car Opti-VGI cannot name (a guest's) is not stopped."""
+    seed_states(hass, today)
+    # The Tesla's usual charger was deleted: nobody is known to use the Garage.
+    entry = site_entry(overrides={TESLA: {CONF_CHARGER: "01DELETED"}})
+    coordinator = await _setup(hass, entry)
+    data = _data(coordinator)
+    assert data.inputs.chargers[GARAGE].plugged_in
+    assert data.inputs.chargers[GARAGE].vehicle is None
+    assert data.inputs.vehicles[TESLA].charger_id is None
+    assert not data.inputs.vehicles[TESLA].planned
+    assert chargers.of(SET_VALUE) == []
+    assert chargers.of(OCPP) == [{"devid": "carport", "limit_amps": 0}]
+
+
+# --- Our own echoes ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("child", [False, True], ids=["same-context", "child-context"])
+async def test_echo_of_our_write_does_not_replan(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+    child: bool,
+) -> None:
+    """The charger's status changing because of our write is not news."""
+
+    async def set_charge_rate(call: ServiceCall) -> None:
+        # Like a real charger: the write shows up in its connector status.
+        context = Context(parent_id=call.context.id) if child else call.context
+        state = "SuspendedEVSE" if call.data["limit_amps"] == 0 else "Charging"
+        hass.states.async_set(CARPORT_STATUS, state, context=context)
+
+    hass.services.async_register("ocpp", "set_charge_rate", set_charge_rate)
+    events: list[Any] = []
+    hass.bus.async_listen(EVENT_PLAN_UPDATED, events.append)
+    seed_states(hass, today)
+    await _setup(hass, site_entry())
+    await _tick(hass, freezer, 30)
+    assert hass.states.get(CARPORT_STATUS).state == "SuspendedEVSE"
+    assert len(events) == 1
+
+    # The same change by someone else is news.
+    hass.states.async_set(CARPORT_STATUS, "Charging")
+    await hass.async_block_till_done()
+    assert len(events) == 2
