@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import highspy
 from hypothesis import HealthCheck, given, settings
 import pulp
 import pytest
@@ -397,3 +398,101 @@ def _solve_model(model: lp.SparseModel) -> tuple[list[float], list[float]]:
         for r in range(model.num_rows)
     ]
     return values, activity
+
+
+@PROPERTY
+@given(p=problems())
+def test_minimum_energy_and_lateness_come_strictly_before_cost(p: Problem) -> None:
+    # Solve the weighted LP; then, with level 1 (unmet energy and fairness) held
+    # at its value, minimise level 2 (minimum energy and its lateness) alone and
+    # then level 3 (cost) alone. The weighted optimum must already be optimal on
+    # both: no cost saving was bought with a later or smaller minimum energy.
+    model = lp.build_model(p, CONTINUOUS)
+    if not model.vehicles:
+        return
+    levels = _level_costs(model, p)
+    weighted = _highs(model)
+    weighted.run()
+    x = list(weighted.getSolution().col_value)
+    sequential = _highs(model)
+    # Holding a level at its value needs a little slack; by the choice of the
+    # weights, the levels below can gain at most that slack from it.
+    slack = _hold(sequential, levels[0], _dot(levels[0], x))
+    for level in (1, 2):
+        sequential.changeColsCost(
+            model.num_cols, list(range(model.num_cols)), levels[level]
+        )
+        sequential.run()
+        best = sequential.getInfo().objective_function_value
+        reached = _dot(levels[level], x)
+        assert reached <= best + slack + 1e-6 * max(1.0, abs(best)), (
+            level,
+            reached,
+            best,
+        )
+        slack += _hold(sequential, levels[level], best)
+
+
+def _level_costs(model: lp.SparseModel, p: Problem) -> list[list[float]]:
+    """The objective split into level 1 (unmet, fairness), 2 (minimum), 3 (cost)."""
+    weights = model.weights
+    assert weights is not None
+    hours = p.horizon.step_hours
+    levels = [[0.0] * model.num_cols for _ in range(3)]
+    for vc in model.vehicles:
+        vt = vc.terms
+        for k in range(vt.steps):
+            t = vt.first + k
+            price = p.prices[t] / weights.price_unit * hours
+            levels[2][vc.power + k] = price
+            if vc.urgent >= 0:
+                levels[2][vc.urgent + k] = price
+                levels[1][vc.urgent + k] = weights.lateness * hours * k
+        for k in range(lp.SEGMENTS):
+            levels[0][vc.shortfall + k] = model.col_cost[vc.shortfall + k]
+        if vc.urgent_shortfall >= 0:
+            levels[1][vc.urgent_shortfall] = weights.urgent
+    if model.fairness >= 0:
+        levels[0][model.fairness] = weights.fairness
+    # Everything else in the objective is the tiny time tie-breaker (level 4).
+    return levels
+
+
+def _highs(model: lp.SparseModel) -> highspy.Highs:
+    """The model straight in highspy, with tight tolerances."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)  # noqa: FBT003 - highspy API
+    highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
+    highs.setOptionValue("dual_feasibility_tolerance", 1e-9)
+    lower = [0.0] * model.num_cols
+    upper = [0.0] * model.num_cols
+    for first, count, low, high, _ in model.col_blocks:
+        lower[first : first + count] = [low] * count
+        upper[first : first + count] = [high] * count
+    highs.addCols(model.num_cols, model.col_cost, lower, upper, 0, [], [], [])
+    inf = highspy.kHighsInf
+    highs.addRows(
+        model.num_rows,
+        [max(value, -inf) for value in model.row_lower],
+        [min(value, inf) for value in model.row_upper],
+        len(model.row_index),
+        model.row_starts[:-1],
+        model.row_index,
+        model.row_value,
+    )
+    return highs
+
+
+def _hold(highs: highspy.Highs, costs: list[float], value: float) -> float:
+    """Add the row ``costs · x <= value + slack``; return the slack."""
+    index = [j for j, cost in enumerate(costs) if cost]
+    slack = 1e-7 * max(1.0, abs(value))
+    highs.addRow(
+        -highspy.kHighsInf, value + slack, len(index), index, [costs[j] for j in index]
+    )
+    return slack
+
+
+def _dot(costs: list[float], x: list[float]) -> float:
+    """``costs · x``."""
+    return sum(c * v for c, v in zip(costs, x, strict=True))
