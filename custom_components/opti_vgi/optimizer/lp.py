@@ -31,9 +31,9 @@ Rows:
 * minimum energy ``Σ_t g_v q[v,t] + m[v] = M_v`` and ``p + q ≤ P_v`` per step;
 * site ``Σ_v power[v,t] ≤ limit(t) - base(t)`` (at least 0);
 * fuse, per phase: ``Σ power[v,t] / (kW per A of v's charger) ≤ fuse - base
-  current`` over the chargers that load the phase (a 1-phase charger loads one
-  phase with its whole current, a 3-phase charger each phase with a third of its
-  power); phases that see the same chargers share one row;
+  current`` over the chargers that load the phase: the setpoint current, which
+  a 1-phase charger draws on its phase (``P / V``) and a 3-phase charger on each
+  phase (``P / 3V``); phases that see the same chargers share one row;
 * charger: ``Σ_v power ≤ Pmax_c · on`` and ``≥ Pmin_c · on`` with a binary, else
   ``Σ_v power ≤ Pmax_c`` where several vehicles can meet on one charger;
 * fairness ``π_v (Σ_k s[v,k]) / D_v ≤ z`` with ``D_v = max(A_v, 1 kWh)``.
@@ -50,7 +50,8 @@ Objective, in priority order (:func:`objective_weights` derives the weights):
    ``W_Z · π_v (k+1) / D_v`` spread what ``z`` leaves open among the others;
 2. the minimum energy as early as possible whatever the price: ``W_M · m`` with a
    lateness cost on ``q`` that grows by more than the price span every step;
-3. energy cost ``Σ price_t · (p + q) · Δt``;
+3. energy cost ``Σ price_t · (p + q) · Δt``, with prices divided by their largest
+   magnitude so that no weight depends on the currency or the price level;
 4. a tiny cost growing with time, so that equal prices go to the earlier step.
 
 What the weights guarantee (tested in tests/optimizer/test_lp.py):
@@ -108,6 +109,7 @@ TIE_SHARE: Final = 1e-4  # the time tie-breaker spans this share of the price sp
 FLAT_TIE: Final = 1e-2  # tie-breaker (in price units) when all prices are equal
 SHORTFALL_TOLERANCE_KWH: Final = 1e-6  # two plans this close are equally short
 MIN_MIP_SECONDS: Final = 0.05  # the MIP's time limit when the LP used the budget
+TIME_RESERVE: Final = 0.02  # share of the time limit kept for stopping late
 KEPT: Final = ("mip", "lp", "heuristic")  # statistics["kept"]: which plan was kept
 NEGLIGIBLE_KWH: Final = 1e-6  # a vehicle that can get less is left out of the model
 GRID_TOLERANCE: Final = 1e-6  # in steps: 6.9999995 A is 7 A
@@ -787,12 +789,17 @@ class LinearProgramAlgorithm(Algorithm):
                 f"LP solver found no plan ({solution.solver_status})",
                 statistics | solution.statistics,
             )
+        rounding_started = time.perf_counter()
         best = self._round(problem, solution)
+        rounding = time.perf_counter() - rounding_started
         kept = "lp"
         if mip:
             statistics["relaxation_ms"] = (time.perf_counter() - relaxed_started) * 1000
             start = best if better_or_equal(best, heuristic) else heuristic
-            left = options.time_limit_s - (time.perf_counter() - started)
+            # What is left of the budget, less the time to round the MIP's plan
+            # afterwards and a little for HiGHS stopping late.
+            elapsed = time.perf_counter() - started
+            left = options.time_limit_s * (1 - TIME_RESERVE) - elapsed - rounding
             solution = solve_model(
                 problem,
                 replace(options, time_limit_s=max(left, MIN_MIP_SECONDS)),
