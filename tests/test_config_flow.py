@@ -37,6 +37,7 @@ from custom_components.opti_vgi.const import (
     CONF_DEPARTURE,
     CONF_EFFICIENCY,
     CONF_ENERGY_ENTITY,
+    CONF_EXPORT_PRICE_ENTITY,
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
     CONF_HORIZON_HOURS,
@@ -58,6 +59,7 @@ from custom_components.opti_vgi.const import (
     CONF_POWER_ENTITY,
     CONF_PRESET,
     CONF_PRICE_ENTITY,
+    CONF_PRICE_SOURCE,
     CONF_RESUME_OPTION,
     CONF_SITE_LIMIT_A,
     CONF_SITE_LIMIT_KW,
@@ -179,14 +181,25 @@ def select_options(result: Result, key: str) -> list[Any]:
 # --- Site entry ---------------------------------------------------------------------
 
 
-async def start_site(hass: HomeAssistant) -> Result:
-    """Start the site flow."""
+async def start_site(hass: HomeAssistant, source: str = "price_entity") -> Result:
+    """Start the site flow and pick a kind of price source from its menu."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    return result
+    assert result["menu_options"] == ["price_entity", "price_action", "price_tariff"]
+    return await configure(hass, result, {"next_step_id": source})
+
+
+async def start_reconfigure(
+    hass: HomeAssistant, entry: MockConfigEntry, source: str = "price_entity"
+) -> Result:
+    """Start reconfiguring the site and pick a kind of price source."""
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "reconfigure"
+    return await configure(hass, result, {"next_step_id": source})
 
 
 async def configure(hass: HomeAssistant, result: Result, data: dict[str, Any]) -> Any:
@@ -197,7 +210,7 @@ async def configure(hass: HomeAssistant, result: Result, data: dict[str, Any]) -
 async def test_site_with_power_limit_and_meters(hass: HomeAssistant) -> None:
     """Price, then the grid connection with its meters, then the power limit."""
     result = await start_site(hass)
-    assert fields(result) == [CONF_PRICE_ENTITY]
+    assert fields(result) == [CONF_PRICE_ENTITY, CONF_EXPORT_PRICE_ENTITY]
 
     result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
     assert result["step_id"] == "limit"
@@ -221,6 +234,7 @@ async def test_site_with_power_limit_and_meters(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == hass.config.location_name
     assert result["data"] == {
+        CONF_PRICE_SOURCE: "entity",
         CONF_PRICE_ENTITY: PRICE,
         CONF_LIMIT_MODE: "power",
         CONF_GRID_POWER_ENTITY: GRID,
@@ -254,6 +268,7 @@ async def test_site_with_current_limit(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
+        CONF_PRICE_SOURCE: "entity",
         CONF_PRICE_ENTITY: PRICE,
         CONF_LIMIT_MODE: "current",
         CONF_SITE_LIMIT_A: 35.0,
@@ -304,8 +319,8 @@ async def test_price_unit_invalid_then_fixed(
     result = await start_site(hass)
     result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.other_price"})
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
-    assert result["errors"] == {CONF_PRICE_ENTITY: "price_unit_invalid"}
+    assert result["step_id"] == "price_entity"
+    assert result["errors"] == {CONF_PRICE_ENTITY: "price_format_unknown"}
     assert suggested(result, CONF_PRICE_ENTITY) == "sensor.other_price"
 
     result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
@@ -426,13 +441,13 @@ async def test_reconfigure_site(hass: HomeAssistant) -> None:
     entry.add_to_hass(hass)
     hass.states.async_set("sensor.spot", "120", {"unit_of_measurement": "EUR/MWh"})
 
-    result = await entry.start_reconfigure_flow(hass)
+    result = await start_reconfigure(hass, entry)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "price_entity"
     assert suggested(result, CONF_PRICE_ENTITY) == PRICE
 
     result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.nope"})
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "price_entity"
     assert result["errors"] == {CONF_PRICE_ENTITY: "entity_not_found"}
 
     result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.spot"})
@@ -460,6 +475,7 @@ async def test_reconfigure_site(hass: HomeAssistant) -> None:
     assert result["reason"] == "reconfigure_successful"
     assert entry.title == "Home"
     assert dict(entry.data) == {
+        CONF_PRICE_SOURCE: "entity",
         CONF_PRICE_ENTITY: "sensor.spot",
         CONF_LIMIT_MODE: "current",
         CONF_PHASE_CURRENT_ENTITIES: PHASES,
@@ -469,7 +485,7 @@ async def test_reconfigure_site(hass: HomeAssistant) -> None:
     }
 
     # And back: the current limit is prefilled, then replaced by a power limit.
-    result = await entry.start_reconfigure_flow(hass)
+    result = await start_reconfigure(hass, entry)
     result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.spot"})
     assert suggested(result, CONF_PHASE_CURRENT_ENTITIES) == PHASES
     result = await configure(
@@ -493,7 +509,7 @@ async def test_reconfigure_site_power_prefilled(
     hass: HomeAssistant, site: MockConfigEntry
 ) -> None:
     """The power limit step shows the stored limit."""
-    result = await site.start_reconfigure_flow(hass)
+    result = await start_reconfigure(hass, site)
     result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
     result = await configure(
         hass,

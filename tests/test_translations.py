@@ -79,6 +79,17 @@ def _literal(node: ast.expr | None, constants: dict[str, str]) -> str | None:
     return None
 
 
+def _dict_selector_keys(node: ast.Dict, constants: dict[str, str]) -> set[str]:
+    """Selector translation keys written as dicts (in an ObjectSelector's fields)."""
+    return {
+        key
+        for dict_key, value in zip(node.keys, node.values, strict=True)
+        if isinstance(dict_key, ast.Constant)
+        and dict_key.value == "translation_key"
+        and (key := _literal(value, constants)) is not None
+    }
+
+
 def _call_name(node: ast.Call) -> str:
     """Name of the called function or class, without its module."""
     func = node.func
@@ -94,7 +105,7 @@ def used_translation_keys() -> dict[str, set[str]]:
     ``entity.<platform>`` in an entity description (any ``...Description``) or
     ``_attr_translation_key``, to ``issues`` in a repair issue, to ``selector``
     in a selector config, and to ``exceptions`` when it comes with
-    ``translation_domain`` or is the key of an ``InputError``.
+    ``translation_domain`` or is the key of a ``PriceReadError``.
     """
     used: dict[str, set[str]] = {
         "exceptions": set(),
@@ -114,12 +125,14 @@ def used_translation_keys() -> dict[str, set[str]]:
                 and isinstance(node.value, ast.Constant)
             ):
                 used.setdefault(f"entity.{path.stem}", set()).add(node.value.value)
+            if isinstance(node, ast.Dict):
+                used["selector"] |= _dict_selector_keys(node, constants)
             if not isinstance(node, ast.Call):
                 continue
             name = _call_name(node)
-            # InputError("key", ...) surfaces as a translated UpdateFailed.
+            # PriceReadError("key", ...) surfaces as a translated UpdateFailed.
             if (
-                name == "InputError"
+                name == "PriceReadError"
                 and node.args
                 and (first := _literal(node.args[0], constants)) is not None
             ):

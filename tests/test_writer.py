@@ -357,18 +357,20 @@ async def test_decrease_for_the_site_limit_is_written_at_once(
     coordinator = await _setup(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
     assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
 
-    # 10 s later the house draws 12 kW of the 17 kW: 15 A (10.35 kW) would
-    # break the limit, so the lower setpoint is written at once.
+    # 10 s later the house draws 12 kW of the 17 kW: the meter shows that plus
+    # the Garage's own 15 A (10.35 kW, counted at its setpoint while charging).
+    # Keeping 15 A would break the limit, so the lower setpoint goes out at once.
     await _tick(hass, freezer, 10)
-    hass.states.async_set(GRID, "12000", {"unit_of_measurement": "W"})
+    hass.states.async_set(GRID, "22350", {"unit_of_measurement": "W"})
     await hass.async_block_till_done()
     amps = _now_a(coordinator, GARAGE)
     assert amps == 7  # 4.83 kW of the 5 kW left
     assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 7}]
 
-    # The house load drops again: going back up waits for the interval.
+    # The house load drops again (1 kW plus the Garage's 7 A): going back up
+    # waits for the interval.
     await _tick(hass, freezer, 10)
-    hass.states.async_set(GRID, "1000", {"unit_of_measurement": "W"})
+    hass.states.async_set(GRID, "5830", {"unit_of_measurement": "W"})
     await hass.async_block_till_done()
     assert _now_a(coordinator, GARAGE) == 15
     assert len(chargers.of(SET_VALUE)) == 2

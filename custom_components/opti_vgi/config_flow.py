@@ -40,6 +40,7 @@ from homeassistant.helpers.selector import (
     NumberSelectorConfig,
     NumberSelectorMode,
     ObjectSelector,
+    ObjectSelectorConfig,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -47,6 +48,7 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TimeSelector,
 )
+from homeassistant.util import dt as dt_util
 
 from .compat import vol
 from .const import (
@@ -64,6 +66,7 @@ from .const import (
     CONF_DEPARTURE,
     CONF_EFFICIENCY,
     CONF_ENERGY_ENTITY,
+    CONF_EXPORT_PRICE_ENTITY,
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
     CONF_HORIZON_HOURS,
@@ -84,7 +87,11 @@ from .const import (
     CONF_PLUGGED_STATES,
     CONF_POWER_ENTITY,
     CONF_PRESET,
+    CONF_PRICE_ACTION,
+    CONF_PRICE_AREA,
+    CONF_PRICE_CHANNEL,
     CONF_PRICE_ENTITY,
+    CONF_PRICE_SOURCE,
     CONF_RESUME_OPTION,
     CONF_SITE_LIMIT_A,
     CONF_SITE_LIMIT_KW,
@@ -94,6 +101,9 @@ from .const import (
     CONF_STATUS_ENTITY,
     CONF_STEP_MINUTES,
     CONF_TARGET_SOC,
+    CONF_TARIFF,
+    CONF_TARIFF_PERIODS,
+    CONF_TARIFF_PRICE,
     CONF_VOLTAGE,
     DEFAULT_ALGORITHM,
     DEFAULT_ARRIVAL,
@@ -118,8 +128,18 @@ from .const import (
     GridSign,
     LimitMode,
     PauseMode,
+    PriceSourceKind,
 )
 from .presets import PRESETS, Preset, preset_for_platform
+from .price_source import (
+    PriceReader,
+    action_candidates,
+    entity_candidates,
+    entity_series,
+)
+from .prices.errors import PriceError
+from .prices.tariffs import WEEKDAY_NAMES, tariff_from_dict, tariff_to_dict
+from .settings import SiteSettings
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -248,7 +268,39 @@ PERCENT_SELECTOR = _number(0, 100, 1, "%")
 
 # --- Schemas ----------------------------------------------------------------------
 
-PRICE_SCHEMA = vol.Schema({vol.Required(CONF_PRICE_ENTITY): _entity("sensor")})
+PRICE_MENU: Final = ["price_entity", "price_action", "price_tariff"]
+
+TARIFF_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_TARIFF_PRICE): NumberSelector(
+            NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX)
+        ),
+        vol.Optional(CONF_TARIFF_PERIODS): ObjectSelector(
+            ObjectSelectorConfig(
+                multiple=True,
+                translation_key="tariff_period",
+                label_field="price",
+                fields={
+                    "start": {"selector": {"time": {}}, "required": True},
+                    "end": {"selector": {"time": {}}, "required": True},
+                    "weekdays": {
+                        "selector": {
+                            "select": {
+                                "options": list(WEEKDAY_NAMES),
+                                "multiple": True,
+                                "translation_key": "weekday",
+                            }
+                        },
+                    },
+                    "price": {
+                        "selector": {"number": {"step": "any", "mode": "box"}},
+                        "required": True,
+                    },
+                },
+            )
+        ),
+    }
+)
 
 LIMIT_SCHEMA = vol.Schema(
     {
@@ -400,6 +452,34 @@ def _price_unit_valid(hass: HomeAssistant, entity_id: str) -> bool:
     )
 
 
+def _price_entity_problem(
+    hass: HomeAssistant, entity_id: str
+) -> tuple[str, Mapping[str, str]] | None:
+    """Why a price entity cannot be used (error key and placeholders), or None.
+
+    A recognised price list is best; a sensor with only a current price per
+    energy is accepted too (the plan then cannot move to cheaper hours, and a
+    repair issue says so).
+    """
+    if hass.states.get(entity_id) is None:
+        return "entity_not_found", {}
+    try:
+        entity_series(hass, entity_id)
+    except PriceError as err:
+        if _price_unit_valid(hass, entity_id):
+            return None
+        return err.translation_key, err.placeholders
+    return None
+
+
+def _tariff_period(period: Mapping[str, Any]) -> dict[str, Any]:
+    """A period as the form gives it; no weekday chosen means every day."""
+    cleaned = dict(period)
+    if not cleaned.get("weekdays"):
+        cleaned.pop("weekdays", None)
+    return cleaned
+
+
 def _with_ints_as_text(values: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     """Stored integers shown in a select (whose options are strings)."""
     shown = dict(values)
@@ -457,35 +537,166 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the price source."""
-        return await self._async_step_price("user", user_input)
+        """Choose where the prices come from."""
+        return self.async_show_menu(step_id="user", menu_options=PRICE_MENU)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the site's sources and limit; every field is prefilled."""
         self._stored = self._get_reconfigure_entry().data
-        return await self._async_step_price("reconfigure", user_input)
+        return self.async_show_menu(step_id="reconfigure", menu_options=PRICE_MENU)
 
-    async def _async_step_price(
-        self, step_id: str, user_input: dict[str, Any] | None
+    async def async_step_price_entity(
+        self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The price sensor: it must exist and give a price per energy."""
+        """A sensor with prices; the ones whose format we recognise are listed."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
-            entity_id = user_input[CONF_PRICE_ENTITY]
-            _check_entity(self.hass, errors, CONF_PRICE_ENTITY, entity_id)
-            if not errors and not _price_unit_valid(self.hass, entity_id):
-                errors[CONF_PRICE_ENTITY] = "price_unit_invalid"
+            entity_id = str(user_input[CONF_PRICE_ENTITY])
+            export = user_input.get(CONF_EXPORT_PRICE_ENTITY)
+            for field, value in (
+                (CONF_PRICE_ENTITY, entity_id),
+                (CONF_EXPORT_PRICE_ENTITY, export),
+            ):
+                if value and (problem := _price_entity_problem(self.hass, value)):
+                    errors[field], found = problem
+                    placeholders.update(found)
             if not errors:
-                self._data = {CONF_PRICE_ENTITY: entity_id}
+                self._data = {
+                    CONF_PRICE_SOURCE: PriceSourceKind.ENTITY.value,
+                    CONF_PRICE_ENTITY: entity_id,
+                }
+                if export:
+                    self._data[CONF_EXPORT_PRICE_ENTITY] = export
                 return await self.async_step_limit()
+        candidates = entity_candidates(self.hass)
+        entity_field: Any = (
+            SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        SelectOptionDict(value=c.value, label=c.label)
+                        for c in candidates
+                    ],
+                    custom_value=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                    sort=False,
+                )
+            )
+            if candidates
+            else _entity("sensor", "event")
+        )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PRICE_ENTITY): entity_field,
+                vol.Optional(CONF_EXPORT_PRICE_ENTITY): _entity("sensor", "event"),
+            }
+        )
         return self.async_show_form(
-            step_id=step_id,
+            step_id="price_entity",
             data_schema=self.add_suggested_values_to_schema(
-                PRICE_SCHEMA, user_input or self._stored
+                schema, user_input or self._stored
             ),
             errors=errors,
+            description_placeholders={
+                "candidates": ", ".join(c.label for c in candidates) or "-",
+                **placeholders,
+            },
+        )
+
+    async def async_step_price_action(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A price integration's action (Nord Pool, Tibber, EnergyZero, Amber...)."""
+        candidates = action_candidates(self.hass)
+        if not candidates:
+            return self.async_abort(reason="no_price_actions")
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            site = SiteSettings.from_data(
+                {CONF_PRICE_SOURCE: PriceSourceKind.ACTION.value, **user_input}
+            )
+            reader = PriceReader(self.hass, site)
+            await reader.async_update(dt_util.now())
+            if reader.error_key is not None:
+                errors["base"] = reader.error_key
+                placeholders = reader.error_placeholders
+            else:
+                self._data = {
+                    CONF_PRICE_SOURCE: PriceSourceKind.ACTION.value,
+                    CONF_PRICE_ACTION: user_input[CONF_PRICE_ACTION],
+                    CONF_PRICE_CHANNEL: user_input[CONF_PRICE_CHANNEL],
+                }
+                if area := user_input.get(CONF_PRICE_AREA):
+                    self._data[CONF_PRICE_AREA] = area
+                return await self.async_step_limit()
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PRICE_ACTION): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(value=c.value, label=c.label)
+                            for c in candidates
+                        ],
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+                vol.Optional(CONF_PRICE_AREA): TextSelector(),
+                vol.Required(CONF_PRICE_CHANNEL, default="general"): SelectSelector(
+                    SelectSelectorConfig(
+                        options=["general", "controlled_load"],
+                        translation_key="price_channel",
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="price_action",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self._stored
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_price_tariff(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A fixed price, or time-of-use periods by time of day and weekday."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                tariff = tariff_from_dict(
+                    {
+                        "default_price": user_input.get(CONF_TARIFF_PRICE),
+                        "periods": [
+                            _tariff_period(period)
+                            for period in user_input.get(CONF_TARIFF_PERIODS) or []
+                        ],
+                    }
+                )
+            except PriceError as err:
+                errors["base"] = err.translation_key
+                placeholders = dict(err.placeholders)
+            else:
+                self._data = {
+                    CONF_PRICE_SOURCE: PriceSourceKind.TARIFF.value,
+                    CONF_TARIFF: tariff_to_dict(tariff),
+                }
+                return await self.async_step_limit()
+        stored = self._stored.get(CONF_TARIFF) or {}
+        suggested = user_input or {
+            CONF_TARIFF_PRICE: stored.get("default_price"),
+            CONF_TARIFF_PERIODS: stored.get("periods") or [],
+        }
+        return self.async_show_form(
+            step_id="price_tariff",
+            data_schema=self.add_suggested_values_to_schema(TARIFF_SCHEMA, suggested),
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_limit(

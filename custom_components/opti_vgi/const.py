@@ -18,7 +18,15 @@ SUBENTRY_CHARGER: Final = "charger"
 SUBENTRY_VEHICLE: Final = "vehicle"
 
 # --- Site entry: data (user step and reconfigure) ---------------------------------
+CONF_PRICE_SOURCE: Final = "price_source"  # PriceSourceKind
 CONF_PRICE_ENTITY: Final = "price_entity"
+CONF_PRICE_ACTION: Final = "price_action"  # "<action source key>:<config entry id>"
+CONF_PRICE_AREA: Final = "price_area"  # Nord Pool area or Tibber home
+CONF_PRICE_CHANNEL: Final = "price_channel"  # Amber channel
+CONF_TARIFF: Final = "tariff"  # stored tariff (prices.tariffs.tariff_to_dict)
+CONF_TARIFF_PRICE: Final = "tariff_price"  # flow field: price outside the periods
+CONF_TARIFF_PERIODS: Final = "tariff_periods"  # flow field: time-of-use periods
+CONF_EXPORT_PRICE_ENTITY: Final = "export_price_entity"
 CONF_LIMIT_MODE: Final = "limit_mode"  # LimitMode
 CONF_SITE_LIMIT_KW: Final = "site_limit_kw"
 CONF_SITE_LIMIT_A: Final = "site_limit_a"  # per phase
@@ -101,6 +109,14 @@ OCPP_PLUGGED_STATES: Final = (
 OCPP_CHARGING_STATES: Final = ("Charging",)
 
 
+class PriceSourceKind(StrEnum):
+    """Where the prices come from."""
+
+    ENTITY = "entity"  # a sensor (or event) entity with a price list attribute
+    ACTION = "action"  # a response action of a price integration
+    TARIFF = "tariff"  # a fixed or time-of-use tariff entered in the flow
+
+
 class LimitMode(StrEnum):
     """How the site limit is given."""
 
@@ -165,5 +181,6 @@ class PlanState(StrEnum):
     ESTIMATED_PRICES = "estimated_prices"  # departure beyond the known prices
     FALLBACK = "fallback"  # the optimizer failed; the heuristic planned
     NO_PRICES = "no_prices"  # the price source gives nothing usable
+    PRICES_STALE = "prices_stale"  # the price action failed; the last prices are used
     SOURCE_UNAVAILABLE = "source_unavailable"  # a required entity is missing
     WRITE_FAILED = "write_failed"  # a charger did not accept its setpoint

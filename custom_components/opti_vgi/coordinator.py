@@ -28,11 +28,11 @@ from .const import DOMAIN, LOGGER, PlanState
 from .optimizer.algorithm import SolveOptions, solve
 from .optimizer.model import PlanStatus
 from .optimizer.runner import async_run_once
+from .price_source import PriceReader, PriceReadError
 from .settings import Settings
 from .translation import (
     ChargerState,
     HomeAssistantTranslation,
-    InputError,
     Inputs,
     UserState,
     VehicleState,
@@ -113,8 +113,9 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             chargers={c.subentry_id: ChargerState() for c in self.settings.chargers},
         )
         self.writer = ChargerWriter(hass, self.settings.chargers)
+        self.prices = PriceReader(hass, self.settings.site)
         self.translation = HomeAssistantTranslation(
-            hass, self.settings, self.user, self.writer
+            hass, self.settings, self.user, self.writer, self.prices
         )
         self.last_solve_ms: float | None = None
         self.error_state: PlanState | None = None
@@ -190,13 +191,13 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 executor=self._executor,
                 options=options,
             )
-        except InputError as err:
+        except PriceReadError as err:
             self.error_state = (
                 PlanState.SOURCE_UNAVAILABLE
                 if err.translation_key == "price_entity_missing"
                 else PlanState.NO_PRICES
             )
-            repairs.async_set_price_issue(self.hass, self.config_entry, err)
+            repairs.async_set_price_issue(self.hass, self.config_entry)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key=err.translation_key,
@@ -273,6 +274,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             return PlanState.WRITE_FAILED
         if (from_plan := self._state_of_plan(plan, inputs.problem)) is not None:
             return from_plan
+        if inputs.prices_stale:
+            return PlanState.PRICES_STALE
         if inputs.prices_estimated or not inputs.price_forecast:
             return PlanState.ESTIMATED_PRICES
         if not plan.vehicles:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_PRICE_ENTITY, DOMAIN
+from .const import DOMAIN, PriceSourceKind
+from .settings import SiteSettings
 from .writer import FAILURES_FOR_REPAIR
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import PlanData
-    from .translation import InputError
     from .writer import ChargerWriter
 
 ISSUE_PRICE = "price_unavailable"
@@ -43,9 +43,7 @@ def _ours(hass: HomeAssistant, entry: ConfigEntry, kind: str) -> set[str]:
     }
 
 
-def async_set_price_issue(
-    hass: HomeAssistant, entry: ConfigEntry, error: InputError
-) -> None:
+def async_set_price_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """The price entity is missing or gives no usable price."""
     ir.async_create_issue(
         hass,
@@ -54,7 +52,7 @@ def async_set_price_issue(
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key=ISSUE_PRICE,
-        translation_placeholders={"entity_id": error.placeholders.get("entity_id", "")},
+        translation_placeholders={"source": _price_source(entry)},
     )
 
 
@@ -74,7 +72,7 @@ def async_update_issues(
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_NO_FORECAST,
-            translation_placeholders={"entity_id": _price_entity(entry)},
+            translation_placeholders={"source": _price_source(entry)},
         )
     missing = {
         entity_id: _issue_id(entry, ISSUE_MISSING, entity_id)
@@ -113,9 +111,14 @@ def async_update_issues(
         ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
-def _price_entity(entry: ConfigEntry) -> str:
-    """The configured price entity (for the issue text)."""
-    return str(entry.data.get(CONF_PRICE_ENTITY, ""))
+def _price_source(entry: ConfigEntry) -> str:
+    """The configured price source, as the issue text names it."""
+    site = SiteSettings.from_entry(entry)
+    if site.price_source is PriceSourceKind.ACTION:
+        return f"{site.price_action} ({site.price_config_entry})"
+    if site.price_source is PriceSourceKind.TARIFF:
+        return "tariff"
+    return site.price_entity or ""
 
 
 def async_clear_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:

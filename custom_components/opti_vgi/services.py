@@ -73,6 +73,10 @@ def plan_response(data: PlanData, settings: Settings) -> dict[str, Any]:
             "steps": plan.horizon.steps,
         },
         "prices": list(data.inputs.problem.prices),
+        "prices_estimated": data.inputs.prices_estimated,
+        "export_prices": list(data.inputs.export_prices)
+        if data.inputs.export_prices is not None
+        else None,
         "site_power_kw": [round(p, 3) for p in plan.site_power_kw],
         "chargers": [
             {

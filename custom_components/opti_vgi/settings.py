@@ -26,6 +26,7 @@ from .const import (
     CONF_DEPARTURE,
     CONF_EFFICIENCY,
     CONF_ENERGY_ENTITY,
+    CONF_EXPORT_PRICE_ENTITY,
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
     CONF_HORIZON_HOURS,
@@ -45,7 +46,11 @@ from .const import (
     CONF_PLUGGED_STATES,
     CONF_POWER_ENTITY,
     CONF_PRESET,
+    CONF_PRICE_ACTION,
+    CONF_PRICE_AREA,
+    CONF_PRICE_CHANNEL,
     CONF_PRICE_ENTITY,
+    CONF_PRICE_SOURCE,
     CONF_RESUME_OPTION,
     CONF_SITE_LIMIT_A,
     CONF_SITE_LIMIT_KW,
@@ -55,6 +60,7 @@ from .const import (
     CONF_STATUS_ENTITY,
     CONF_STEP_MINUTES,
     CONF_TARGET_SOC,
+    CONF_TARIFF,
     CONF_VOLTAGE,
     DEFAULT_ALGORITHM,
     DEFAULT_ARRIVAL,
@@ -80,6 +86,7 @@ from .const import (
     GridSign,
     LimitMode,
     PauseMode,
+    PriceSourceKind,
 )
 
 if TYPE_CHECKING:
@@ -103,7 +110,14 @@ def parse_time(value: str) -> time:
 class SiteSettings:
     """The site: price source, grid limit, meters and planning options."""
 
-    price_entity: str
+    price_source: PriceSourceKind = PriceSourceKind.ENTITY
+    price_entity: str | None = None
+    price_action: str | None = None  # action source key, e.g. "nordpool"
+    price_config_entry: str | None = None  # that integration's config entry
+    price_area: str | None = None
+    price_channel: str = "general"
+    tariff: Mapping[str, Any] | None = None
+    export_price_entity: str | None = None
     limit_mode: LimitMode = LimitMode.POWER
     limit_kw: float = DEFAULT_SITE_LIMIT_KW
     limit_a: float | None = None
@@ -119,7 +133,14 @@ class SiteSettings:
     @classmethod
     def from_entry(cls, entry: ConfigEntry) -> SiteSettings:
         """Read data (sources, limit) and options (planning) of the site entry."""
-        data, options = entry.data, entry.options
+        return cls.from_data(entry.data, entry.options)
+
+    @classmethod
+    def from_data(
+        cls, data: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> SiteSettings:
+        """Parse site data (and options); the config flow checks drafts with it."""
+        options = options or {}
         mode = LimitMode(data.get(CONF_LIMIT_MODE, LimitMode.POWER))
         phases = int(data.get(CONF_SITE_PHASES, 3))
         voltage = float(data.get(CONF_SITE_VOLTAGE, DEFAULT_VOLTAGE))
@@ -129,8 +150,18 @@ class SiteSettings:
             if limit_a is not None
             else float(data.get(CONF_SITE_LIMIT_KW, DEFAULT_SITE_LIMIT_KW))
         )
+        action, _, config_entry = str(data.get(CONF_PRICE_ACTION) or "").partition(":")
         return cls(
-            price_entity=data[CONF_PRICE_ENTITY],
+            price_source=PriceSourceKind(
+                data.get(CONF_PRICE_SOURCE, PriceSourceKind.ENTITY)
+            ),
+            price_entity=_optional(data, CONF_PRICE_ENTITY),
+            price_action=action or None,
+            price_config_entry=config_entry or None,
+            price_area=_optional(data, CONF_PRICE_AREA),
+            price_channel=str(data.get(CONF_PRICE_CHANNEL) or "general"),
+            tariff=data.get(CONF_TARIFF),
+            export_price_entity=_optional(data, CONF_EXPORT_PRICE_ENTITY),
             limit_mode=mode,
             limit_kw=limit_kw,
             limit_a=limit_a,
@@ -149,8 +180,12 @@ class SiteSettings:
     @property
     def source_entities(self) -> tuple[str, ...]:
         """Every entity the site reads."""
-        optional = (self.grid_power_entity,) if self.grid_power_entity else ()
-        return (self.price_entity, *optional, *self.phase_current_entities)
+        optional = (
+            self.price_entity,
+            self.export_price_entity,
+            self.grid_power_entity,
+        )
+        return (*(e for e in optional if e), *self.phase_current_entities)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,26 +27,14 @@ from homeassistant.util.unit_conversion import PowerConverter
 from .const import ChargerMode, GridSign, LimitMode, PauseMode
 from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
 from .optimizer.runner import AsyncTranslation
-from .prices.errors import PriceError
-from .prices.resample import resample
-from .prices.sources import parse_attributes
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, State
 
     from .optimizer.model import Plan
+    from .price_source import PriceReader
     from .settings import ChargerSettings, Settings, VehicleSettings
     from .writer import ChargerWriter
-
-
-class InputError(Exception):
-    """The inputs cannot give a plan at all (for example no usable price)."""
-
-    def __init__(self, translation_key: str, **placeholders: str) -> None:
-        """Keep the translation key and placeholders for a translated error."""
-        super().__init__(translation_key)
-        self.translation_key = translation_key
-        self.placeholders = placeholders
 
 
 @dataclass(kw_only=True)
@@ -88,6 +76,7 @@ class VehicleInputs:
     plugged_in: bool
     soc: float | None  # percent, when the vehicle has a SoC sensor
     energy_needed_kwh: float
+    need_known: bool  # False when the SoC sensor gives no usable value
     arrival: datetime
     departure: datetime
     planned: bool  # part of the problem (plugged in, or expected and plan-ahead)
@@ -115,6 +104,8 @@ class Inputs:
     prices_estimated: bool
     prices_known_until: datetime | None
     price_forecast: bool  # False when only the current price could be read
+    prices_stale: bool  # the price action failed; its last prices are used
+    export_prices: tuple[float, ...] | None  # feed-in price per step, if configured
     problems: tuple[str, ...]  # entity ids that are missing or unusable
 
 
@@ -177,16 +168,19 @@ class HomeAssistantTranslation(AsyncTranslation):
         settings: Settings,
         user: UserState,
         writer: ChargerWriter,
+        prices: PriceReader,
     ) -> None:
         """Remember where to read from; nothing is read until a plan is due."""
         self.hass = hass
         self.settings = settings
+        self.prices = prices
         self.user = user
         self.writer = writer
         self.last_inputs: Inputs | None = None
 
     async def async_get_problem(self, now: datetime) -> Problem:
         """Read every input; keep the details for entities and diagnostics."""
+        await self.prices.async_update(now)
         self.last_inputs = self.read(now)
         return self.last_inputs.problem
 
@@ -198,7 +192,7 @@ class HomeAssistantTranslation(AsyncTranslation):
             )
 
     def read(self, now: datetime) -> Inputs:
-        """Read all inputs at ``now`` into a problem; raises InputError only."""
+        """Read all inputs at ``now`` into a problem; raises PriceReadError only."""
         site = self.settings.site
         problems: list[str] = []
         start = floor_to_step(now, site.step_minutes)
@@ -207,7 +201,7 @@ class HomeAssistantTranslation(AsyncTranslation):
             step_minutes=site.step_minutes,
             steps=site.horizon_hours * 60 // site.step_minutes,
         )
-        prices, estimated, known_until, forecast = self._read_prices(horizon)
+        prices = self.prices.read(horizon)  # raises PriceReadError when none
         chargers = {
             charger.subentry_id: self._read_charger(charger, problems)
             for charger in self.settings.chargers
@@ -219,7 +213,7 @@ class HomeAssistantTranslation(AsyncTranslation):
         problem = Problem(
             horizon=horizon,
             site=self._read_site(horizon, chargers, problems),
-            prices=prices,
+            prices=prices.prices,
             chargers=tuple(self._charger_model(c) for c in self.settings.chargers),
             vehicles=tuple(
                 self._vehicle_model(self._settings_of(v.subentry_id), v, horizon, now)
@@ -233,47 +227,17 @@ class HomeAssistantTranslation(AsyncTranslation):
             problem=problem,
             vehicles=vehicles,
             chargers=chargers,
-            prices_estimated=estimated,
-            prices_known_until=known_until,
-            price_forecast=forecast,
+            prices_estimated=prices.estimated,
+            prices_known_until=prices.known_until,
+            price_forecast=prices.forecast,
+            prices_stale=prices.stale,
+            export_prices=self.prices.export_prices(horizon),
             problems=tuple(dict.fromkeys(problems)),
         )
 
     def _settings_of(self, vehicle_id: str) -> VehicleSettings:
         """Vehicle settings by subentry id."""
         return next(v for v in self.settings.vehicles if v.subentry_id == vehicle_id)
-
-    def _read_prices(
-        self, horizon: Horizon
-    ) -> tuple[tuple[float, ...], bool, datetime | None, bool]:
-        """Prices per step, whether estimated, known until, and forecast present.
-
-        Without a forecast the current price is used for every step: the plan then
-        only follows the limits and deadlines, and a repair issue says why.
-        """
-        entity_id = self.settings.site.price_entity
-        state = self.hass.states.get(entity_id)
-        if state is None:
-            raise InputError("price_entity_missing", entity_id=entity_id)
-        unit = state.attributes.get("unit_of_measurement")
-        try:
-            series = parse_attributes(
-                dict(state.attributes),
-                unit=unit,
-                tz=dt_util.get_default_time_zone(),
-            )
-            sampled = resample(
-                series,
-                start=horizon.start,
-                step_minutes=horizon.step_minutes,
-                steps=horizon.steps,
-            )
-        except PriceError:
-            current = _number(state)
-            if current is None:
-                raise InputError("price_unusable", entity_id=entity_id) from None
-            return (current,) * horizon.steps, False, None, False
-        return sampled.prices, sampled.estimated, sampled.known_until, True
 
     def _read_charger(
         self, charger: ChargerSettings, problems: list[str]
@@ -386,6 +350,7 @@ class HomeAssistantTranslation(AsyncTranslation):
             plugged_in=on is not None,
             soc=soc,
             energy_needed_kwh=need or 0.0,
+            need_known=need is not None,
             arrival=arrival,
             departure=departure,
             planned=planned,
@@ -479,8 +444,18 @@ class HomeAssistantTranslation(AsyncTranslation):
         )
 
     def _charger_kw(self, charger: ChargerInputs) -> float:
-        """What a charger draws now: measured if possible, else assumed idle."""
-        return charger.power_kw or 0.0
+        """What a charger draws now: measured, else its setpoint while charging.
+
+        Without either the meter would count our own charging as house load and
+        the next plan would throttle the charger it just allowed.
+        """
+        if charger.power_kw is not None:
+            return charger.power_kw
+        written = self.writer.states.get(charger.subentry_id)
+        settings = self.settings.charger(charger.subentry_id)
+        if not charger.charging or written is None or settings is None:
+            return 0.0
+        return (written.current_a or 0.0) * settings.kw_per_a
 
     @staticmethod
     def _charger_model(charger: ChargerSettings) -> Charger:
@@ -528,6 +503,7 @@ def describe_inputs(inputs: Inputs) -> dict[str, Any]:
         if inputs.prices_known_until
         else None,
         "price_forecast": inputs.price_forecast,
+        "prices_stale": inputs.prices_stale,
         "problems": list(inputs.problems),
         "vehicles": {
             key: {

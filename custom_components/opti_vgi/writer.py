@@ -89,7 +89,11 @@ class ChargerWriter:
             return None
         vehicle = next((v for v in plan.vehicles if v.vehicle_id == seen.vehicle), None)
         if vehicle is None:
-            return 0.0 if inputs.vehicles[seen.vehicle].energy_needed_kwh <= 0 else None
+            # Not planned: pause a vehicle that needs nothing; leave one whose
+            # need is unknown (its SoC sensor is asleep) as it is.
+            seen_vehicle = inputs.vehicles[seen.vehicle]
+            needs_nothing = seen_vehicle.energy_needed_kwh <= 0
+            return 0.0 if needs_nothing and seen_vehicle.need_known else None
         return vehicle.current_a[0]
 
     async def async_apply(
