@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
+from datetime import datetime
 from typing import Any
 
 # Import our package first: Home Assistant's test plugin later puts its own testing
 # config directory (with a custom_components package of its own) first on sys.path.
 import custom_components.opti_vgi  # noqa: F401  # isort: skip
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant import config_entries, data_entry_flow
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
 import voluptuous as vol
 
 from custom_components.opti_vgi.const import DOMAIN
 
 from .const import translations
+from .site import (
+    NOW,
+    OCPP,
+    SELECT_OPTION,
+    SET_VALUE,
+    TIME_ZONE,
+    TURN_OFF,
+    TURN_ON,
+    ChargerCalls,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -127,3 +142,36 @@ def check_flow_translations(
         data_entry_flow.FlowManager, "async_configure", checked_configure
     )
     yield
+
+
+@pytest.fixture
+async def today(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> datetime:
+    """Stockholm time, frozen at 17:05 on a Monday; returns that day's midnight."""
+    await hass.config.async_set_time_zone(TIME_ZONE)
+    freezer.move_to(NOW)
+    return dt_util.start_of_local_day()
+
+
+@pytest.fixture
+async def number_calls(hass: HomeAssistant) -> list[ServiceCall]:
+    """Captured number.set_value calls.
+
+    The number component is set up first, or loading our number platform would
+    register the real action over the mock.
+    """
+    assert await async_setup_component(hass, "number", {})
+    return async_mock_service(hass, "number", "set_value")
+
+
+@pytest.fixture
+def ocpp_calls(hass: HomeAssistant) -> list[ServiceCall]:
+    """Captured ocpp.set_charge_rate calls."""
+    return async_mock_service(hass, "ocpp", "set_charge_rate")
+
+
+@pytest.fixture
+async def chargers(hass: HomeAssistant) -> ChargerCalls:
+    """Every action sent to a charger, in order (our own entities still work)."""
+    calls = ChargerCalls(hass)
+    await calls.async_capture(SET_VALUE, TURN_ON, TURN_OFF, SELECT_OPTION, OCPP)
+    return calls

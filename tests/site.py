@@ -16,13 +16,17 @@ from functools import partial
 from inspect import isawaitable
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, Service, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.opti_vgi.const import (
     CONF_ACTION,
@@ -56,6 +60,7 @@ from custom_components.opti_vgi.const import (
     SUBENTRY_CHARGER,
     SUBENTRY_VEHICLE,
 )
+from custom_components.opti_vgi.coordinator import OptiVgiCoordinator, PlanData
 
 TIME_ZONE = "Europe/Stockholm"
 NOW = "2026-11-23T16:05:00+00:00"  # 17:05 in Stockholm
@@ -295,3 +300,55 @@ _SUBENTRIES: tuple[ConfigSubentryData, ...] = (
         },
     ),
 )
+
+
+SET_VALUE = "number.set_value"
+TURN_ON = "switch.turn_on"
+TURN_OFF = "switch.turn_off"
+SELECT_OPTION = "select.select_option"
+OCPP = "ocpp.set_charge_rate"
+
+
+async def setup_site(hass: HomeAssistant, entry: MockConfigEntry) -> OptiVgiCoordinator:
+    """Set up the site and let its first round run (and its writes go out)."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: OptiVgiCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def plan_of(coordinator: OptiVgiCoordinator) -> PlanData:
+    """The latest plan (there must be one)."""
+    data = coordinator.plan_data
+    assert data is not None
+    return data
+
+
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Let time pass (timers and debouncer cooldowns fire as they fall due)."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def act(hass: HomeAssistant, action: str, **data: Any) -> None:
+    """Call one of our actions, or one on our entities, as a user would."""
+    domain, service = action.split(".", 1)
+    await hass.services.async_call(domain, service, data, blocking=True)
+    await hass.async_block_till_done()
+
+
+async def recalculate(hass: HomeAssistant) -> None:
+    """The user asks for a new plan now."""
+    await act(hass, f"{DOMAIN}.recalculate", config_entry_id=ENTRY_ID)
+
+
+def open_issue(
+    hass: HomeAssistant, kind: str, detail: str = ""
+) -> ir.IssueEntry | None:
+    """One of our repair issues for the site, if it is open."""
+    issue_id = f"{ENTRY_ID}_{kind}" + (f"_{detail}" if detail else "")
+    return ir.async_get(hass).async_get_issue(DOMAIN, issue_id)

@@ -10,7 +10,6 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_time_changed,
     async_mock_service,
 )
@@ -28,50 +27,15 @@ from .site import (
     GARAGE,
     GARAGE_CURRENT,
     LEAF,
-    NOW,
     PRICE,
     TESLA,
     TESLA_SOC,
-    TIME_ZONE,
+    plan_of,
     seed_prices,
     seed_states,
+    setup_site,
     site_entry,
 )
-
-
-@pytest.fixture
-async def today(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> datetime:
-    """Stockholm time, frozen at 17:05; returns local midnight of that day."""
-    await hass.config.async_set_time_zone(TIME_ZONE)
-    freezer.move_to(NOW)
-    return dt_util.start_of_local_day()
-
-
-@pytest.fixture
-async def number_calls(hass: HomeAssistant) -> list[ServiceCall]:
-    """Captured number.set_value calls.
-
-    The number component is set up first, or loading our number platform would
-    register the real action over the mock.
-    """
-    assert await async_setup_component(hass, "number", {})
-    return async_mock_service(hass, "number", "set_value")
-
-
-@pytest.fixture
-def ocpp_calls(hass: HomeAssistant) -> list[ServiceCall]:
-    """Captured ocpp.set_charge_rate calls."""
-    return async_mock_service(hass, "ocpp", "set_charge_rate")
-
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> PlanData:
-    """Set up the entry and return its first plan."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    data = entry.runtime_data.coordinator.plan_data
-    assert data is not None
-    return data
 
 
 def _row(data: PlanData, charger: str) -> tuple[float, ...]:
@@ -87,7 +51,7 @@ async def test_first_plan_writes_each_charger(
     """The first step's currents go to the number entity and the OCPP action."""
     seed_states(hass, today)
     entry = site_entry()
-    data = await _setup(hass, entry)
+    data = plan_of(await setup_site(hass, entry))
 
     # The Tesla is at 30 % with a 40 % minimum: 6 kWh now, whatever the price.
     garage_now = _row(data, GARAGE)[0]
@@ -118,7 +82,7 @@ async def test_nothing_written_when_nothing_changed(
     """A replan that arrives at the same setpoints writes nothing."""
     seed_states(hass, today)
     entry = site_entry()
-    await _setup(hass, entry)
+    plan_of(await setup_site(hass, entry))
     assert len(number_calls) == 1
     assert len(ocpp_calls) == 1
 
@@ -139,7 +103,7 @@ async def test_plug_in_replans_and_writes(
     """Plugging the Leaf in makes a new plan that includes the Carport."""
     seed_states(hass, today, carport="Available")
     entry = site_entry()
-    data = await _setup(hass, entry)
+    data = plan_of(await setup_site(hass, entry))
     assert not data.inputs.chargers[CARPORT].plugged_in
     assert ocpp_calls == []  # unplugged chargers are left alone
 
@@ -160,7 +124,7 @@ async def test_soc_change_replans(
     async_mock_service(hass, "ocpp", "set_charge_rate")
     seed_states(hass, today)
     entry = site_entry()
-    data = await _setup(hass, entry)
+    data = plan_of(await setup_site(hass, entry))
     assert data.inputs.vehicles[TESLA].energy_needed_kwh == pytest.approx(30)
 
     freezer.tick(timedelta(seconds=30))
@@ -183,7 +147,7 @@ async def test_new_prices_replan(
     entry = site_entry()
     events = []
     hass.bus.async_listen(EVENT_PLAN_UPDATED, events.append)
-    data = await _setup(hass, entry)
+    data = plan_of(await setup_site(hass, entry))
     assert data.inputs.prices_estimated
     assert len(events) == 1
 
@@ -206,7 +170,7 @@ async def test_step_boundary_replans(
     async_mock_service(hass, "ocpp", "set_charge_rate")
     seed_states(hass, today)
     entry = site_entry()
-    data = await _setup(hass, entry)
+    data = plan_of(await setup_site(hass, entry))
     first = data.plan.horizon.start
     assert dt_util.as_local(first).strftime("%H:%M") == "17:00"
 
@@ -227,7 +191,7 @@ async def test_own_writes_do_not_replan(
     async_mock_service(hass, "ocpp", "set_charge_rate")
     seed_states(hass, today)
     entry = site_entry()
-    await _setup(hass, entry)
+    plan_of(await setup_site(hass, entry))
     coordinator = entry.runtime_data.coordinator
     events = []
     hass.bus.async_listen(EVENT_PLAN_UPDATED, events.append)

@@ -10,21 +10,20 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.opti_vgi.diagnostics import async_get_config_entry_diagnostics
 
-from .site import seed_states, site_entry
-from .test_coordinator import _setup, number_calls, ocpp_calls, today  # noqa: F401
+from .site import plan_of, seed_states, setup_site, site_entry
 
 
 async def test_diagnostics(
     hass: HomeAssistant,
-    today: datetime,  # noqa: F811
-    number_calls: list[Any],  # noqa: F811
-    ocpp_calls: list[Any],  # noqa: F811
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
     snapshot: SnapshotAssertion,
 ) -> None:
     """The diagnostics of a planned site match the snapshot."""
     seed_states(hass, today)
     entry = site_entry()
-    await _setup(hass, entry)
+    plan_of(await setup_site(hass, entry))
     # Called directly: the frozen clock would expire the HTTP API's access token.
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     assert (

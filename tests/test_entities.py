@@ -15,8 +15,16 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.opti_vgi.const import DOMAIN, ChargerMode
 
-from .site import ENTRY_ID, GARAGE, LEAF, TESLA, seed_states, site_entry
-from .test_coordinator import _setup, number_calls, ocpp_calls, today  # noqa: F401
+from .site import (
+    ENTRY_ID,
+    GARAGE,
+    LEAF,
+    TESLA,
+    plan_of,
+    seed_states,
+    setup_site,
+    site_entry,
+)
 
 
 def _projection(hass: HomeAssistant, entity: er.RegistryEntry) -> dict[str, Any]:
@@ -43,30 +51,30 @@ def _projection(hass: HomeAssistant, entity: er.RegistryEntry) -> dict[str, Any]
 
 async def test_entities(
     hass: HomeAssistant,
-    today: datetime,  # noqa: F811
-    number_calls: list[Any],  # noqa: F811
-    ocpp_calls: list[Any],  # noqa: F811
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
     """Every entity matches its snapshot."""
     seed_states(hass, today)
-    await _setup(hass, site_entry())
+    plan_of(await setup_site(hass, site_entry()))
     entities = er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
     assert {e.entity_id: _projection(hass, e) for e in entities} == snapshot
 
 
 async def test_entities_sit_on_their_subentry_devices(
     hass: HomeAssistant,
-    today: datetime,  # noqa: F811
-    number_calls: list[Any],  # noqa: F811
-    ocpp_calls: list[Any],  # noqa: F811
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Charger and vehicle entities are on their subentry's own device."""
     seed_states(hass, today)
-    await _setup(hass, site_entry())
+    plan_of(await setup_site(hass, site_entry()))
     entities = er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
     owners: dict[str | None, int] = {}
     for entity in entities:
@@ -81,9 +89,9 @@ async def test_entities_sit_on_their_subentry_devices(
 
 async def test_settings_restored_after_restart(
     hass: HomeAssistant,
-    today: datetime,  # noqa: F811
-    number_calls: list[Any],  # noqa: F811
-    ocpp_calls: list[Any],  # noqa: F811
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
 ) -> None:
     """Target SoC, energy to add, departure, mode and the switch come back."""
     number = {
@@ -111,7 +119,7 @@ async def test_settings_restored_after_restart(
     )
     seed_states(hass, today)
     entry = site_entry()
-    data = await _setup(hass, entry)
+    data = plan_of(await setup_site(hass, entry))
     user = entry.runtime_data.coordinator.user
     assert user.vehicles[TESLA].target_soc == 90
     assert user.vehicles[LEAF].energy_to_add_kwh == 12
@@ -131,13 +139,13 @@ async def test_settings_restored_after_restart(
 
 async def test_changing_a_setting_replans(
     hass: HomeAssistant,
-    today: datetime,  # noqa: F811
+    today: datetime,
 ) -> None:
     """Setting the Leaf's energy to add through its entity plans charging for it."""
     async_mock_service(hass, "ocpp", "set_charge_rate")
     seed_states(hass, today)
     entry = site_entry()
-    data = await _setup(hass, entry)
+    data = plan_of(await setup_site(hass, entry))
     assert data.inputs.vehicles[LEAF].energy_needed_kwh == 0
 
     await hass.services.async_call(

@@ -17,13 +17,11 @@ from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
-    async_mock_service,
 )
 
 from custom_components.opti_vgi.const import (
@@ -39,17 +37,9 @@ from custom_components.opti_vgi.const import (
 )
 from custom_components.opti_vgi.coordinator import PlanData
 
-from .site import ENTRY_ID, NOW, TIME_ZONE, seed_states, site_entry
+from .site import ENTRY_ID, seed_states, site_entry
 
 NORDPOOL_ENTRY = "01NORDPOOL"
-
-
-@pytest.fixture
-async def today(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> datetime:
-    """Stockholm, 17:05; local midnight of that day."""
-    await hass.config.async_set_time_zone(TIME_ZONE)
-    freezer.move_to(NOW)
-    return dt_util.start_of_local_day()
 
 
 @pytest.fixture
@@ -68,14 +58,6 @@ def nordpool(hass: HomeAssistant) -> Generator[Callable[[set[date]], NordPool]]:
     yield make
     for stand_in in made:
         stand_in.entry.mock_state(hass, ConfigEntryState.NOT_LOADED)
-
-
-@pytest.fixture
-async def chargers(hass: HomeAssistant) -> None:
-    """The chargers' own actions, captured."""
-    assert await async_setup_component(hass, "number", {})
-    async_mock_service(hass, "number", "set_value")
-    async_mock_service(hass, "ocpp", "set_charge_rate")
 
 
 def nordpool_day(day: date, price: Callable[[int], float]) -> list[dict[str, Any]]:

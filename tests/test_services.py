@@ -13,20 +13,29 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.opti_vgi.const import DOMAIN
 
-from .site import CARPORT, GARAGE, LEAF, PRICE, TESLA, seed_states, site_entry
-from .test_coordinator import _setup, number_calls, ocpp_calls, today  # noqa: F401
+from .site import (
+    CARPORT,
+    GARAGE,
+    LEAF,
+    PRICE,
+    TESLA,
+    plan_of,
+    seed_states,
+    setup_site,
+    site_entry,
+)
 
 
 async def test_get_plan(
     hass: HomeAssistant,
-    today: datetime,  # noqa: F811
-    number_calls: list[Any],  # noqa: F811
-    ocpp_calls: list[Any],  # noqa: F811
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
 ) -> None:
     """get_plan returns every step of every charger and vehicle, with names."""
     seed_states(hass, today)
     entry = site_entry()
-    data = await _setup(hass, entry)
+    data = plan_of(await setup_site(hass, entry))
     response = await hass.services.async_call(
         DOMAIN,
         "get_plan",
@@ -90,7 +99,7 @@ async def test_actions_validate_the_entry(hass: HomeAssistant) -> None:
 
 async def test_get_plan_without_a_plan(
     hass: HomeAssistant,
-    today: datetime,  # noqa: F811
+    today: datetime,
 ) -> None:
     """Before any plan (no price entity) get_plan says so."""
     seed_states(hass, today)

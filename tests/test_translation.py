@@ -18,7 +18,6 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_time_changed,
 )
 
@@ -34,10 +33,8 @@ from custom_components.opti_vgi.const import (
     CONF_SITE_PHASES,
     CONF_SITE_VOLTAGE,
     CONF_STATUS_ENTITY,
-    DOMAIN,
 )
 from custom_components.opti_vgi.coordinator import (
-    OptiVgiCoordinator,
     PlanData,
     resolution_kwh,
 )
@@ -51,19 +48,23 @@ from .site import (
     GARAGE,
     GARAGE_STATUS,
     LEAF,
-    NOW,
+    OCPP,
     PRICE,
+    SET_VALUE,
     TESLA,
     TESLA_SOC,
-    TIME_ZONE,
     ChargerCalls,
+    act,
+    open_issue,
+    plan_of,
+    recalculate,
     seed_prices,
     seed_states,
+    setup_site,
     site_entry,
+    tick,
 )
 
-SET_VALUE = "number.set_value"
-OCPP = "ocpp.set_charge_rate"
 STATUS = "sensor.home_status"
 GRID = "sensor.grid_power"
 PHASES = ("sensor.current_l1", "sensor.current_l2", "sensor.current_l3")
@@ -81,38 +82,6 @@ CARPORT_VEHICLE = "select.carport_connected_vehicle"
 KW_PER_A = 230 * 3 / 1000
 
 
-@pytest.fixture
-async def today(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> datetime:
-    """Stockholm time, frozen at 17:05; returns local midnight of that day."""
-    await hass.config.async_set_time_zone(TIME_ZONE)
-    freezer.move_to(NOW)
-    return dt_util.start_of_local_day()
-
-
-@pytest.fixture
-async def chargers(hass: HomeAssistant) -> ChargerCalls:
-    """The chargers' actions, captured in order."""
-    calls = ChargerCalls(hass)
-    await calls.async_capture(SET_VALUE, OCPP)
-    return calls
-
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> OptiVgiCoordinator:
-    """Set up the site and let its first round run."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: OptiVgiCoordinator = entry.runtime_data.coordinator
-    return coordinator
-
-
-def _data(coordinator: OptiVgiCoordinator) -> PlanData:
-    """The latest plan (there must be one)."""
-    data = coordinator.plan_data
-    assert data is not None
-    return data
-
-
 def _vehicle(data: PlanData, vehicle_id: str) -> Vehicle | None:
     """The vehicle as the optimizer was given it, if it was."""
     return next((v for v in data.inputs.problem.vehicles if v.id == vehicle_id), None)
@@ -121,33 +90,6 @@ def _vehicle(data: PlanData, vehicle_id: str) -> Vehicle | None:
 def _local(day: datetime, hours: int, minutes: int = 0, *, days: int = 0) -> datetime:
     """A local clock time on ``day`` (plus ``days``)."""
     return (day + timedelta(days=days)).replace(hour=hours, minute=minutes)
-
-
-async def _tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let time pass (timers and debouncer cooldowns fire as they fall due)."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
-async def _act(hass: HomeAssistant, action: str, **data: Any) -> None:
-    """Call one of our actions, or one on our entities, as a user would."""
-    domain, service = action.split(".", 1)
-    await hass.services.async_call(domain, service, data, blocking=True)
-    await hass.async_block_till_done()
-
-
-async def _recalculate(hass: HomeAssistant) -> None:
-    """The user asks for a new plan now."""
-    await _act(hass, f"{DOMAIN}.recalculate", config_entry_id=ENTRY_ID)
-
-
-def _issue(hass: HomeAssistant, kind: str, detail: str = "") -> ir.IssueEntry | None:
-    """One of our repair issues for the site, if it is open."""
-    issue_id = f"{ENTRY_ID}_{kind}" + (f"_{detail}" if detail else "")
-    return ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
 
 
 # --- Vehicle state of charge ---------------------------------------------------
@@ -163,8 +105,8 @@ async def test_unusable_soc_is_not_planned(
 ) -> None:
     """Without a usable SoC the need is unknown: no plan for that vehicle."""
     seed_states(hass, today, soc=soc)
-    coordinator = await _setup(hass, site_entry())
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry())
+    data = plan_of(coordinator)
     tesla = data.inputs.vehicles[TESLA]
     assert tesla.soc is None
     assert not tesla.planned
@@ -174,12 +116,12 @@ async def test_unusable_soc_is_not_planned(
     assert status.state == "source_unavailable"
     assert status.attributes["unusable_entities"] == [TESLA_SOC]
     # The entity exists: a status, not a repair.
-    assert _issue(hass, "source_missing", TESLA_SOC) is None
+    assert open_issue(hass, "source_missing", TESLA_SOC) is None
 
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
-    data = _data(coordinator)
+    data = plan_of(coordinator)
     assert data.inputs.vehicles[TESLA].soc == 30
     assert _vehicle(data, TESLA) is not None
     assert data.inputs.problems == ()
@@ -196,19 +138,19 @@ async def test_missing_soc_entity_is_a_repair_until_it_returns(
     """A configured entity that does not exist at all asks the user to fix it."""
     seed_states(hass, today)
     hass.states.async_remove(TESLA_SOC)
-    coordinator = await _setup(hass, site_entry())
-    assert _vehicle(_data(coordinator), TESLA) is None
+    coordinator = await setup_site(hass, site_entry())
+    assert _vehicle(plan_of(coordinator), TESLA) is None
     assert hass.states.get(STATUS).state == "source_unavailable"
-    issue = _issue(hass, "source_missing", TESLA_SOC)
+    issue = open_issue(hass, "source_missing", TESLA_SOC)
     assert issue is not None
     assert issue.translation_key == "source_missing"
     assert issue.translation_placeholders == {"entity_id": TESLA_SOC}
 
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
-    assert _vehicle(_data(coordinator), TESLA) is not None
-    assert _issue(hass, "source_missing", TESLA_SOC) is None
+    assert _vehicle(plan_of(coordinator), TESLA) is not None
+    assert open_issue(hass, "source_missing", TESLA_SOC) is None
     assert hass.states.get(STATUS).state == "ok"
 
 
@@ -220,8 +162,8 @@ async def test_unusable_charger_sources(
     hass.states.async_set(GARAGE_STATUS, "unavailable")
     hass.states.async_set(CARPORT_POWER, "12", {"unit_of_measurement": "A"})
     entry = site_entry(overrides={CARPORT: {CONF_POWER_ENTITY: CARPORT_POWER}})
-    coordinator = await _setup(hass, entry)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, entry)
+    data = plan_of(coordinator)
     assert not data.inputs.chargers[GARAGE].plugged_in
     assert data.inputs.chargers[CARPORT].power_kw is None
     assert set(data.inputs.problems) == {GARAGE_STATUS, CARPORT_POWER}
@@ -237,8 +179,8 @@ async def test_charger_without_status_entity_is_never_plugged_in(
     """Without a status, a charger is not known to be in use: reservations only."""
     seed_states(hass, today)
     entry = site_entry(overrides={GARAGE: {CONF_STATUS_ENTITY: None}})
-    coordinator = await _setup(hass, entry)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, entry)
+    data = plan_of(coordinator)
     assert not data.inputs.chargers[GARAGE].plugged_in
     assert not data.inputs.vehicles[TESLA].plugged_in
     assert data.inputs.problems == ()
@@ -271,12 +213,12 @@ async def test_grid_meter_gives_the_base_load_now(
     seed_states(hass, today)
     hass.states.async_set(GRID, value, {"unit_of_measurement": unit})
     entry = site_entry(**{CONF_GRID_POWER_ENTITY: GRID, CONF_GRID_POWER_SIGN: sign})
-    coordinator = await _setup(hass, entry)
-    site = _data(coordinator).inputs.problem.site
+    coordinator = await setup_site(hass, entry)
+    site = plan_of(coordinator).inputs.problem.site
     assert site.base_load_kw is not None
     assert site.base_load_kw[0] == pytest.approx(base_kw)
     assert set(site.base_load_kw[1:]) == {0.0}
-    assert _data(coordinator).inputs.problems == ()
+    assert plan_of(coordinator).inputs.problems == ()
 
 
 async def test_grid_meter_less_what_the_chargers_draw(
@@ -290,8 +232,8 @@ async def test_grid_meter_less_what_the_chargers_draw(
         overrides={GARAGE: {CONF_POWER_ENTITY: GARAGE_POWER}},
         **{CONF_GRID_POWER_ENTITY: GRID},
     )
-    coordinator = await _setup(hass, entry)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, entry)
+    data = plan_of(coordinator)
     assert data.inputs.chargers[GARAGE].power_kw == 2.0
     assert data.inputs.problem.site.base_load_kw is not None
     assert data.inputs.problem.site.base_load_kw[0] == pytest.approx(12.0)
@@ -318,8 +260,8 @@ async def test_unusable_grid_meter(
     """A grid meter without a usable power is listed, and assumed idle."""
     seed_states(hass, today)
     hass.states.async_set(GRID, state, attributes)
-    coordinator = await _setup(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
+    data = plan_of(coordinator)
     assert data.inputs.problems == (GRID,)
     assert data.inputs.problem.site.base_load_kw is not None
     assert data.inputs.problem.site.base_load_kw[0] == 0
@@ -339,8 +281,8 @@ async def test_phase_currents_limit_the_current_step(
         overrides={GARAGE: {CONF_POWER_ENTITY: GARAGE_POWER}},
         **{CONF_PHASE_CURRENT_ENTITIES: list(PHASES)},
     )
-    coordinator = await _setup(hass, entry)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, entry)
+    data = plan_of(coordinator)
     base = data.inputs.problem.site.base_load_kw
     assert base is not None
     assert base[0] == pytest.approx(14 * KW_PER_A)  # 9.66 kW
@@ -362,8 +304,8 @@ async def test_phase_currents_and_grid_meter_the_larger_counts(
     entry = site_entry(
         **{CONF_GRID_POWER_ENTITY: GRID, CONF_PHASE_CURRENT_ENTITIES: list(PHASES)}
     )
-    coordinator = await _setup(hass, entry)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, entry)
+    data = plan_of(coordinator)
     base = data.inputs.problem.site.base_load_kw
     assert base is not None
     assert base[0] == pytest.approx(8 * KW_PER_A)  # 5.52 kW > 3 kW
@@ -386,16 +328,16 @@ async def test_site_limit_per_phase(
             CONF_SITE_VOLTAGE: 230,
         }
     )
-    coordinator = await _setup(hass, entry)
-    site = _data(coordinator).inputs.problem.site
+    coordinator = await setup_site(hass, entry)
+    site = plan_of(coordinator).inputs.problem.site
     assert site.fuse_limit_a == 16
     assert site.import_limit_kw == pytest.approx(16 * KW_PER_A)
 
     # Both vehicles want power now: 15 A and 10 A, more than the fuse allows.
-    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
-    await _tick(hass, freezer, 6)
-    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
-    plan = _data(coordinator).plan
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await tick(hass, freezer, 6)
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    plan = plan_of(coordinator).plan
     garage, carport = plan.charger(GARAGE).current_a, plan.charger(CARPORT).current_a
     assert garage[0] + carport[0] > 0
     assert max(garage[:4]) > 0
@@ -415,26 +357,26 @@ async def test_current_price_only_plans_flat_and_asks_for_a_forecast(
     """A price sensor without a forecast: a flat price, a status and a repair."""
     seed_states(hass, today)
     hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})
-    coordinator = await _setup(hass, site_entry())
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry())
+    data = plan_of(coordinator)
     assert data.inputs.problem.prices == (0.25,) * 96
     assert not data.inputs.price_forecast
     assert data.inputs.prices_known_until is None
     assert data.plan.vehicle(TESLA).energy_kwh > 0
     assert hass.states.get(STATUS).state == "estimated_prices"
-    issue = _issue(hass, "price_no_forecast")
+    issue = open_issue(hass, "price_no_forecast")
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
     assert PRICE in (issue.translation_placeholders or {}).values()
     assert chargers.of(SET_VALUE) != []
 
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     seed_prices(hass, today)
     await hass.async_block_till_done()
-    data = _data(coordinator)
+    data = plan_of(coordinator)
     assert data.inputs.price_forecast
     assert data.inputs.problem.prices[0] == 0.40
-    assert _issue(hass, "price_no_forecast") is None
+    assert open_issue(hass, "price_no_forecast") is None
     assert hass.states.get(STATUS).state == "ok"
 
 
@@ -449,21 +391,21 @@ async def test_unusable_price_means_no_plan(
     """Nothing to plan with: no plan, nothing written, a repair until it returns."""
     seed_states(hass, today)
     hass.states.async_set(PRICE, state, {})
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
     assert coordinator.plan_data is None
     assert hass.states.get(STATUS).state == "no_prices"
     assert hass.states.get("sensor.home_plan_cost").state == "unavailable"
-    issue = _issue(hass, "price_unavailable")
+    issue = open_issue(hass, "price_unavailable")
     assert issue is not None
     assert PRICE in (issue.translation_placeholders or {}).values()
     assert chargers.calls == []
 
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     seed_prices(hass, today)
     await hass.async_block_till_done()
     assert coordinator.plan_data is not None
     assert hass.states.get(STATUS).state == "ok"
-    assert _issue(hass, "price_unavailable") is None
+    assert open_issue(hass, "price_unavailable") is None
     assert len(chargers.calls) == 2
 
 
@@ -475,26 +417,26 @@ async def test_prices_lost_after_a_plan(
 ) -> None:
     """Prices going away stop planning and writing until they are back."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
     written = len(chargers.calls)
 
-    await _tick(hass, freezer, 61)
+    await tick(hass, freezer, 61)
     hass.states.async_set(PRICE, "unavailable", {})
     await hass.async_block_till_done()
     assert hass.states.get(STATUS).state == "no_prices"
-    assert _issue(hass, "price_unavailable") is not None
+    assert open_issue(hass, "price_unavailable") is not None
     assert not coordinator.last_update_success
 
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     hass.states.async_set(TESLA_SOC, "80", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
     assert len(chargers.calls) == written
 
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     seed_prices(hass, today)
     await hass.async_block_till_done()
     assert coordinator.last_update_success
-    assert _issue(hass, "price_unavailable") is None
+    assert open_issue(hass, "price_unavailable") is None
     assert chargers.of(SET_VALUE)[-1]["value"] == 0
 
 
@@ -505,14 +447,14 @@ async def test_removing_the_site_clears_its_repairs(
     seed_states(hass, today)
     hass.states.async_set(PRICE, "unavailable", {})
     hass.states.async_remove(TESLA_SOC)
-    await _setup(hass, site_entry())
-    await _recalculate(hass)
-    assert _issue(hass, "price_unavailable") is not None
+    await setup_site(hass, site_entry())
+    await recalculate(hass)
+    assert open_issue(hass, "price_unavailable") is not None
 
     hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})
-    await _recalculate(hass)
-    assert _issue(hass, "price_no_forecast") is not None
-    assert _issue(hass, "source_missing", TESLA_SOC) is not None
+    await recalculate(hass)
+    assert open_issue(hass, "price_no_forecast") is not None
+    assert open_issue(hass, "source_missing", TESLA_SOC) is not None
     ir.async_create_issue(
         hass,
         "other",
@@ -534,8 +476,8 @@ async def test_failing_optimizer_falls_back_to_the_heuristic(
     with patch.object(
         LinearProgramAlgorithm, "calculate", side_effect=RuntimeError("solver crashed")
     ):
-        coordinator = await _setup(hass, site_entry())
-    data = _data(coordinator)
+        coordinator = await setup_site(hass, site_entry())
+    data = plan_of(coordinator)
     assert data.plan.status is PlanStatus.FALLBACK
     assert "solver crashed" in data.plan.message
     assert hass.states.get(STATUS).state == "fallback"
@@ -550,10 +492,10 @@ async def test_missing_price_entity_is_a_repair(
     """No price entity at all: the status names a missing source, and a repair."""
     seed_states(hass, today)
     hass.states.async_remove(PRICE)
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
     assert coordinator.plan_data is None
     assert hass.states.get(STATUS).state == "source_unavailable"
-    issue = _issue(hass, "price_unavailable")
+    issue = open_issue(hass, "price_unavailable")
     assert issue is not None
     assert PRICE in (issue.translation_placeholders or {}).values()
 
@@ -569,9 +511,9 @@ async def test_plan_ahead_reserves_from_the_next_arrival(
 ) -> None:
     """Not plugged in: planned from 18:00 with plan-ahead, not at all without."""
     seed_states(hass, today, garage="off", carport="Available")
-    coordinator = await _setup(hass, site_entry())
-    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry())
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    data = plan_of(coordinator)
 
     tesla = data.inputs.vehicles[TESLA]
     assert not tesla.plugged_in
@@ -597,9 +539,9 @@ async def test_plan_ahead_reserves_from_the_next_arrival(
     assert chargers.calls == []
 
     # Nor is a vehicle whose charger is switched off.
-    await _tick(hass, freezer, 6)
-    await _act(hass, "select.select_option", entity_id=GARAGE_MODE, option="off")
-    assert _vehicle(_data(coordinator), TESLA) is None
+    await tick(hass, freezer, 6)
+    await act(hass, "select.select_option", entity_id=GARAGE_MODE, option="off")
+    assert _vehicle(plan_of(coordinator), TESLA) is None
 
 
 async def test_without_plan_ahead_nothing_is_reserved(
@@ -608,7 +550,7 @@ async def test_without_plan_ahead_nothing_is_reserved(
     """A vehicle without plan-ahead waits until it is plugged in."""
     seed_states(hass, today, garage="off")
     entry = site_entry(overrides={TESLA: {CONF_PLAN_AHEAD: False}})
-    data = _data(await _setup(hass, entry))
+    data = plan_of(await setup_site(hass, entry))
     assert not data.inputs.vehicles[TESLA].planned
     assert _vehicle(data, TESLA) is None
     assert hass.states.get(STATUS).state == "ok"  # the Leaf is plugged in
@@ -622,10 +564,10 @@ async def test_late_vehicle_is_reserved_from_now(
 ) -> None:
     """Past its usual arrival and before its departure it may come any moment."""
     seed_states(hass, today, garage="off")
-    coordinator = await _setup(hass, site_entry())
-    await _act(hass, "time.set_value", entity_id=TESLA_ARRIVAL, time="16:00:00")
+    coordinator = await setup_site(hass, site_entry())
+    await act(hass, "time.set_value", entity_id=TESLA_ARRIVAL, time="16:00:00")
     assert hass.states.get(TESLA_ARRIVAL).state == "16:00:00"
-    data = _data(coordinator)
+    data = plan_of(coordinator)
     assert data.inputs.vehicles[TESLA].arrival == dt_util.now()
     vehicle = _vehicle(data, TESLA)
     assert vehicle is not None
@@ -651,9 +593,9 @@ async def test_departure_is_the_next_one(
 ) -> None:
     """A departure time that has passed today means tomorrow."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
-    await _act(hass, "time.set_value", entity_id=TESLA_DEPARTURE, time=departure)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry())
+    await act(hass, "time.set_value", entity_id=TESLA_DEPARTURE, time=departure)
+    data = plan_of(coordinator)
     hour, days = expected
     when = _local(today, hour, int(departure[3:5]), days=days)
     assert data.inputs.vehicles[TESLA].departure == when
@@ -670,14 +612,16 @@ async def test_departure_rolls_over_as_time_passes(
 ) -> None:
     """Still plugged in after its departure time: the next day's departure."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
-    await _act(hass, "time.set_value", entity_id=TESLA_DEPARTURE, time="17:10:00")
-    assert _data(coordinator).inputs.vehicles[TESLA].departure == _local(today, 17, 10)
+    coordinator = await setup_site(hass, site_entry())
+    await act(hass, "time.set_value", entity_id=TESLA_DEPARTURE, time="17:10:00")
+    assert plan_of(coordinator).inputs.vehicles[TESLA].departure == _local(
+        today, 17, 10
+    )
 
     freezer.move_to(_local(today, 17, 15))  # the next step
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    data = _data(coordinator)
+    data = plan_of(coordinator)
     assert data.inputs.now == _local(today, 17, 15)
     assert data.inputs.vehicles[TESLA].departure == _local(today, 17, 10, days=1)
     vehicle = _vehicle(data, TESLA)
@@ -696,14 +640,14 @@ async def test_connected_vehicle_select_moves_a_vehicle(
 ) -> None:
     """The Tesla plugged into the Carport for once: planned and written there."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
     assert hass.states.get(CARPORT_VEHICLE).state == "Leaf"
     assert chargers.of(OCPP) == [{"devid": "carport", "limit_amps": 0}]
 
-    await _tick(hass, freezer, 61)
-    await _act(hass, "select.select_option", entity_id=CARPORT_VEHICLE, option="Tesla")
+    await tick(hass, freezer, 61)
+    await act(hass, "select.select_option", entity_id=CARPORT_VEHICLE, option="Tesla")
     assert hass.states.get(CARPORT_VEHICLE).state == "Tesla"
-    data = _data(coordinator)
+    data = plan_of(coordinator)
     assert data.inputs.chargers[CARPORT].vehicle == TESLA
     assert data.inputs.vehicles[TESLA].charger_id == CARPORT
     vehicle = _vehicle(data, TESLA)
@@ -726,9 +670,9 @@ async def test_chosen_vehicle_on_an_unplugged_charger_is_home_again(
 ) -> None:
     """A choice left on an unplugged charger does not hide its usual charger."""
     seed_states(hass, today, carport="Available")
-    coordinator = await _setup(hass, site_entry())
-    await _act(hass, "select.select_option", entity_id=CARPORT_VEHICLE, option="Tesla")
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry())
+    await act(hass, "select.select_option", entity_id=CARPORT_VEHICLE, option="Tesla")
+    data = plan_of(coordinator)
     assert data.inputs.chargers[GARAGE].vehicle == TESLA
     assert data.inputs.vehicles[TESLA].charger_id == GARAGE
     assert data.inputs.vehicles[TESLA].plugged_in
@@ -740,7 +684,7 @@ async def test_single_vehicle_and_charger_belong_together(
     """With one charger and one vehicle, no usual charger needs to be set."""
     seed_states(hass, today)
     entry = site_entry(overrides={TESLA: {CONF_CHARGER: None}}, without=(CARPORT, LEAF))
-    data = _data(await _setup(hass, entry))
+    data = plan_of(await setup_site(hass, entry))
     assert data.inputs.chargers[GARAGE].vehicle == TESLA
     vehicle = _vehicle(data, TESLA)
     assert vehicle is not None
@@ -763,35 +707,35 @@ async def test_session_energy_from_the_power_sensor(
     seed_states(hass, today, carport="Charging")
     hass.states.async_set(CARPORT_POWER, "7000", {"unit_of_measurement": "W"})
     entry = site_entry(overrides={CARPORT: {CONF_POWER_ENTITY: CARPORT_POWER}})
-    coordinator = await _setup(hass, entry)
-    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=20)
-    assert _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh == 20
+    coordinator = await setup_site(hass, entry)
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=20)
+    assert plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh == 20
 
     # 3 minutes at 7 kW: 0.35 kWh from the grid, 0.315 kWh in the battery.
-    await _tick(hass, freezer, 180)
+    await tick(hass, freezer, 180)
     hass.states.async_set(CARPORT_POWER, "3500", {"unit_of_measurement": "W"})
-    await _recalculate(hass)
-    needed = _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    await recalculate(hass)
+    needed = plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
     assert needed == pytest.approx(20 - 0.315)
     assert float(hass.states.get(LEAF_NEEDED).state) == pytest.approx(19.685)
 
     # 3 more minutes at 3.5 kW.
-    await _tick(hass, freezer, 180)
-    await _recalculate(hass)
-    needed = _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    await tick(hass, freezer, 180)
+    await recalculate(hass)
+    needed = plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
     assert needed == pytest.approx(20 - 0.315 - 0.1575)
 
     # Unplugged: the session is over, the whole amount is to add again.
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     hass.states.async_set(CARPORT_STATUS, "Available")
     await hass.async_block_till_done()
-    leaf = _data(coordinator).inputs.vehicles[LEAF]
+    leaf = plan_of(coordinator).inputs.vehicles[LEAF]
     assert not leaf.plugged_in
     assert leaf.energy_needed_kwh == 20
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     hass.states.async_set(CARPORT_STATUS, "Charging")
     await hass.async_block_till_done()
-    leaf = _data(coordinator).inputs.vehicles[LEAF]
+    leaf = plan_of(coordinator).inputs.vehicles[LEAF]
     assert leaf.plugged_in
     assert leaf.energy_needed_kwh == 20
 
@@ -804,25 +748,25 @@ async def test_session_energy_from_the_written_setpoint(
 ) -> None:
     """Without a power sensor, the last setpoint counts while it is charging."""
     seed_states(hass, today, carport="Charging")
-    coordinator = await _setup(hass, site_entry())
-    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=20)
-    await _tick(hass, freezer, 61)  # past the write interval of the first 0 A
-    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    coordinator = await setup_site(hass, site_entry())
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=20)
+    await tick(hass, freezer, 61)  # past the write interval of the first 0 A
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
     assert chargers.of(OCPP)[-1] == {"devid": "carport", "limit_amps": 10}
-    assert _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh == 20
+    assert plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh == 20
 
     # 3 minutes at 10 A: 0.345 kWh from the grid, 0.3105 kWh in the battery.
-    await _tick(hass, freezer, 180)
-    await _recalculate(hass)
-    needed = _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    await tick(hass, freezer, 180)
+    await recalculate(hass)
+    needed = plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
     assert needed == pytest.approx(20 - 0.3105)
 
     # The car stops drawing (full, or its own timer): nothing more counts.
     hass.states.async_set(CARPORT_STATUS, "SuspendedEV")
     await hass.async_block_till_done()
-    await _tick(hass, freezer, 180)
-    await _recalculate(hass)
-    needed = _data(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    await tick(hass, freezer, 180)
+    await recalculate(hass)
+    needed = plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
     assert needed == pytest.approx(20 - 0.3105)
 
 
@@ -837,8 +781,8 @@ async def test_min_soc_is_charged_first(
 ) -> None:
     """Up to the minimum SoC at once, whatever the price; the rest when cheap."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry())
+    data = plan_of(coordinator)
     vehicle = _vehicle(data, TESLA)
     assert vehicle is not None
     assert vehicle.energy_needed_kwh == 30  # 30 % -> 80 % of 60 kWh
@@ -850,19 +794,19 @@ async def test_min_soc_is_charged_first(
     assert tesla.current_a[3:16] == (0,) * 13  # nothing more at the dear hours
 
     # Without a minimum above the SoC, nothing is charged at the dear hours.
-    await _act(hass, "number.set_value", entity_id=TESLA_MIN_SOC, value=30)
-    data = _data(coordinator)
+    await act(hass, "number.set_value", entity_id=TESLA_MIN_SOC, value=30)
+    data = plan_of(coordinator)
     vehicle = _vehicle(data, TESLA)
     assert vehicle is not None
     assert vehicle.min_energy_kwh == 0
     assert data.plan.vehicle(TESLA).current_a[:16] == (0,) * 16
 
     # The minimum never exceeds what is needed to the target.
-    await _tick(hass, freezer, 6)
-    await _act(hass, "number.set_value", entity_id=TESLA_MIN_SOC, value=50)
-    await _tick(hass, freezer, 6)
-    await _act(hass, "number.set_value", entity_id=TESLA_TARGET_SOC, value=35)
-    vehicle = _vehicle(_data(coordinator), TESLA)
+    await tick(hass, freezer, 6)
+    await act(hass, "number.set_value", entity_id=TESLA_MIN_SOC, value=50)
+    await tick(hass, freezer, 6)
+    await act(hass, "number.set_value", entity_id=TESLA_TARGET_SOC, value=35)
+    vehicle = _vehicle(plan_of(coordinator), TESLA)
     assert vehicle is not None
     assert vehicle.energy_needed_kwh == pytest.approx(3)
     assert vehicle.min_energy_kwh == pytest.approx(3)
@@ -873,9 +817,9 @@ async def test_fast_mode_wants_everything_now(
 ) -> None:
     """In fast mode the whole need is the minimum."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
-    await _act(hass, "select.select_option", entity_id=GARAGE_MODE, option="fast")
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry())
+    await act(hass, "select.select_option", entity_id=GARAGE_MODE, option="fast")
+    data = plan_of(coordinator)
     vehicle = _vehicle(data, TESLA)
     assert vehicle is not None
     assert vehicle.min_energy_kwh == vehicle.energy_needed_kwh == 30

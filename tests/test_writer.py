@@ -9,17 +9,15 @@ The seeded site (tests/site.py) at 17:05 in Stockholm: the Tesla (30 %, minimum
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant, ServiceCall
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_time_changed,
     async_mock_service,
 )
@@ -41,7 +39,6 @@ from custom_components.opti_vgi.const import (
 from custom_components.opti_vgi.coordinator import (
     EVENT_PLAN_UPDATED,
     OptiVgiCoordinator,
-    PlanData,
     resolution_kwh,
 )
 
@@ -52,20 +49,22 @@ from .site import (
     GARAGE,
     GARAGE_CURRENT,
     LEAF,
-    NOW,
+    OCPP,
+    SELECT_OPTION,
+    SET_VALUE,
     TESLA,
     TESLA_SOC,
-    TIME_ZONE,
+    TURN_OFF,
+    TURN_ON,
     ChargerCalls,
+    act,
+    plan_of,
+    recalculate,
     seed_states,
+    setup_site,
     site_entry,
+    tick,
 )
-
-SET_VALUE = "number.set_value"
-TURN_ON = "switch.turn_on"
-TURN_OFF = "switch.turn_off"
-SELECT_OPTION = "select.select_option"
-OCPP = "ocpp.set_charge_rate"
 
 SMART_CHARGING = "switch.home_smart_charging"
 STATUS = "sensor.home_status"
@@ -78,62 +77,9 @@ CARPORT_SELECT = "select.carport_charge_mode"
 KW_PER_A = 230 * 3 / 1000
 
 
-@pytest.fixture
-async def today(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> datetime:
-    """Stockholm time, frozen at 17:05; returns local midnight of that day."""
-    await hass.config.async_set_time_zone(TIME_ZONE)
-    freezer.move_to(NOW)
-    return dt_util.start_of_local_day()
-
-
-@pytest.fixture
-async def chargers(hass: HomeAssistant) -> ChargerCalls:
-    """The chargers' actions, captured in order."""
-    calls = ChargerCalls(hass)
-    await calls.async_capture(SET_VALUE, TURN_ON, TURN_OFF, SELECT_OPTION, OCPP)
-    return calls
-
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> OptiVgiCoordinator:
-    """Set up the site and let its first plan be written."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: OptiVgiCoordinator = entry.runtime_data.coordinator
-    return coordinator
-
-
-def _data(coordinator: OptiVgiCoordinator) -> PlanData:
-    """The latest plan (there must be one)."""
-    data = coordinator.plan_data
-    assert data is not None
-    return data
-
-
 def _now_a(coordinator: OptiVgiCoordinator, charger: str) -> float:
     """The planned current of a charger in the current step."""
-    return _data(coordinator).plan.charger(charger).current_a[0]
-
-
-async def _tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let time pass (timers and debouncer cooldowns fire as they fall due)."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
-async def _act(hass: HomeAssistant, action: str, **data: Any) -> None:
-    """Call one of our actions, or one on our entities, as a user would."""
-    domain, service = action.split(".", 1)
-    await hass.services.async_call(domain, service, data, blocking=True)
-    await hass.async_block_till_done()
-
-
-async def _recalculate(hass: HomeAssistant) -> None:
-    """The user asks for a new plan now."""
-    await _act(hass, f"{DOMAIN}.recalculate", config_entry_id=ENTRY_ID)
+    return plan_of(coordinator).plan.charger(charger).current_a[0]
 
 
 def _number(unit: str, low: float | None, high: float | None) -> dict[str, Any]:
@@ -173,7 +119,7 @@ async def test_number_value_in_its_unit_and_range(
     """The setpoint is converted to the number's unit and kept within its range."""
     seed_states(hass, today)
     hass.states.async_set(GARAGE_CURRENT, "0", _number(unit, low, high))
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
 
     amps = _now_a(coordinator, GARAGE)
     assert amps == 15  # the Tesla's minimum SoC: as fast as it takes (11 kW)
@@ -188,7 +134,7 @@ async def test_zero_is_written_below_the_numbers_minimum(
     """A charger that pauses at 0 A gets 0, not the number's minimum."""
     seed_states(hass, today, soc="80")
     hass.states.async_set(GARAGE_CURRENT, "16", _number("A", 6, 16))
-    await _setup(hass, site_entry())
+    await setup_site(hass, site_entry())
     assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}]
 
 
@@ -208,7 +154,7 @@ async def test_action_in_watt(hass: HomeAssistant, today: datetime) -> None:
             }
         }
     )
-    coordinator = await _setup(hass, entry)
+    coordinator = await setup_site(hass, entry)
     amps = _now_a(coordinator, GARAGE)
     assert amps == 15
     assert [call.data for call in calls] == [{"device": "garage", "power": 10350}]
@@ -231,16 +177,16 @@ async def test_pause_and_resume_through_a_switch(
             CARPORT: {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: CARPORT_SWITCH}
         }
     )
-    coordinator = await _setup(hass, entry)
+    coordinator = await setup_site(hass, entry)
     assert _now_a(coordinator, CARPORT) == 0  # the Leaf needs nothing yet
     assert chargers.of(TURN_OFF) == [{ATTR_ENTITY_ID: CARPORT_SWITCH}]
     assert chargers.of(OCPP) == []
 
     # The user wants 10 kWh now, whatever the price.
-    await _tick(hass, freezer, 61)
-    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
-    await _tick(hass, freezer, 6)
-    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    await tick(hass, freezer, 61)
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await tick(hass, freezer, 6)
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
     amps = _now_a(coordinator, CARPORT)
     assert amps == 10  # 7.4 kW at most: 10 A on three phases
     carport = [call for call in chargers.calls if call[0] != SET_VALUE]
@@ -252,8 +198,8 @@ async def test_pause_and_resume_through_a_switch(
     assert not coordinator.writer.states[CARPORT].paused
 
     # Off pauses again, through the switch.
-    await _tick(hass, freezer, 61)
-    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="off")
+    await tick(hass, freezer, 61)
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="off")
     carport = [call for call in chargers.calls if call[0] != SET_VALUE]
     assert carport[3:] == [(TURN_OFF, {ATTR_ENTITY_ID: CARPORT_SWITCH})]
     assert coordinator.writer.states[CARPORT].paused
@@ -277,16 +223,16 @@ async def test_pause_and_resume_through_a_select(
             }
         }
     )
-    await _setup(hass, entry)
+    await setup_site(hass, entry)
     assert chargers.of(SELECT_OPTION) == [
         {ATTR_ENTITY_ID: CARPORT_SELECT, "option": "paused"}
     ]
     assert chargers.of(OCPP) == []
 
-    await _tick(hass, freezer, 61)
-    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
-    await _tick(hass, freezer, 6)
-    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    await tick(hass, freezer, 61)
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await tick(hass, freezer, 6)
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
     carport = [call for call in chargers.calls if call[0] != SET_VALUE]
     assert carport == [
         (SELECT_OPTION, {ATTR_ENTITY_ID: CARPORT_SELECT, "option": "paused"}),
@@ -306,22 +252,22 @@ async def test_increase_waits_for_the_write_interval(
 ) -> None:
     """A higher setpoint within 60 s of the last write waits until they passed."""
     seed_states(hass, today, soc="80")
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
     assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}]
 
     # 30 s later the SoC reading drops: the plan wants 15 A now, not written yet.
-    await _tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
     assert _now_a(coordinator, GARAGE) == 15
     assert len(chargers.of(SET_VALUE)) == 1
 
-    await _tick(hass, freezer, 29)  # 59 s after the write
-    await _recalculate(hass)
+    await tick(hass, freezer, 29)  # 59 s after the write
+    await recalculate(hass)
     assert len(chargers.of(SET_VALUE)) == 1
 
-    await _tick(hass, freezer, 1)  # 60 s after the write
-    await _recalculate(hass)
+    await tick(hass, freezer, 1)  # 60 s after the write
+    await recalculate(hass)
     assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
 
 
@@ -333,8 +279,8 @@ async def test_held_increase_is_written_at_the_next_step(
 ) -> None:
     """Without anything else happening, the step timer writes what was held."""
     seed_states(hass, today, soc="80")
-    await _setup(hass, site_entry())
-    await _tick(hass, freezer, 30)
+    await setup_site(hass, site_entry())
+    await tick(hass, freezer, 30)
     hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
     assert len(chargers.of(SET_VALUE)) == 1
@@ -354,13 +300,13 @@ async def test_decrease_for_the_site_limit_is_written_at_once(
     """Within the interval, a decrease the site limit needs goes out at once."""
     seed_states(hass, today)
     hass.states.async_set(GRID, "1000", {"unit_of_measurement": "W"})
-    coordinator = await _setup(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
+    coordinator = await setup_site(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
     assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
 
     # 10 s later the house draws 12 kW of the 17 kW: the meter shows that plus
     # the Garage's own 15 A (10.35 kW, counted at its setpoint while charging).
     # Keeping 15 A would break the limit, so the lower setpoint goes out at once.
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     hass.states.async_set(GRID, "22350", {"unit_of_measurement": "W"})
     await hass.async_block_till_done()
     amps = _now_a(coordinator, GARAGE)
@@ -369,7 +315,7 @@ async def test_decrease_for_the_site_limit_is_written_at_once(
 
     # The house load drops again (1 kW plus the Garage's 7 A): going back up
     # waits for the interval.
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     hass.states.async_set(GRID, "5830", {"unit_of_measurement": "W"})
     await hass.async_block_till_done()
     assert _now_a(coordinator, GARAGE) == 15
@@ -385,18 +331,18 @@ async def test_decrease_within_the_limit_waits_for_the_interval(
     """A decrease the limit does not need is throttled like an increase."""
     seed_states(hass, today)
     hass.states.async_set(GRID, "1000", {"unit_of_measurement": "W"})
-    coordinator = await _setup(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
+    coordinator = await setup_site(hass, site_entry(**{CONF_GRID_POWER_ENTITY: GRID}))
     assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
 
     # The Tesla reaches its target: 0 A is planned, but 15 A still fits.
-    await _tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     hass.states.async_set(TESLA_SOC, "80", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
     assert _now_a(coordinator, GARAGE) == 0
     assert len(chargers.of(SET_VALUE)) == 1
 
-    await _tick(hass, freezer, 50)
-    await _recalculate(hass)
+    await tick(hass, freezer, 50)
+    await recalculate(hass)
     assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}]
 
 
@@ -412,7 +358,7 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     """Refused writes are counted; three in a row raise a repair, cleared later."""
     chargers.failing.add(OCPP)
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
     issue_id = f"{ENTRY_ID}_charger_write_failed_{CARPORT}"
     issues = ir.async_get(hass)
 
@@ -425,12 +371,12 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     assert len(chargers.of(SET_VALUE)) == 1
 
     # Every round retries; the third failure in a row is a repair.
-    await _tick(hass, freezer, 10)
-    await _recalculate(hass)
+    await tick(hass, freezer, 10)
+    await recalculate(hass)
     assert coordinator.writer.states[CARPORT].failures == 2
     assert issues.async_get_issue(DOMAIN, issue_id) is None
-    await _tick(hass, freezer, 10)
-    await _recalculate(hass)
+    await tick(hass, freezer, 10)
+    await recalculate(hass)
     assert len(chargers.of(OCPP)) == 3
     assert coordinator.write_failures() == {CARPORT: 3}
     issue = issues.async_get_issue(DOMAIN, issue_id)
@@ -445,8 +391,8 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
 
     # The charger accepts again: counters, status and repair are cleared.
     chargers.failing.clear()
-    await _tick(hass, freezer, 10)
-    await _recalculate(hass)
+    await tick(hass, freezer, 10)
+    await recalculate(hass)
     assert chargers.of(OCPP)[-1] == {"devid": "carport", "limit_amps": 0}
     assert coordinator.writer.states[CARPORT].failures == 0
     assert coordinator.write_failures() == {}
@@ -454,8 +400,8 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     assert hass.states.get(STATUS).state == "ok"
 
     # Once written, the same setpoint is not sent again.
-    await _tick(hass, freezer, 10)
-    await _recalculate(hass)
+    await tick(hass, freezer, 10)
+    await recalculate(hass)
     assert len(chargers.of(OCPP)) == 4
 
 
@@ -481,7 +427,7 @@ async def test_misconfigured_charger_fails_without_raising(
     """A charger that cannot be written shows as a failure; the rest goes on."""
     seed_states(hass, today, soc="80" if CONF_PAUSE_MODE in garage else "30")
     hass.states.async_remove(GARAGE_CURRENT)
-    coordinator = await _setup(hass, site_entry(overrides={GARAGE: garage}))
+    coordinator = await setup_site(hass, site_entry(overrides={GARAGE: garage}))
     state = coordinator.writer.states[GARAGE]
     assert state.failures == 1
     assert state.error is not None
@@ -502,23 +448,23 @@ async def test_smart_charging_off_writes_nothing(
 ) -> None:
     """Hands off: plans go on for the dashboards, chargers are left alone."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
     written = list(chargers.calls)
     assert len(written) == 2
 
-    await _act(hass, "switch.turn_off", entity_id=SMART_CHARGING)
+    await act(hass, "switch.turn_off", entity_id=SMART_CHARGING)
     assert hass.states.get(SMART_CHARGING).state == "off"
     assert hass.states.get(STATUS).state == "disabled"
 
-    await _tick(hass, freezer, 61)
+    await tick(hass, freezer, 61)
     hass.states.async_set(TESLA_SOC, "80", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
     assert _now_a(coordinator, GARAGE) == 0
     assert chargers.calls == written
     assert hass.states.get(STATUS).state == "disabled"
 
-    await _tick(hass, freezer, 6)
-    await _act(hass, "switch.turn_on", entity_id=SMART_CHARGING)
+    await tick(hass, freezer, 6)
+    await act(hass, "switch.turn_on", entity_id=SMART_CHARGING)
     assert chargers.calls[len(written) :] == [
         (SET_VALUE, {ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0})
     ]
@@ -533,14 +479,14 @@ async def test_mode_off_writes_zero(
 ) -> None:
     """A charger switched off by the user gets 0 A, and its vehicle no plan."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
     assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
 
-    await _tick(hass, freezer, 61)
-    await _act(hass, "select.select_option", entity_id=GARAGE_MODE, option="off")
+    await tick(hass, freezer, 61)
+    await act(hass, "select.select_option", entity_id=GARAGE_MODE, option="off")
     assert hass.states.get(GARAGE_MODE).state == "off"
     assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}]
-    data = _data(coordinator)
+    data = plan_of(coordinator)
     assert TESLA not in {v.id for v in data.inputs.problem.vehicles}
     assert not data.inputs.vehicles[TESLA].planned
 
@@ -553,10 +499,10 @@ async def test_mode_fast_charges_now_at_a_high_price(
 ) -> None:
     """Smart waits for the cheap night; fast charges at once, whatever it costs."""
     seed_states(hass, today)
-    coordinator = await _setup(hass, site_entry())
-    await _tick(hass, freezer, 61)
-    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, site_entry())
+    await tick(hass, freezer, 61)
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    data = plan_of(coordinator)
     prices = data.inputs.problem.prices
     assert prices[0] == max(prices)
     leaf = data.plan.vehicle(LEAF)
@@ -564,9 +510,9 @@ async def test_mode_fast_charges_now_at_a_high_price(
     assert leaf.shortfall_kwh <= resolution_kwh(data.inputs.problem, LEAF)
     assert chargers.of(OCPP) == [{"devid": "carport", "limit_amps": 0}]
 
-    await _tick(hass, freezer, 6)
-    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
-    data = _data(coordinator)
+    await tick(hass, freezer, 6)
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    data = plan_of(coordinator)
     vehicle = next(v for v in data.inputs.problem.vehicles if v.id == LEAF)
     assert vehicle.min_energy_kwh == vehicle.energy_needed_kwh == 10
     leaf = data.plan.vehicle(LEAF)
@@ -582,12 +528,12 @@ async def test_unplugged_charger_is_not_written(
 ) -> None:
     """Not plugged in: whatever the user asks, the charger is left alone."""
     seed_states(hass, today, carport="Available")
-    await _setup(hass, site_entry())
-    await _act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
-    await _tick(hass, freezer, 6)
-    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
-    await _tick(hass, freezer, 6)
-    await _act(hass, "select.select_option", entity_id=CARPORT_MODE, option="off")
+    await setup_site(hass, site_entry())
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await tick(hass, freezer, 6)
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    await tick(hass, freezer, 6)
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="off")
     assert chargers.of(OCPP) == []
 
 
@@ -598,8 +544,8 @@ async def test_plugged_charger_without_known_vehicle_is_not_written(
     seed_states(hass, today)
     # The Tesla's usual charger was deleted: nobody is known to use the Garage.
     entry = site_entry(overrides={TESLA: {CONF_CHARGER: "01DELETED"}})
-    coordinator = await _setup(hass, entry)
-    data = _data(coordinator)
+    coordinator = await setup_site(hass, entry)
+    data = plan_of(coordinator)
     assert data.inputs.chargers[GARAGE].plugged_in
     assert data.inputs.chargers[GARAGE].vehicle is None
     assert data.inputs.vehicles[TESLA].charger_id is None
@@ -631,8 +577,8 @@ async def test_echo_of_our_write_does_not_replan(
     events: list[Any] = []
     hass.bus.async_listen(EVENT_PLAN_UPDATED, events.append)
     seed_states(hass, today)
-    await _setup(hass, site_entry())
-    await _tick(hass, freezer, 30)
+    await setup_site(hass, site_entry())
+    await tick(hass, freezer, 30)
     assert hass.states.get(CARPORT_STATUS).state == "SuspendedEVSE"
     assert len(events) == 1
 
