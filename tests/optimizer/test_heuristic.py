@@ -311,6 +311,6 @@ def test_two_hundred_vehicles_over_two_days_plan_quickly() -> None:
     plan = HeuristicAlgorithm().calculate(big, SolveOptions())
     elapsed = time.perf_counter() - started
     assert check_plan(big, plan) == []
-    # The target is 100 ms (about 25 ms measured); the bound leaves CI headroom.
-    assert elapsed < 1.0
+    # Its speed (target 100 ms) is measured by scripts/bench, not asserted here;
+    # the plan must report the time it really took.
     assert plan.solve_ms <= elapsed * 1000
