@@ -283,7 +283,7 @@ def test_nothing_to_plan_is_empty(vehicles: list[Vehicle]) -> None:
     assert plan.cost == 0
 
 
-def test_two_hundred_vehicles_over_two_days_plan_quickly() -> None:
+def test_two_hundred_vehicles_over_two_days_stay_within_limits() -> None:
     rng = random.Random(7)  # noqa: S311  # reproducible, not secret
     steps = 192
     chargers = tuple(Charger(id=f"c{i}", max_current_a=32) for i in range(200))
