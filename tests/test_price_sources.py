@@ -420,3 +420,112 @@ async def test_tariff_overlap_is_refused(hass: HomeAssistant) -> None:
     )
     assert result["errors"] == {"base": "tariff_overlap"}
     assert set(result["description_placeholders"]) == {"first", "second"}
+
+
+async def test_export_prices_come_with_the_plan(
+    hass: HomeAssistant, today: datetime, chargers: None
+) -> None:
+    """An export price sensor chosen in the flow is read per step and returned."""
+    seed_states(hass, today)
+    hass.states.async_set(
+        "sensor.feed_in",
+        "0.02",
+        {
+            "unit_of_measurement": "EUR/kWh",
+            "prices_today": [
+                {"time": (today + timedelta(hours=h)).isoformat(), "price": h / 100}
+                for h in range(24)
+            ],
+            "prices_tomorrow": None,
+        },
+    )
+    data = await _site_flow(
+        hass,
+        "price_entity",
+        {
+            CONF_PRICE_ENTITY: "sensor.electricity_price",
+            "export_price_entity": "sensor.feed_in",
+        },
+    )
+    assert data["export_price_entity"] == "sensor.feed_in"
+    await _plan_with(hass, data)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_plan",
+        {"config_entry_id": ENTRY_ID},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    export = response["export_prices"]
+    assert len(export) == len(response["prices"]) == 96
+    assert export[0] == pytest.approx(0.17)  # 17:00-17:15
+    assert export[4] == pytest.approx(0.18)
+
+    # An export sensor without prices only loses the export prices, not the plan.
+    hass.states.async_set("sensor.feed_in", "unknown", {})
+    await hass.services.async_call(
+        DOMAIN, "recalculate", {"config_entry_id": ENTRY_ID}, blocking=True
+    )
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_plan",
+        {"config_entry_id": ENTRY_ID},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["export_prices"] is None
+    assert response["state"] == "ok"
+
+
+async def test_nord_pool_without_area_and_a_new_day(
+    hass: HomeAssistant,
+    today: datetime,
+    chargers: None,
+    freezer: FrozenDateTimeFactory,
+    nordpool: Callable[[set[date]], NordPool],
+) -> None:
+    """Without an area the only one answered is used; a new day fetches again."""
+    seed_states(hass, today)
+    days = {today.date() + timedelta(days=n) for n in range(3)}
+    stand_in = nordpool(days)
+    data = await _site_flow(
+        hass,
+        "price_action",
+        {
+            CONF_PRICE_ACTION: f"nordpool:{NORDPOOL_ENTRY}",
+            CONF_PRICE_CHANNEL: "general",
+        },
+    )
+    assert CONF_PRICE_AREA not in data
+    await _plan_with(hass, data)
+    assert "areas" not in stand_in.calls[-1]
+    stand_in.calls.clear()
+
+    freezer.move_to(today + timedelta(days=1, minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    tomorrow = today.date() + timedelta(days=1)
+    assert [call["date"] for call in stand_in.calls] == [
+        tomorrow.isoformat(),
+        (tomorrow + timedelta(days=1)).isoformat(),
+    ]
+
+
+async def test_stored_tariff_that_no_longer_parses(
+    hass: HomeAssistant, today: datetime, chargers: None
+) -> None:
+    """A tariff that cannot be used gives no plan and says why."""
+    seed_states(hass, today)
+    entry = site_entry(
+        price_source="tariff",
+        tariff={"default_price": None, "periods": [{"start": "25:00", "end": "01:00"}]},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.plan_data is None
+    assert hass.states.get("sensor.home_status").state == "no_prices"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"{ENTRY_ID}_price_unavailable")
