@@ -9,7 +9,8 @@ The seeded site (tests/site.py) at 17:05 in Stockholm: the Tesla (30 %, minimum
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -41,6 +42,8 @@ from custom_components.opti_vgi.coordinator import (
     OptiVgiCoordinator,
     resolution_kwh,
 )
+from custom_components.opti_vgi.optimizer.model import Charger, Horizon, Problem, Site
+from custom_components.opti_vgi.writer import WriteState, _Room
 
 from .site import (
     CARPORT,
@@ -103,7 +106,6 @@ def _number(unit: str, low: float | None, high: float | None) -> dict[str, Any]:
         pytest.param("kW", 0, 22.08, lambda a: a * KW_PER_A, id="kilowatt"),
         pytest.param("A", 0, 10, lambda _: 10, id="clamped-to-max-ampere"),
         pytest.param("W", 0, 6000, lambda _: 6000, id="clamped-to-max-watt"),
-        pytest.param("A", 16, 32, lambda _: 16, id="raised-to-min"),
         pytest.param("A", None, None, lambda a: a, id="no-range"),
     ],
 )
@@ -126,6 +128,20 @@ async def test_number_value_in_its_unit_and_range(
     assert chargers.of(SET_VALUE) == [
         {ATTR_ENTITY_ID: GARAGE_CURRENT, "value": pytest.approx(expected(amps))}
     ]
+
+
+async def test_a_value_below_the_numbers_minimum_is_refused(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """Raising a setpoint to the number's minimum would break the plan: not written."""
+    seed_states(hass, today)
+    hass.states.async_set(GARAGE_CURRENT, "0", _number("A", 16, 32))
+    coordinator = await setup_site(hass, site_entry())
+    assert _now_a(coordinator, GARAGE) == 15
+    assert chargers.of(SET_VALUE) == []
+    assert coordinator.writer.states[GARAGE].failures == 1
+    assert "accepts no less than 16" in (coordinator.writer.states[GARAGE].error or "")
+    assert hass.states.get(STATUS).state == "write_failed"
 
 
 async def test_zero_is_written_below_the_numbers_minimum(
@@ -586,3 +602,52 @@ async def test_echo_of_our_write_does_not_replan(
     hass.states.async_set(CARPORT_STATUS, "Charging")
     await hass.async_block_till_done()
     assert len(events) == 2
+
+
+def test_held_back_decreases_add_up() -> None:
+    """Two decreases that each fit the spare room, but not together: one is urgent."""
+    start = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    problem = Problem(
+        horizon=Horizon(start=start, step_minutes=15, steps=1),
+        site=Site(import_limit_kw=11.0, base_load_kw=(1.72,)),
+        prices=(0.1,),
+        chargers=(Charger(id="a"), Charger(id="b")),
+        vehicles=(),
+    )
+    # The plan gives each charger 6 A (4.14 kW each): 0.72 kW of room left.
+    plan = SimpleNamespace(
+        site_power_kw=(8.28,),
+        chargers=(
+            SimpleNamespace(charger_id="a", current_a=(6.0,)),
+            SimpleNamespace(charger_id="b", current_a=(6.0,)),
+        ),
+    )
+    inputs = SimpleNamespace(problem=problem)
+    room = _Room(plan, inputs)  # type: ignore[arg-type]
+    charger = SimpleNamespace(subentry_id="a", kw_per_a=0.69)
+    held = WriteState(current_a=7.0)
+    # Keeping 7 A on the first costs 0.69 kW of the 0.72 kW: it may wait...
+    assert not room.needs(inputs, charger, held, 6.0)  # type: ignore[arg-type]
+    # ...but then the second one's 0.69 kW no longer fits: it goes out at once.
+    charger_b = SimpleNamespace(subentry_id="b", kw_per_a=0.69)
+    assert room.needs(inputs, charger_b, WriteState(current_a=7.0), 6.0)  # type: ignore[arg-type]
+
+
+def test_held_back_decrease_respects_the_fuse_per_phase() -> None:
+    """With a fuse, a decrease on a full phase is urgent even if kW would allow it."""
+    start = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    problem = Problem(
+        horizon=Horizon(start=start, step_minutes=15, steps=1),
+        site=Site(import_limit_kw=50.0, fuse_limit_a=16.0),
+        prices=(0.1,),
+        chargers=(Charger(id="a", phases=1, phase=2, max_current_a=32),),
+        vehicles=(),
+    )
+    plan = SimpleNamespace(
+        site_power_kw=(3.68,),
+        chargers=(SimpleNamespace(charger_id="a", current_a=(16.0,)),),
+    )
+    inputs = SimpleNamespace(problem=problem)
+    room = _Room(plan, inputs)  # type: ignore[arg-type]
+    charger = SimpleNamespace(subentry_id="a", kw_per_a=0.23)
+    assert room.needs(inputs, charger, WriteState(current_a=20.0), 16.0)  # type: ignore[arg-type]

@@ -19,7 +19,6 @@ from homeassistant.const import ATTR_ENTITY_ID, UnitOfPower
 from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError
 
-from .compat import vol
 from .const import LOGGER, ChargerMode, ControlMethod, CurrentUnit, PauseMode
 
 if TYPE_CHECKING:
@@ -99,56 +98,63 @@ class ChargerWriter:
     async def async_apply(
         self, plan: Plan, inputs: Inputs, user: UserState, now: datetime
     ) -> None:
-        """Write what changed; record failures on the charger's write state."""
+        """Write what changed: decreases first, increases only if they all went.
+
+        The plan's room for one charger's increase often comes from another's
+        decrease, so an increase never goes out before, or without, the
+        decreases that make room for it.
+        """
+        decreases: list[tuple[ChargerSettings, WriteState, float]] = []
+        increases: list[tuple[ChargerSettings, WriteState, float]] = []
         for charger in self.chargers:
             target = self.desired(plan, inputs, user, charger)
             state = self.states[charger.subentry_id]
             if target is None or target == state.current_a:
                 continue
-            if not self._may_write(
-                plan=plan,
-                inputs=inputs,
-                charger=charger,
-                state=state,
-                target=target,
-                now=now,
+            lower = state.current_a is not None and target < state.current_a
+            (decreases if lower else increases).append((charger, state, target))
+        room = _Room(plan, inputs)
+        failed = False
+        for charger, state, target in decreases:
+            if self._due(charger, state, now) or room.needs(
+                inputs, charger, state, target
             ):
-                continue
-            try:
-                await self._write(charger, state, target)
-            except (HomeAssistantError, vol.Invalid, ValueError, TypeError) as err:
-                state.failures += 1
-                state.error = str(err) or type(err).__name__
+                failed |= not await self._try_write(charger, state, target, now)
+        if failed:
+            LOGGER.debug("Holding back increases: a decrease was not accepted")
+            return
+        for charger, state, target in increases:
+            if self._due(charger, state, now):
+                await self._try_write(charger, state, target, now)
+
+    async def _try_write(
+        self, charger: ChargerSettings, state: WriteState, target: float, now: datetime
+    ) -> bool:
+        """Write one setpoint; a failure of any kind is counted, never raised."""
+        try:
+            await self._write(charger, state, target)
+        except Exception as err:  # noqa: BLE001  # charger integrations raise anything
+            if state.failures == 0:
                 LOGGER.warning(
                     "Writing %s A to charger %s failed: %s", target, charger.name, err
                 )
-                continue
-            state.current_a = target
-            state.written_at = now
-            state.failures = 0
-            state.error = None
-
-    def _may_write(
-        self,
-        *,
-        plan: Plan,
-        inputs: Inputs,
-        charger: ChargerSettings,
-        state: WriteState,
-        target: float,
-        now: datetime,
-    ) -> bool:
-        """Respect the charger's write interval, unless the site limit needs it."""
-        if state.written_at is None or state.current_a is None:
-            return True
-        if now - state.written_at >= timedelta(seconds=charger.min_write_interval):
-            return True
-        if target >= state.current_a:
+            state.failures += 1
+            state.error = str(err) or type(err).__name__
             return False
-        # A decrease is urgent when keeping the old value would break the limit.
-        site = inputs.problem.site
-        headroom = site.limit_kw(0) - site.base_kw(0) - plan.site_power_kw[0]
-        return (state.current_a - target) * charger.kw_per_a > headroom + 1e-9
+        if state.failures:
+            LOGGER.info("Charger %s accepts its setpoint again", charger.name)
+        state.current_a = target
+        state.written_at = now
+        state.failures = 0
+        state.error = None
+        return True
+
+    @staticmethod
+    def _due(charger: ChargerSettings, state: WriteState, now: datetime) -> bool:
+        """Whether the charger's minimum write interval has passed."""
+        return state.written_at is None or now - state.written_at >= timedelta(
+            seconds=charger.min_write_interval
+        )
 
     async def _write(
         self, charger: ChargerSettings, state: WriteState, target: float
@@ -195,23 +201,20 @@ class ChargerWriter:
         if entity_id is None or state is None:
             raise HomeAssistantError(f"number entity {entity_id} does not exist")
         unit = state.attributes.get("unit_of_measurement")
-        value = (
-            amps * charger.voltage * charger.phases
-            if unit
-            in (
-                UnitOfPower.WATT,
-                CurrentUnit.WATT,
-            )
-            else amps
-        )
-        if unit == UnitOfPower.KILO_WATT:
+        value = amps
+        if unit == UnitOfPower.WATT:
+            value = amps * charger.voltage * charger.phases
+        elif unit == UnitOfPower.KILO_WATT:
             value = amps * charger.kw_per_a
         low = state.attributes.get("min")
         high = state.attributes.get("max")
         if isinstance(high, (int, float)):
             value = min(value, float(high))
-        if isinstance(low, (int, float)) and value > 0:
-            value = max(value, float(low))
+        if isinstance(low, (int, float)) and 0 < value < float(low):
+            # Raising it would draw more than the plan allows: refuse instead.
+            raise HomeAssistantError(
+                f"{entity_id} accepts no less than {low}, the plan wants {value}"
+            )
         await self._call(
             "number", "set_value", {ATTR_ENTITY_ID: entity_id, "value": value}
         )
@@ -232,3 +235,50 @@ class ChargerWriter:
             value = int(amps)
         data = {**charger.action_data, charger.action_value_field: value}
         await self._call(domain, service, data)
+
+
+class _Room:
+    """Spare capacity in the current step, for decreases held back by interval.
+
+    A decrease may wait for the charger's write interval only while the old,
+    higher currents still fit the site limit and every phase of the fuse; the
+    decreases held back are added up, so several small ones cannot together
+    break the limit.
+    """
+
+    def __init__(self, plan: Plan, inputs: Inputs) -> None:
+        """Room left by the plan in step 0: kW, and A per phase with a fuse."""
+        problem = inputs.problem
+        site = problem.site
+        self.kw = site.limit_kw(0) - site.base_kw(0) - plan.site_power_kw[0]
+        self.amps: dict[int, float] = {}
+        if site.fuse_limit_a is not None:
+            base_a = site.base_kw(0) * 1000 / (site.voltage_v * site.phases)
+            for phase in (1, 2, 3):
+                used = sum(
+                    row.current_a[0]
+                    for row in plan.chargers
+                    if problem.charger(row.charger_id).loads_phase(phase)
+                )
+                self.amps[phase] = site.fuse_limit_a - base_a - used
+
+    def needs(
+        self,
+        inputs: Inputs,
+        charger: ChargerSettings,
+        state: WriteState,
+        target: float,
+    ) -> bool:
+        """Whether holding this decrease back would break a limit (else hold it)."""
+        extra_a = (state.current_a or 0.0) - target
+        model = inputs.problem.charger(charger.subentry_id)
+        phases = [p for p in self.amps if model.loads_phase(p)]
+        extra_kw = extra_a * charger.kw_per_a
+        if extra_kw > self.kw + 1e-9 or any(
+            extra_a > self.amps[p] + 1e-9 for p in phases
+        ):
+            return True
+        self.kw -= extra_kw
+        for phase in phases:
+            self.amps[phase] -= extra_a
+        return False
