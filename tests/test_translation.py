@@ -14,6 +14,7 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -448,7 +449,9 @@ async def test_removing_the_site_clears_its_repairs(
     hass.states.async_set(PRICE, "unavailable", {})
     hass.states.async_remove(TESLA_SOC)
     await setup_site(hass, site_entry())
-    await recalculate(hass)
+    with pytest.raises(HomeAssistantError) as err:
+        await recalculate(hass)
+    assert err.value.translation_key == "recalculate_failed"
     assert open_issue(hass, "price_unavailable") is not None
 
     hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})

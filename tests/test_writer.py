@@ -394,7 +394,7 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     await tick(hass, freezer, 10)
     await recalculate(hass)
     assert len(chargers.of(OCPP)) == 3
-    assert coordinator.write_failures() == {CARPORT: 3}
+    assert coordinator.writer.states[CARPORT].failures == 3
     issue = issues.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "charger_write_failed"
@@ -411,7 +411,7 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     await recalculate(hass)
     assert chargers.of(OCPP)[-1] == {"devid": "carport", "limit_amps": 0}
     assert coordinator.writer.states[CARPORT].failures == 0
-    assert coordinator.write_failures() == {}
+    assert coordinator.writer.states[CARPORT].failures == 0
     assert issues.async_get_issue(DOMAIN, issue_id) is None
     assert hass.states.get(STATUS).state == "ok"
 

@@ -38,7 +38,7 @@ from .translation import (
     VehicleState,
     floor_to_step,
 )
-from .writer import FAILURES_FOR_REPAIR, ChargerWriter
+from .writer import ChargerWriter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from .optimizer.model import Plan, Problem
 
 EVENT_PLAN_UPDATED = f"{DOMAIN}_plan_updated"
+# Meters change every few seconds; one plan per 10 s (HA's default) is plenty; the
+# first change after a quiet spell (a plug-in) still plans at once.
 REFRESH_COOLDOWN = 5.0
 
 
@@ -117,7 +119,6 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self.translation = HomeAssistantTranslation(
             hass, self.settings, self.user, self.writer, self.prices
         )
-        self.last_solve_ms: float | None = None
         self.error_state: PlanState | None = None
         self._timer: CALLBACK_TYPE | None = None
         self._last_round: datetime | None = None
@@ -157,10 +158,9 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         """Fire at the next step boundary of the local clock."""
         now = dt_util.now()
         step = self.settings.site.step_minutes
-        boundary = floor_to_step(now, step) + timedelta(minutes=step)
-        self._timer = async_track_point_in_utc_time(
-            self.hass, self._on_step, dt_util.as_utc(boundary)
-        )
+        # In UTC: on the wall clock the day clocks go back would skip an hour.
+        boundary = dt_util.as_utc(floor_to_step(now, step)) + timedelta(minutes=step)
+        self._timer = async_track_point_in_utc_time(self.hass, self._on_step, boundary)
 
     @callback
     def _on_step(self, _now: datetime) -> None:
@@ -209,7 +209,6 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         baseline = await self.hass.async_add_executor_job(
             solve, inputs.problem, "uncontrolled"
         )
-        self.last_solve_ms = plan.solve_ms
         data = PlanData(
             inputs=inputs,
             plan=plan,
@@ -299,14 +298,6 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 }
                 for v in data.plan.vehicles
             },
-        }
-
-    def write_failures(self) -> dict[str, int]:
-        """Chargers whose writes keep failing (for repairs)."""
-        return {
-            key: state.failures
-            for key, state in self.writer.states.items()
-            if state.failures >= FAILURES_FOR_REPAIR
         }
 
 

@@ -27,6 +27,7 @@ from .prices.errors import PriceError
 from .prices.resample import ResampledPrices, resample
 from .prices.sources import detect, parse_attributes
 from .prices.tariffs import tariff_from_dict, tariff_series
+from .prices.units import parse_unit
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, State
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 # Day-ahead prices for tomorrow are published around 13:00 CET.
 TOMORROW_AFTER_HOUR: Final = 13
 RETRY_AFTER: Final = timedelta(minutes=5)
+# While waiting for tomorrow's prices: not more often than this (cloud APIs).
+REFETCH_EVERY: Final = timedelta(minutes=15)
 
 SOURCE_LABELS: Final = {
     "nordpool_custom": "Nord Pool (HACS)",
@@ -194,7 +197,10 @@ class PriceReader:
             return True
         tomorrow_end = dt_util.start_of_local_day(local) + timedelta(days=2)
         end = self._cached.end
-        return local.hour >= TOMORROW_AFTER_HOUR and (end is None or end < tomorrow_end)
+        waiting = local.hour >= TOMORROW_AFTER_HOUR and (
+            end is None or end < tomorrow_end
+        )
+        return waiting and now - self._fetched_at >= REFETCH_EVERY
 
     async def _async_fetch(self, now: datetime) -> PriceSeries:
         """Today's and tomorrow's prices from the action."""
@@ -251,8 +257,13 @@ class PriceReader:
             return self._resampled(series, horizon, forecast=True, stale=False)
         except PriceError:
             price = current_price(state)
+            try:
+                unit = parse_unit(state.attributes.get("unit_of_measurement") or None)
+            except PriceError:
+                price = None
             if price is None:
                 raise PriceReadError("price_unusable", entity_id=entity_id) from None
+            price *= unit.factor
             return Prices(
                 prices=(price,) * horizon.steps,
                 estimated=False,

@@ -12,7 +12,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 
@@ -115,7 +115,14 @@ def plan_response(data: PlanData, settings: Settings) -> dict[str, Any]:
 async def _recalculate(call: ServiceCall) -> None:
     """Replan now, bypassing the debouncer."""
     entry = _entry(call.hass, call)
-    await entry.runtime_data.coordinator.async_refresh()
+    coordinator = entry.runtime_data.coordinator
+    await coordinator.async_refresh()
+    if not coordinator.last_update_success:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="recalculate_failed",
+            translation_placeholders={"error": str(coordinator.last_exception)},
+        )
 
 
 async def _get_plan(call: ServiceCall) -> ServiceResponse:
@@ -123,9 +130,7 @@ async def _get_plan(call: ServiceCall) -> ServiceResponse:
     entry = _entry(call.hass, call)
     coordinator = entry.runtime_data.coordinator
     if coordinator.plan_data is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="no_plan"
-        )
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_plan")
     return plan_response(coordinator.data, coordinator.settings)
 
 

@@ -25,7 +25,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import PowerConverter
 
 from .const import ChargerMode, GridSign, LimitMode, PauseMode
-from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
+from .optimizer.model import THREE_PHASE, Charger, Horizon, Problem, Site, Vehicle
 from .optimizer.runner import AsyncTranslation
 
 if TYPE_CHECKING:
@@ -421,18 +421,17 @@ class HomeAssistantTranslation(AsyncTranslation):
                 if site.grid_sign is GridSign.EXPORT_POSITIVE:
                     grid = -grid
                 base_now = max(base_now, grid - charger_kw)
-        phase_amps = []
-        for entity_id in site.phase_current_entities:
+        phase_amps: dict[int, float] = {}
+        for phase, entity_id in enumerate(site.phase_current_entities, start=1):
             state = self.hass.states.get(entity_id)
             amps = _number(state)
             unit = state.attributes.get("unit_of_measurement") if state else None
             if amps is None or unit not in (None, UnitOfElectricCurrent.AMPERE):
                 problems.append(entity_id)
                 continue
-            phase_amps.append(amps)
+            phase_amps[phase] = amps - self._charger_amps_on(chargers, phase)
         if phase_amps:
-            charger_a = charger_kw * 1000 / (site.voltage * site.phases)
-            worst = max(phase_amps) - charger_a
+            worst = max(phase_amps.values())
             base_now = max(base_now, worst * site.voltage * site.phases / 1000)
         base = (max(0.0, base_now),) + (0.0,) * (horizon.steps - 1)
         return Site(
@@ -442,6 +441,18 @@ class HomeAssistantTranslation(AsyncTranslation):
             voltage_v=site.voltage,
             base_load_kw=base,
         )
+
+    def _charger_amps_on(self, chargers: dict[str, ChargerInputs], phase: int) -> float:
+        """Current our chargers draw on one phase (a 1-phase one on its own phase)."""
+        total = 0.0
+        for charger in self.settings.chargers:
+            seen = chargers.get(charger.subentry_id)
+            if seen is None or not (
+                charger.phases == THREE_PHASE or charger.phase == phase
+            ):
+                continue
+            total += self._charger_kw(seen) / charger.kw_per_a
+        return total
 
     def _charger_kw(self, charger: ChargerInputs) -> float:
         """What a charger draws now: measured, else its setpoint while charging.
