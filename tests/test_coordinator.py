@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant, ServiceCall
@@ -30,6 +30,7 @@ from .site import (
     PRICE,
     TESLA,
     TESLA_SOC,
+    TIME_ZONE,
     plan_of,
     seed_prices,
     seed_states,
@@ -220,3 +221,26 @@ async def test_missing_price_entity(hass: HomeAssistant, today: datetime) -> Non
     assert not coordinator.last_update_success
     assert hass.states.get("sensor.home_status").state == "source_unavailable"
     assert hass.states.get("sensor.home_plan_cost").state == "unavailable"
+
+
+async def test_step_timer_when_clocks_go_back(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    number_calls: list[ServiceCall],
+    ocpp_calls: list[ServiceCall],
+) -> None:
+    """On the night clocks go back, the next step still comes 10 minutes later."""
+    await hass.config.async_set_time_zone(TIME_ZONE)
+    freezer.move_to("2026-10-25T00:50:00+00:00")  # 02:50 CEST, before 02:00 CET
+    seed_states(hass, dt_util.start_of_local_day())
+    data = plan_of(await setup_site(hass, site_entry()))
+    first = data.plan.horizon.start
+    assert first == datetime(2026, 10, 25, 0, 45, tzinfo=UTC)
+
+    freezer.move_to("2026-10-25T01:00:00+00:00")  # 02:00 CET
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    data = plan_of(
+        hass.config_entries.async_entries(DOMAIN)[0].runtime_data.coordinator
+    )
+    assert data.plan.horizon.start == datetime(2026, 10, 25, 1, 0, tzinfo=UTC)

@@ -27,7 +27,9 @@ from custom_components.opti_vgi.const import (
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
     CONF_LIMIT_MODE,
+    CONF_PHASE,
     CONF_PHASE_CURRENT_ENTITIES,
+    CONF_PHASES,
     CONF_PLAN_AHEAD,
     CONF_POWER_ENTITY,
     CONF_SITE_LIMIT_A,
@@ -828,3 +830,35 @@ async def test_fast_mode_wants_everything_now(
     assert vehicle.min_energy_kwh == vehicle.energy_needed_kwh == 30
     # As fast as the vehicle takes (11 kW: 15 A) until it is done.
     assert data.plan.vehicle(TESLA).current_a[:12] == (15,) * 12
+
+
+async def test_one_phase_charger_is_subtracted_on_its_own_phase(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """A 1-phase charger's 16 A are its own on L1 only, not spread over three."""
+    seed_states(hass, today)
+    for entity_id, amps in zip(PHASES, ("18", "2", "3"), strict=True):
+        hass.states.async_set(entity_id, amps, {"unit_of_measurement": "A"})
+    hass.states.async_set(GARAGE_POWER, "3680", {"unit_of_measurement": "W"})
+    entry = site_entry(
+        overrides={
+            GARAGE: {CONF_POWER_ENTITY: GARAGE_POWER, CONF_PHASES: 1, CONF_PHASE: 1}
+        },
+        **{CONF_PHASE_CURRENT_ENTITIES: list(PHASES)},
+    )
+    data = plan_of(await setup_site(hass, entry))
+    base = data.inputs.problem.site.base_load_kw
+    assert base is not None
+    # L1: 18 - 16 = 2 A; L3: 3 A is the most loaded phase of the house.
+    assert base[0] == pytest.approx(3 * KW_PER_A)
+
+
+async def test_current_price_in_mwh_is_converted(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """A current-price sensor in SEK/MWh is planned with its price per kWh."""
+    seed_states(hass, today)
+    hass.states.async_set(PRICE, "500", {"unit_of_measurement": "SEK/MWh"})
+    data = plan_of(await setup_site(hass, site_entry()))
+    assert data.inputs.problem.prices == pytest.approx((0.5,) * 96)
+    assert not data.inputs.price_forecast
