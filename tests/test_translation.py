@@ -862,3 +862,32 @@ async def test_current_price_in_mwh_is_converted(
     data = plan_of(await setup_site(hass, site_entry()))
     assert data.inputs.problem.prices == pytest.approx((0.5,) * 96)
     assert not data.inputs.price_forecast
+
+
+async def test_session_energy_from_the_energy_sensor(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A lifetime energy register counts from its value at plug-in."""
+    meter = "sensor.carport_energy"
+    seed_states(hass, today, carport="Charging")
+    hass.states.async_set(meter, "1234500", {"unit_of_measurement": "Wh"})
+    entry = site_entry(overrides={CARPORT: {"energy_entity": meter}})
+    coordinator = await setup_site(hass, entry)
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=20)
+
+    await tick(hass, freezer, 600)
+    hass.states.async_set(meter, "1236500", {"unit_of_measurement": "Wh"})
+    await recalculate(hass)
+    # 2 kWh from the grid, 1.8 kWh in the battery.
+    needed = plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    assert needed == pytest.approx(20 - 1.8)
+
+    # A counter that starts again from zero counts from zero.
+    await tick(hass, freezer, 600)
+    hass.states.async_set(meter, "500", {"unit_of_measurement": "Wh"})
+    await recalculate(hass)
+    needed = plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
+    assert needed == pytest.approx(20 - 0.45)

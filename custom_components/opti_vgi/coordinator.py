@@ -37,6 +37,7 @@ from .translation import (
     UserState,
     VehicleState,
     floor_to_step,
+    read_energy_kwh,
 )
 from .writer import ChargerWriter
 
@@ -226,8 +227,9 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
     def _track_sessions(self, now: datetime) -> None:
         """Count the energy of each session, for vehicles without a SoC sensor.
 
-        Measured power is integrated when a power sensor exists, else the last
-        written setpoint is assumed; a session ends when the charger is unplugged.
+        The charger's energy sensor counts when it has one; else measured power
+        is integrated, else the last written setpoint is assumed. A session ends
+        when the charger is unplugged.
         """
         elapsed_h = (
             (now - self._last_round).total_seconds() / 3600 if self._last_round else 0.0
@@ -240,9 +242,27 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             if seen is None or not seen.plugged_in:
                 state.session_start = None
                 state.session_energy_kwh = 0.0
+                state.session_meter_kwh = None
                 continue
             if state.session_start is None:
                 state.session_start = now
+            if (
+                charger.energy_entity
+                and (
+                    meter := read_energy_kwh(
+                        self.hass.states.get(charger.energy_entity)
+                    )
+                )
+                is not None
+            ):
+                # Its increase since plug-in: right for a per-session counter and
+                # for a lifetime register alike (a counter that resets restarts).
+                if state.session_meter_kwh is None:
+                    state.session_meter_kwh = meter
+                elif meter < state.session_meter_kwh:
+                    state.session_meter_kwh = 0.0  # the counter was reset
+                state.session_energy_kwh = meter - state.session_meter_kwh
+                continue
             written = self.writer.states[charger.subentry_id].current_a or 0.0
             power = (
                 seen.power_kw

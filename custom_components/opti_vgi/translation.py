@@ -19,10 +19,11 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
     UnitOfElectricCurrent,
+    UnitOfEnergy,
     UnitOfPower,
 )
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import PowerConverter
+from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter
 
 from .const import ChargerMode, GridSign, LimitMode, PauseMode
 from .optimizer.model import THREE_PHASE, Charger, Horizon, Problem, Site, Vehicle
@@ -55,7 +56,8 @@ class ChargerState:
     mode: ChargerMode = ChargerMode.SMART
     connected_vehicle: str | None = None  # vehicle subentry id chosen by the user
     session_start: datetime | None = None
-    session_energy_kwh: float = 0.0  # grid energy since plug-in, when not metered
+    session_energy_kwh: float = 0.0  # grid energy since plug-in
+    session_meter_kwh: float | None = None  # energy sensor's value at plug-in
 
 
 @dataclass(kw_only=True)
@@ -146,6 +148,17 @@ def _number(state: State | None) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def read_energy_kwh(state: State | None) -> float | None:
+    """An energy sensor in kWh, converting from its unit (Wh, kWh, MWh)."""
+    value = _number(state)
+    if value is None or state is None:
+        return None
+    unit = state.attributes.get("unit_of_measurement", UnitOfEnergy.KILO_WATT_HOUR)
+    if unit not in EnergyConverter.VALID_UNITS:
+        return None
+    return EnergyConverter.convert(value, unit, UnitOfEnergy.KILO_WATT_HOUR)
 
 
 def read_power_kw(state: State | None) -> float | None:
