@@ -651,3 +651,30 @@ def test_held_back_decrease_respects_the_fuse_per_phase() -> None:
     room = _Room(plan, inputs)  # type: ignore[arg-type]
     charger = SimpleNamespace(subentry_id="a", kw_per_a=0.23)
     assert room.needs(inputs, charger, WriteState(current_a=20.0), 16.0)  # type: ignore[arg-type]
+
+
+async def test_a_charger_found_paused_is_resumed_after_a_restart(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A pause switch that is off (from before a restart) is turned on to charge."""
+    seed_states(hass, today)
+    hass.states.async_set(CARPORT_SWITCH, "off")
+    entry = site_entry(
+        overrides={
+            CARPORT: {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: CARPORT_SWITCH}
+        }
+    )
+    coordinator = await setup_site(hass, entry)
+    await act(hass, "number.set_value", entity_id=LEAF_ENERGY, value=10)
+    await tick(hass, freezer, 6)
+    # A reload starts with an empty memory of what was written; the switch is off.
+    coordinator.writer.states[CARPORT] = WriteState()
+    await act(hass, "select.select_option", entity_id=CARPORT_MODE, option="fast")
+    carport = [call for call in chargers.calls if call[0] != SET_VALUE]
+    assert carport[-2:] == [
+        (TURN_ON, {ATTR_ENTITY_ID: CARPORT_SWITCH}),
+        (OCPP, {"devid": "carport", "limit_amps": 10}),
+    ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import ATTR_ENTITY_ID, UnitOfPower
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, UnitOfPower
 from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError
 
@@ -164,13 +164,24 @@ class ChargerWriter:
             await self._pause(charger, pause=True)
             state.paused = True
             return
-        if state.paused and charger.pause_mode is not PauseMode.ZERO:
+        if charger.pause_mode is not PauseMode.ZERO and (
+            state.paused or self._paused_now(charger)
+        ):
             await self._pause(charger, pause=False)
             state.paused = False
         if charger.control is ControlMethod.NUMBER:
             await self._write_number(charger, target)
         else:
             await self._write_action(charger, target)
+
+    def _paused_now(self, charger: ChargerSettings) -> bool:
+        """Whether the pause entity shows paused (our memory of it ends at reload)."""
+        state = self.hass.states.get(charger.pause_entity or "")
+        if state is None:
+            return False
+        if charger.pause_mode is PauseMode.SWITCH:
+            return state.state == STATE_OFF
+        return state.state == charger.pause_option
 
     async def _call(self, domain: str, service: str, data: dict[str, Any]) -> None:
         """Call an action, blocking, with a context we remember as our own."""
