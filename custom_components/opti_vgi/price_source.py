@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-import math
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from .compat import vol
 from .const import LOGGER, PriceSourceKind
+from .helpers import state_number
 from .prices.actions import ACTION_SOURCES, ActionOptions
 from .prices.errors import PriceError
 from .prices.resample import ResampledPrices, resample
@@ -30,7 +29,7 @@ from .prices.tariffs import tariff_from_dict, tariff_series
 from .prices.units import parse_unit
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant, State
+    from homeassistant.core import HomeAssistant
 
     from .optimizer.model import Horizon
     from .prices.model import PriceSeries
@@ -109,23 +108,6 @@ def action_candidates(hass: HomeAssistant) -> list[Candidate]:
         for entry in hass.config_entries.async_entries(source.domain)
         if entry.state is ConfigEntryState.LOADED
     ]
-
-
-def _usable(state: State | None) -> bool:
-    """Whether a state carries a value."""
-    return state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
-
-
-def current_price(state: State | None) -> float | None:
-    """The state as a price, when it is a finite number."""
-    if not _usable(state):
-        return None
-    assert state is not None  # noqa: S101  # narrowed by _usable
-    try:
-        value = float(state.state)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def entity_series(hass: HomeAssistant, entity_id: str) -> PriceSeries:
@@ -256,7 +238,7 @@ class PriceReader:
             series = entity_series(self.hass, entity_id)
             return self._resampled(series, horizon, forecast=True, stale=False)
         except PriceError:
-            price = current_price(state)
+            price = state_number(state)
             try:
                 unit = parse_unit(state.attributes.get("unit_of_measurement") or None)
             except PriceError:

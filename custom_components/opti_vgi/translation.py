@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-import math
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import (
     STATE_ON,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
     UnitOfElectricCurrent,
     UnitOfEnergy,
     UnitOfPower,
@@ -26,6 +23,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter
 
 from .const import ChargerMode, GridSign, LimitMode, PauseMode
+from .helpers import state_number, usable
 from .optimizer.model import THREE_PHASE, Charger, Horizon, Problem, Site, Vehicle
 from .optimizer.runner import AsyncTranslation
 
@@ -133,26 +131,9 @@ def next_occurrence(after: datetime, at: time) -> datetime:
     return candidate
 
 
-def _usable(state: State | None) -> bool:
-    """Whether a state carries a value at all."""
-    return state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
-
-
-def _number(state: State | None) -> float | None:
-    """The state as a finite float, or None."""
-    if not _usable(state):
-        return None
-    assert state is not None  # noqa: S101  # narrowed by _usable
-    try:
-        value = float(state.state)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def read_energy_kwh(state: State | None) -> float | None:
     """An energy sensor in kWh, converting from its unit (Wh, kWh, MWh)."""
-    value = _number(state)
+    value = state_number(state)
     if value is None or state is None:
         return None
     unit = state.attributes.get("unit_of_measurement", UnitOfEnergy.KILO_WATT_HOUR)
@@ -163,7 +144,7 @@ def read_energy_kwh(state: State | None) -> float | None:
 
 def read_power_kw(state: State | None) -> float | None:
     """A power sensor in kW, converting from its unit (W, kW, MW)."""
-    value = _number(state)
+    value = state_number(state)
     if value is None or state is None:
         return None
     unit = state.attributes.get("unit_of_measurement", UnitOfPower.WATT)
@@ -278,7 +259,7 @@ class HomeAssistantTranslation(AsyncTranslation):
         if not charger.status_entity:
             return False, False
         state = self.hass.states.get(charger.status_entity)
-        if state is None or not _usable(state):
+        if state is None or not usable(state):
             return None
         if state.domain == "binary_sensor":
             return state.state == STATE_ON, state.state == STATE_ON
@@ -342,7 +323,7 @@ class HomeAssistantTranslation(AsyncTranslation):
             charger_id = None
         soc = None
         if vehicle.has_soc and vehicle.soc_entity:
-            soc = _number(self.hass.states.get(vehicle.soc_entity))
+            soc = state_number(self.hass.states.get(vehicle.soc_entity))
             if soc is None:
                 problems.append(vehicle.soc_entity)
         arrival = now if on is not None else self._expected_arrival(state, now)
@@ -437,7 +418,7 @@ class HomeAssistantTranslation(AsyncTranslation):
         phase_amps: dict[int, float] = {}
         for phase, entity_id in enumerate(site.phase_current_entities, start=1):
             state = self.hass.states.get(entity_id)
-            amps = _number(state)
+            amps = state_number(state)
             unit = state.attributes.get("unit_of_measurement") if state else None
             if amps is None or unit not in (None, UnitOfElectricCurrent.AMPERE):
                 problems.append(entity_id)
