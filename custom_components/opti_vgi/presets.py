@@ -25,9 +25,10 @@ class Preset:
     """What we know about one charger integration.
 
     ``device_field`` names the action field that takes the Home Assistant device
-    id of the charger (Easee); ``device_entity_field`` one that takes the
-    integration's own id, read from the picked entity's unique id prefix (OCPP's
-    ``devid``). ``min_write_interval`` respects cloud rate limits.
+    id of the charger (Easee), filled in from the picked entity's device. OCPP's
+    ``devid`` is not derived (its unique ids differ between versions): the user
+    adds it to the action's fixed fields. ``min_write_interval`` respects cloud
+    rate limits.
     """
 
     preset: ChargerPreset
