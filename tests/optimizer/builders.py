@@ -62,6 +62,7 @@ def problem(
     limit_kw: float | Sequence[float] = 100.0,
     fuse_a: float | None = None,
     base_kw: Sequence[float] | None = None,
+    fixed_a: Sequence[tuple[float, float, float]] | None = None,
     site_phases: int = 3,
 ) -> Problem:
     """A problem with one step per price; chargers default to one ``c1``."""
@@ -76,6 +77,7 @@ def problem(
             fuse_limit_a=fuse_a,
             phases=site_phases,
             base_load_kw=None if base_kw is None else tuple(base_kw),
+            fixed_load_a=None if fixed_a is None else tuple(fixed_a),
         ),
         prices=tuple(prices),
         chargers=tuple(chargers) if chargers is not None else (charger(),),

@@ -86,6 +86,15 @@ def problems(draw: st.DrawFn) -> Problem:
                     st.floats(0, 6, allow_nan=False), min_size=steps, max_size=steps
                 ).map(tuple)
             ),
+            # Chargers left alone: a current on some phases, as a guest's car.
+            fixed_load_a=draw(
+                st.none()
+                | st.lists(
+                    st.tuples(*(st.sampled_from((0.0, 6.0, 10.0, 16.0)),) * 3),
+                    min_size=steps,
+                    max_size=steps,
+                ).map(tuple)
+            ),
         ),
         prices=tuple(draw(st.lists(prices, min_size=steps, max_size=steps))),
         chargers=tuple(charger_list),

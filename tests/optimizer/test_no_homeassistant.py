@@ -124,3 +124,62 @@ def test_every_module_imports_and_plans_without_homeassistant() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:3] == ["ok", "heuristic", "lp"]
+
+
+def test_the_fallback_planners_work_without_pulp() -> None:
+    """A broken solver install must not take the pure planners down with it."""
+    script = textwrap.dedent(
+        """
+        import importlib.abc
+        import importlib.util
+        import sys
+        from datetime import UTC, datetime, timedelta
+
+        class NoSolver(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name.split(".")[0] in {"pulp", "highspy"}:
+                    raise ImportError(f"no {name} here")
+                return None
+
+        sys.meta_path.insert(0, NoSolver())
+        folder = sys.argv[1]
+        spec = importlib.util.spec_from_file_location(
+            "optimizer", f"{folder}/__init__.py", submodule_search_locations=[folder]
+        )
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["optimizer"] = package
+        spec.loader.exec_module(package)
+
+        from optimizer.model import Charger, Horizon, Problem, Site, Vehicle
+        from optimizer.runner import plan_with_fallback
+
+        start = datetime(2026, 1, 5, 18, tzinfo=UTC)
+        problem = Problem(
+            horizon=Horizon(start=start, step_minutes=60, steps=2),
+            site=Site(import_limit_kw=11.0),
+            prices=(0.3, 0.1),
+            chargers=(Charger(id="c1"),),
+            vehicles=(
+                Vehicle(
+                    id="v1",
+                    charger_id="c1",
+                    arrival=start,
+                    departure=start + timedelta(hours=2),
+                    energy_needed_kwh=5.0,
+                ),
+            ),
+        )
+        plan = plan_with_fallback(problem, "lp")
+        print(plan.algorithm, plan.status, plan.message)
+        """
+    )
+    result = subprocess.run(  # noqa: S603  # our own interpreter and script
+        [sys.executable, "-c", script, str(PACKAGE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    algorithm, status, message = result.stdout.strip().split(" ", 2)
+    assert (algorithm, status) == ("heuristic", "fallback")
+    assert message.startswith("algorithm 'lp' cannot be loaded (ImportError: no pulp")

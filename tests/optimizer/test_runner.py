@@ -12,9 +12,11 @@ import pytest
 from custom_components.opti_vgi.optimizer import runner
 from custom_components.opti_vgi.optimizer.algorithm import (
     Algorithm,
+    AlgorithmUnavailableError,
     SolveOptions,
     get_algorithm,
 )
+from custom_components.opti_vgi.optimizer.assemble import check_plan
 from custom_components.opti_vgi.optimizer.model import Plan, PlanStatus, Problem
 from custom_components.opti_vgi.optimizer.runner import (
     AsyncTranslation,
@@ -95,10 +97,54 @@ def test_a_failing_algorithm_falls_back_to_the_heuristic(with_broken: None) -> N
     assert plan.vehicle("v1").current_a == (0, 16)
 
 
-def test_a_failing_heuristic_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "get_algorithm", lambda _name: Broken())
+def test_when_every_planner_fails_the_last_error_is_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tried: list[str] = []
+
+    def all_broken(name: str) -> Algorithm:
+        tried.append(name)
+        return Broken()
+
+    monkeypatch.setattr(runner, "get_algorithm", all_broken)
     with pytest.raises(RuntimeError, match="solver exploded"):
         plan_with_fallback(CHEAP_LATER, "heuristic")
+    assert tried == ["heuristic", "uncontrolled"]
+
+
+def test_a_failing_heuristic_falls_back_to_uncontrolled_within_the_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken_heuristic(name: str) -> Algorithm:
+        return Broken() if name in {"lp", "heuristic"} else get_algorithm(name)
+
+    monkeypatch.setattr(runner, "get_algorithm", broken_heuristic)
+    tight = problem(
+        (0.3, 0.1), limit_kw=5.0, vehicles=[vehicle(departure_h=2, need_kwh=20)]
+    )
+    plan = plan_with_fallback(tight, "lp")
+    assert plan.status is PlanStatus.FALLBACK
+    assert plan.algorithm == "uncontrolled"
+    assert plan.message == (
+        "lp failed (RuntimeError: solver exploded); "
+        "heuristic failed (RuntimeError: solver exploded); planned by uncontrolled"
+    )
+    # As soon as possible (no prices), never above the 5 kW limit: 7 A x 0.69.
+    assert plan.vehicle("v1").current_a == (7, 7)
+    assert check_plan(tight, plan) == []
+
+
+def test_an_unloadable_algorithm_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unavailable(name: str) -> Algorithm:
+        if name == "lp":
+            raise AlgorithmUnavailableError("algorithm 'lp' cannot be loaded")
+        return get_algorithm(name)
+
+    monkeypatch.setattr(runner, "get_algorithm", unavailable)
+    plan = plan_with_fallback(CHEAP_LATER, "lp")
+    assert plan.status is PlanStatus.FALLBACK
+    assert plan.algorithm == "heuristic"
+    assert plan.message == "algorithm 'lp' cannot be loaded; planned by heuristic"
 
 
 def test_an_unknown_algorithm_is_a_configuration_error() -> None:

@@ -30,6 +30,10 @@ class SolveOptions:
     integer_minimums: bool = True
 
 
+class AlgorithmUnavailableError(RuntimeError):
+    """A known algorithm whose libraries cannot be imported (PuLP, HiGHS)."""
+
+
 class Algorithm(ABC):
     """A planner: ``calculate`` returns the plan for a problem."""
 
@@ -41,6 +45,8 @@ class Algorithm(ABC):
 
 
 _REGISTRY: dict[str, type[Algorithm]] = {}
+# Built-in algorithms that could not be imported, with the reason.
+_UNAVAILABLE: dict[str, str] = {}
 
 
 def register[A: type[Algorithm]](cls: A) -> A:
@@ -50,8 +56,18 @@ def register[A: type[Algorithm]](cls: A) -> A:
 
 
 def _load_builtin() -> None:
-    """Import the built-in algorithms so that they register themselves."""
-    from . import heuristic, lp, uncontrolled  # noqa: F401, PLC0415
+    """Import the built-in algorithms so that they register themselves.
+
+    Each on its own: the heuristic and the uncontrolled baseline are pure Python
+    and are the fallbacks when the solver cannot be loaded, so a missing or
+    broken PuLP or HiGHS must not take them down with ``lp``.
+    """
+    from . import heuristic, uncontrolled  # noqa: F401, PLC0415
+
+    try:
+        from . import lp  # noqa: F401, PLC0415
+    except ImportError as err:
+        _UNAVAILABLE["lp"] = f"{type(err).__name__}: {err}"
 
 
 def algorithm_names() -> tuple[str, ...]:
@@ -66,6 +82,10 @@ def get_algorithm(name: str) -> Algorithm:
     try:
         factory: Callable[[], Algorithm] = _REGISTRY[name]
     except KeyError:
+        if name in _UNAVAILABLE:
+            raise AlgorithmUnavailableError(
+                f"algorithm {name!r} cannot be loaded ({_UNAVAILABLE[name]})"
+            ) from None
         raise KeyError(
             f"unknown algorithm {name!r}; known: {', '.join(sorted(_REGISTRY))}"
         ) from None

@@ -54,20 +54,26 @@ def base_load_per_phase_a(problem: Problem, step: int, phase: int) -> float:
 
 
 def site_capacity_kw(problem: Problem, step: int) -> float:
-    """Charger power the site allows in ``step``: the limit minus the base load.
+    """Charger power the site allows in ``step``: the limit minus base and fixed loads.
 
     Never negative: when the house alone exceeds the limit the chargers must stay
     off, and that is all a plan can do about it.
     """
-    return max(0.0, problem.site.limit_kw(step) - problem.site.base_kw(step))
+    site = problem.site
+    return max(0.0, site.limit_kw(step) - site.base_kw(step) - site.fixed_kw(step))
 
 
 def fuse_capacity_a(problem: Problem, step: int, phase: int) -> float:
     """Charger current the fuse allows on ``phase`` in ``step`` (inf without fuse)."""
-    fuse = problem.site.fuse_limit_a
-    if fuse is None:
+    site = problem.site
+    if site.fuse_limit_a is None:
         return math.inf
-    return max(0.0, fuse - base_load_per_phase_a(problem, step, phase))
+    return max(
+        0.0,
+        site.fuse_limit_a
+        - base_load_per_phase_a(problem, step, phase)
+        - site.fixed_a(step, phase),
+    )
 
 
 class Allocation:

@@ -81,6 +81,13 @@ class Site:
     ``base_load_kw`` is the forecast of everything else in the house; the chargers
     get what is left of the limit. The fuse limit is per phase, with the base load
     assumed spread evenly over ``phases``.
+
+    ``fixed_load_a`` is what the plan does not control but must make room for:
+    per step, the current on each site phase (L1, L2, L3) of loads whose phases
+    are known, such as a charger that is left alone (an unknown car, a user's
+    override) and keeps drawing. Unlike the base load it sits on the phases it
+    really loads, so a 1-phase car on L2 takes room on L2 only; its power
+    (current x voltage, summed over the phases) counts against the import limit.
     """
 
     import_limit_kw: float | tuple[float, ...]
@@ -88,6 +95,7 @@ class Site:
     phases: int = 3
     voltage_v: float = DEFAULT_VOLTAGE_V
     base_load_kw: tuple[float, ...] | None = None
+    fixed_load_a: tuple[tuple[float, float, float], ...] | None = None
 
     def limit_kw(self, step: int) -> float:
         """Import limit in step ``step``."""
@@ -98,6 +106,18 @@ class Site:
     def base_kw(self, step: int) -> float:
         """Forecast house load (without the chargers) in step ``step``."""
         return self.base_load_kw[step] if self.base_load_kw is not None else 0.0
+
+    def fixed_a(self, step: int, phase: int) -> float:
+        """Current of the fixed loads on site phase ``phase`` (1-3) in ``step``."""
+        if self.fixed_load_a is None:
+            return 0.0
+        return self.fixed_load_a[step][phase - 1]
+
+    def fixed_kw(self, step: int) -> float:
+        """Power of the fixed loads in ``step``, over all phases."""
+        if self.fixed_load_a is None:
+            return 0.0
+        return sum(self.fixed_load_a[step]) * self.voltage_v / 1000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,6 +234,16 @@ class Problem:
         for name, values in series.items():
             if values is not None and len(values) != steps:
                 raise ModelError(f"need {steps} {name} values, got {len(values)}")
+        fixed = self.site.fixed_load_a
+        if fixed is not None:
+            if len(fixed) != steps:
+                raise ModelError(f"need {steps} fixed load values, got {len(fixed)}")
+            if any(
+                len(row) != THREE_PHASE
+                or not all(math.isfinite(a) and a >= 0 for a in row)
+                for row in fixed
+            ):
+                raise ModelError("fixed loads need three currents >= 0 per step")
         ids = [charger.id for charger in self.chargers]
         if len(set(ids)) != len(ids):
             raise ModelError("charger ids must be unique")

@@ -20,7 +20,7 @@ from dataclasses import replace
 import logging
 from typing import TYPE_CHECKING
 
-from .algorithm import SolveOptions, get_algorithm
+from .algorithm import AlgorithmUnavailableError, SolveOptions, get_algorithm
 from .model import PlanStatus
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 FALLBACK_ALGORITHM = "heuristic"
+# Tried in this order after the requested algorithm fails: both are pure Python.
+FALLBACK_CHAIN = (FALLBACK_ALGORITHM, "uncontrolled")
 
 type Executor = Callable[[Callable[[], Plan]], Awaitable[Plan]]
 
@@ -67,28 +69,43 @@ class AsyncTranslation(ABC):
 def plan_with_fallback(
     problem: Problem, algorithm: str, options: SolveOptions | None = None
 ) -> Plan:
-    """Plan with ``algorithm``, or with the heuristic if that algorithm fails.
+    """Plan with ``algorithm``; if it fails, with the heuristic, then uncontrolled.
 
     An unknown algorithm name is a configuration error and raises ``KeyError``
-    before anything is planned; a failure inside the algorithm is logged and
-    answered with a heuristic plan, because chargers left without a plan keep
-    whatever they did last, which may be full power at the dearest hour.
+    before anything is planned. A failure inside an algorithm, or one whose
+    libraries cannot be loaded, is logged and answered by the next planner of
+    the chain, because chargers left without a plan keep whatever they did last,
+    which may be full power at the dearest hour or paused all night. The last
+    resort, ``uncontrolled``, still keeps every limit (it is an allocation like
+    the others, only without prices). The plan says who planned and why.
     """
-    planner = get_algorithm(algorithm)
     solve_options = options or SolveOptions()
-    try:
-        return planner.calculate(problem, solve_options)
-    except Exception as err:
-        if algorithm == FALLBACK_ALGORITHM:
-            raise
-        _LOGGER.exception("Algorithm %s failed; planning with the heuristic", algorithm)
-        plan = get_algorithm(FALLBACK_ALGORITHM).calculate(problem, solve_options)
+    chain = [algorithm] + [a for a in FALLBACK_CHAIN if a != algorithm]
+    failures: list[str] = []
+    for name in chain:
+        try:
+            # A KeyError here is a typo in the configuration: it is raised.
+            planner = get_algorithm(name)
+        except AlgorithmUnavailableError as err:
+            _LOGGER.warning("Algorithm %s is unavailable: %s", name, err)
+            failures.append(str(err))
+            continue
+        try:
+            plan = planner.calculate(problem, solve_options)
+        except Exception as err:
+            if name == chain[-1]:
+                raise
+            _LOGGER.exception("Algorithm %s failed; trying the next planner", name)
+            failures.append(f"{name} failed ({type(err).__name__}: {err})")
+            continue
+        if not failures:
+            return plan
         return replace(
             plan,
             status=PlanStatus.FALLBACK,
-            message=f"{algorithm} failed ({type(err).__name__}: {err}); "
-            f"planned by {FALLBACK_ALGORITHM}",
+            message="; ".join(failures) + f"; planned by {name}",
         )
+    raise AssertionError("unreachable")  # pragma: no cover  # the loop returns
 
 
 def run_once(

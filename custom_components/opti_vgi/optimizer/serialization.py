@@ -221,9 +221,27 @@ def _site(fields: _Fields) -> Site:
         phases=phases,
         voltage_v=voltage,
         base_load_kw=fields.numbers("base_load_kw", required=False),
+        fixed_load_a=_fixed_loads(fields),
     )
     fields.done()
     return site
+
+
+def _fixed_loads(fields: _Fields) -> tuple[tuple[float, float, float], ...] | None:
+    """``fixed_load_a``: per step, the current on L1, L2 and L3 (or null)."""
+    value = fields.take("fixed_load_a", required=False)
+    if value is None:
+        return None
+    where = fields.where("fixed_load_a")
+    if not isinstance(value, list):
+        raise ModelError(f"{where}: expected a list of [L1, L2, L3] currents")
+    rows = []
+    for i, row in enumerate(value):
+        if not isinstance(row, list) or len(row) != 3:  # noqa: PLR2004  # L1-L3
+            raise ModelError(f"{where}[{i}]: expected [L1, L2, L3] currents")
+        a1, a2, a3 = (_number(a, f"{where}[{i}]") for a in row)
+        rows.append((a1, a2, a3))
+    return tuple(rows)
 
 
 def _charger(fields: _Fields) -> Charger:
@@ -287,6 +305,9 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             "base_load_kw": None
             if site.base_load_kw is None
             else list(site.base_load_kw),
+            "fixed_load_a": None
+            if site.fixed_load_a is None
+            else [list(row) for row in site.fixed_load_a],
         },
         "prices": list(problem.prices),
         "currency": problem.currency,
