@@ -95,6 +95,8 @@ class ChargerCalls:
         self.hass = hass
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.failing: set[str] = set()
+        # False: number entities keep their value, as a charger that ignores us.
+        self.follow = True
 
     async def async_capture(self, *actions: str) -> None:
         """Capture ``actions`` ("domain.service").
@@ -144,6 +146,24 @@ class ChargerCalls:
         self.calls.append((action, dict(call.data)))
         if action in self.failing:
             raise HomeAssistantError(f"{action} refused")
+        if action == "number.set_value" and self.follow:
+            # Like a real charger's number entity: it shows what it accepted.
+            for entity_id in _entity_ids(call.data.get(ATTR_ENTITY_ID)):
+                state = self.hass.states.get(entity_id)
+                if state is not None:
+                    self.hass.states.async_set(
+                        entity_id,
+                        str(call.data["value"]),
+                        state.attributes,
+                        context=call.context,
+                    )
+
+
+def _entity_ids(value: object) -> list[str]:
+    """The entity ids of an action's target, as a list."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def hourly_prices(day: datetime) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ from custom_components.opti_vgi.const import (
     CONF_EFFICIENCY,
     CONF_ENERGY_ENTITY,
     CONF_EXPORT_PRICE_ENTITY,
+    CONF_FALLBACK_HOUSE_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
     CONF_HORIZON_HOURS,
@@ -48,6 +49,7 @@ from custom_components.opti_vgi.const import (
     CONF_MIN_SOC,
     CONF_MIN_WRITE_INTERVAL,
     CONF_NAME,
+    CONF_OVERRIDE_MINUTES,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
@@ -60,7 +62,11 @@ from custom_components.opti_vgi.const import (
     CONF_PRESET,
     CONF_PRICE_ENTITY,
     CONF_PRICE_SOURCE,
+    CONF_RELEASE_CURRENT,
+    CONF_RELEASE_MODE,
     CONF_RESUME_OPTION,
+    CONF_SAFETY,
+    CONF_SESSION_ENERGY,
     CONF_SITE_LIMIT_A,
     CONF_SITE_LIMIT_KW,
     CONF_SITE_PHASES,
@@ -82,6 +88,7 @@ from custom_components.opti_vgi.const import (
     GridSign,
     LimitMode,
     PauseMode,
+    ReleaseMode,
 )
 from custom_components.opti_vgi.settings import (
     ChargerSettings,
@@ -557,6 +564,35 @@ async def test_options(hass: HomeAssistant, site: MockConfigEntry) -> None:
     assert suggested(result, CONF_STEP_MINUTES) == "30"
     assert suggested(result, CONF_HORIZON_HOURS) == 36
     assert suggested(result, CONF_ALGORITHM) == "heuristic"
+
+
+async def test_options_safety_section(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """The safety section is stored flat; leaving it out later keeps it."""
+    assert SiteSettings.from_entry(site).assumed_house_kw == 5.5  # half of 11 kW
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    plan = {CONF_STEP_MINUTES: "15", CONF_HORIZON_HOURS: 24, CONF_ALGORITHM: "lp"}
+    safety = {
+        CONF_FALLBACK_HOUSE_KW: 3,
+        CONF_RELEASE_MODE: "current",
+        CONF_RELEASE_CURRENT: 10,
+        CONF_OVERRIDE_MINUTES: 30,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], plan | {CONF_SAFETY: safety}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    settings = SiteSettings.from_entry(site)
+    assert settings.assumed_house_kw == 3.0
+    assert settings.release_mode is ReleaseMode.CURRENT
+    assert settings.release_current == 10.0
+    assert settings.override_minutes == 30.0
+
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], plan)
+    assert SiteSettings.from_entry(site).release_mode is ReleaseMode.CURRENT
+    assert site.options[CONF_FALLBACK_HOUSE_KW] == 3.0
 
 
 async def test_options_reject_out_of_range(
@@ -1421,6 +1457,7 @@ async def test_vehicle_with_soc_and_charger(
         CONF_ARRIVAL: "18:00:00",
         CONF_PLAN_AHEAD: False,
         CONF_CHARGER: charger_id,
+        CONF_SESSION_ENERGY: 20.0,
     }
 
 
@@ -1439,6 +1476,7 @@ async def test_vehicle_without_soc(hass: HomeAssistant, site: MockConfigEntry) -
         CONF_DEPARTURE: "07:00:00",
         CONF_ARRIVAL: "18:00:00",
         CONF_PLAN_AHEAD: True,
+        CONF_SESSION_ENERGY: 20.0,
     }
 
 

@@ -141,22 +141,26 @@ async def test_changing_a_setting_replans(
     hass: HomeAssistant,
     today: datetime,
 ) -> None:
-    """Setting the Leaf's energy to add through its entity plans charging for it."""
+    """Setting the Leaf's energy to add through its entity plans charging for it.
+
+    A vehicle without a SoC sensor starts each session with its default session
+    energy (20 kWh here), so a plugged-in car is charged, not paused.
+    """
     async_mock_service(hass, "ocpp", "set_charge_rate")
     seed_states(hass, today)
     entry = site_entry()
     data = plan_of(await setup_site(hass, entry))
-    assert data.inputs.vehicles[LEAF].energy_needed_kwh == 0
+    assert data.inputs.vehicles[LEAF].energy_needed_kwh == 20
 
     await hass.services.async_call(
         "number",
         "set_value",
-        {"entity_id": "number.leaf_energy_to_add", "value": 20},
+        {"entity_id": "number.leaf_energy_to_add", "value": 8},
         blocking=True,
     )
     await hass.async_block_till_done()
     data = entry.runtime_data.coordinator.plan_data
     assert data is not None
-    assert data.inputs.vehicles[LEAF].energy_needed_kwh == 20
-    assert data.plan.vehicle(LEAF).energy_kwh > 19
-    assert hass.states.get("number.leaf_energy_to_add").state == "20.0"
+    assert data.inputs.vehicles[LEAF].energy_needed_kwh == 8
+    assert 7.5 < data.plan.vehicle(LEAF).energy_kwh <= 8
+    assert hass.states.get("number.leaf_energy_to_add").state == "8.0"

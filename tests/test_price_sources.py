@@ -349,11 +349,13 @@ async def test_failing_action_keeps_the_last_prices(
     assert coordinator.plan_data.state is PlanState.PRICES_STALE
     assert hass.states.get("sensor.home_status").state == "prices_stale"
 
-    # Two days later the kept prices have run out: no plan, a repair issue.
+    # Two days later the kept prices have run out: a flat-price plan (limits and
+    # departures still kept), the status and a repair issue say why.
     freezer.tick(timedelta(days=2))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert not coordinator.last_update_success
+    assert coordinator.last_update_success
+    assert coordinator.data.inputs.price_error is not None
     assert hass.states.get("sensor.home_status").state == "no_prices"
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"{ENTRY_ID}_price_unavailable")
 
@@ -516,7 +518,7 @@ async def test_nord_pool_without_area_and_a_new_day(
 async def test_stored_tariff_that_no_longer_parses(
     hass: HomeAssistant, today: datetime, chargers: None
 ) -> None:
-    """A tariff that cannot be used gives no plan and says why."""
+    """A tariff that cannot be used: a flat-price plan, and it says why."""
     seed_states(hass, today)
     entry = site_entry(
         price_source="tariff",
@@ -526,6 +528,6 @@ async def test_stored_tariff_that_no_longer_parses(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     coordinator = entry.runtime_data.coordinator
-    assert coordinator.plan_data is None
+    assert coordinator.data.inputs.price_error is not None
     assert hass.states.get("sensor.home_status").state == "no_prices"
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"{ENTRY_ID}_price_unavailable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -12,12 +13,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.opti_vgi.const import DOMAIN
+from custom_components.opti_vgi.translation import HomeAssistantTranslation
 
 from .site import (
     CARPORT,
     GARAGE,
     LEAF,
-    PRICE,
     TESLA,
     plan_of,
     seed_states,
@@ -63,7 +64,15 @@ async def test_get_plan(
         data.plan.vehicle(TESLA).energy_kwh, abs=1e-3
     )
     leaf = next(v for v in response["vehicles"] if v["id"] == LEAF)
-    assert leaf["energy_kwh"] == 0
+    # No SoC sensor: the default session energy (20 kWh), planned for the night.
+    assert leaf["energy_kwh"] == pytest.approx(
+        data.plan.vehicle(LEAF).energy_kwh, abs=1e-3
+    )
+    assert leaf["energy_kwh"] > 19
+    assert {c["name"]: c["control"] for c in response["chargers"]} == {
+        "Garage": "plan",
+        "Carport": "plan",
+    }
     assert response["cost"] == pytest.approx(data.plan.cost, abs=1e-3)
     assert response["savings"] > 0  # night charging beats charging on arrival
 
@@ -101,13 +110,19 @@ async def test_get_plan_without_a_plan(
     hass: HomeAssistant,
     today: datetime,
 ) -> None:
-    """Before any plan (no price entity) get_plan says so."""
+    """No plan (every round fails) and get_plan says so; the status says why."""
     seed_states(hass, today)
-    hass.states.async_remove(PRICE)
     entry = site_entry()
     entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    with patch.object(
+        HomeAssistantTranslation, "read", side_effect=RuntimeError("broken")
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert hass.states.get("sensor.home_status").state == "error"
+    assert entry.runtime_data.coordinator.error_reason == (
+        "unexpected_error: RuntimeError: broken"
+    )
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
             DOMAIN,

@@ -70,6 +70,25 @@ def _module_constants() -> dict[str, str]:
     return constants
 
 
+def _module_tables() -> dict[str, set[str]]:
+    """Module-level ``NAME = {...: "text"}`` tables: the texts they map to."""
+    tables: dict[str, set[str]] = {}
+    for _, tree in _modules():
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Dict)
+            ):
+                tables[node.targets[0].id] = {
+                    v.value
+                    for v in node.value.values
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                }
+    return tables
+
+
 def _literal(node: ast.expr | None, constants: dict[str, str]) -> str | None:
     """A string literal, or a module constant that names one."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -113,6 +132,7 @@ def used_translation_keys() -> dict[str, set[str]]:
         "selector": set(),
     }
     constants = _module_constants()
+    tables = _module_tables()
     for path, tree in _modules():
         for node in ast.walk(tree):
             if (
@@ -138,7 +158,16 @@ def used_translation_keys() -> dict[str, set[str]]:
             ):
                 used["exceptions"].add(first)
             keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-            key = _literal(keywords.get("translation_key"), constants)
+            value = keywords.get("translation_key")
+            # translation_key=TABLE[reason]: every text the table maps to.
+            if (
+                name == "async_create_issue"
+                and isinstance(value, ast.Subscript)
+                and isinstance(value.value, ast.Name)
+            ):
+                used["issues"] |= tables.get(value.value.id, set())
+                continue
+            key = _literal(value, constants)
             if key is None:
                 continue
             if name.endswith("Description"):

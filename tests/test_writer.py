@@ -36,9 +36,10 @@ from custom_components.opti_vgi.const import (
     CONF_PAUSE_OPTION,
     CONF_RESUME_OPTION,
     DOMAIN,
+    Control,
 )
+from custom_components.opti_vgi.control import Decision, House, Limits
 from custom_components.opti_vgi.coordinator import (
-    EVENT_PLAN_UPDATED,
     OptiVgiCoordinator,
     resolution_kwh,
 )
@@ -320,22 +321,33 @@ async def test_decrease_for_the_site_limit_is_written_at_once(
     assert chargers.of(SET_VALUE) == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
 
     # 10 s later the house draws 12 kW of the 17 kW: the meter shows that plus
-    # the Garage's own 15 A (10.35 kW, counted at its setpoint while charging).
-    # Keeping 15 A would break the limit, so the lower setpoint goes out at once.
+    # the Garage's own 15 A (10.35 kW, as its number entity reports it).
+    # Keeping 15 A would break the limit, so the guard lowers it at once, to
+    # what fits without a new plan: 7 A (4.83 kW of the 5 kW left).
     await tick(hass, freezer, 10)
     hass.states.async_set(GRID, "22350", {"unit_of_measurement": "W"})
     await hass.async_block_till_done()
-    amps = _now_a(coordinator, GARAGE)
-    assert amps == 7  # 4.83 kW of the 5 kW left
     assert chargers.of(SET_VALUE)[1:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 7}]
 
-    # The house load drops again (1 kW plus the Garage's 7 A): going back up
-    # waits for the interval.
+    # The meter shows the lower draw a second later; the new plan, a few seconds
+    # after the guard's write, starts from it and agrees.
+    await tick(hass, freezer, 1)
+    hass.states.async_set(GRID, "16830", {"unit_of_measurement": "W"})
+    await tick(hass, freezer, 5)
+    assert _now_a(coordinator, GARAGE) == 7
+    assert len(chargers.of(SET_VALUE)) == 2
+
+    # The house load drops again (1 kW plus the Garage's 7 A). Going back up
+    # waits: the guard replans at most every two minutes, then it is written.
     await tick(hass, freezer, 10)
     hass.states.async_set(GRID, "5830", {"unit_of_measurement": "W"})
     await hass.async_block_till_done()
+    assert _now_a(coordinator, GARAGE) == 7
+    await tick(hass, freezer, 100)  # two minutes after the guard's first replan
+    assert _now_a(coordinator, GARAGE) == 7
+    await tick(hass, freezer, 10)
     assert _now_a(coordinator, GARAGE) == 15
-    assert len(chargers.of(SET_VALUE)) == 2
+    assert chargers.of(SET_VALUE)[2:] == [{ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 15}]
 
 
 async def test_decrease_within_the_limit_waits_for_the_interval(
@@ -371,7 +383,7 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     freezer: FrozenDateTimeFactory,
     chargers: ChargerCalls,
 ) -> None:
-    """Refused writes are counted; three in a row raise a repair, cleared later."""
+    """Refused writes back off; three in a row raise a repair, cleared later."""
     chargers.failing.add(OCPP)
     seed_states(hass, today)
     coordinator = await setup_site(hass, site_entry())
@@ -386,13 +398,16 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     # The Garage was written, and is not retried.
     assert len(chargers.of(SET_VALUE)) == 1
 
-    # Every round retries; the third failure in a row is a repair.
-    await tick(hass, freezer, 10)
+    # A refused write is retried by itself, but never faster than the charger's
+    # interval (60 s) and backing off: 60 s, 60 s, then 120 s. Nothing in
+    # between, however often we plan.
+    await tick(hass, freezer, 30)
     await recalculate(hass)
+    assert len(chargers.of(OCPP)) == 1
+    await tick(hass, freezer, 31)  # 61 s after the first attempt
     assert coordinator.writer.states[CARPORT].failures == 2
     assert issues.async_get_issue(DOMAIN, issue_id) is None
-    await tick(hass, freezer, 10)
-    await recalculate(hass)
+    await tick(hass, freezer, 61)
     assert len(chargers.of(OCPP)) == 3
     assert coordinator.writer.states[CARPORT].failures == 3
     issue = issues.async_get_issue(DOMAIN, issue_id)
@@ -405,18 +420,19 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     assert hass.states.get(STATUS).state == "write_failed"
     assert len(chargers.of(SET_VALUE)) == 1
 
-    # The charger accepts again: counters, status and repair are cleared.
+    # The charger accepts again: the next retry (120 s later) clears counters,
+    # status and repair.
     chargers.failing.clear()
-    await tick(hass, freezer, 10)
-    await recalculate(hass)
+    await tick(hass, freezer, 100)
+    assert len(chargers.of(OCPP)) == 3
+    await tick(hass, freezer, 21)
     assert chargers.of(OCPP)[-1] == {"devid": "carport", "limit_amps": 0}
-    assert coordinator.writer.states[CARPORT].failures == 0
     assert coordinator.writer.states[CARPORT].failures == 0
     assert issues.async_get_issue(DOMAIN, issue_id) is None
     assert hass.states.get(STATUS).state == "ok"
 
     # Once written, the same setpoint is not sent again.
-    await tick(hass, freezer, 10)
+    await tick(hass, freezer, 61)
     await recalculate(hass)
     assert len(chargers.of(OCPP)) == 4
 
@@ -456,21 +472,30 @@ async def test_misconfigured_charger_fails_without_raising(
 # --- What is written at all ------------------------------------------------------
 
 
-async def test_smart_charging_off_writes_nothing(
+async def test_smart_charging_off_releases_then_writes_nothing(
     hass: HomeAssistant,
     today: datetime,
     freezer: FrozenDateTimeFactory,
     chargers: ChargerCalls,
 ) -> None:
-    """Hands off: plans go on for the dashboards, chargers are left alone."""
+    """Hands off: each charger is released, then left alone; plans go on.
+
+    The default release is the charger's minimum (6 A): a paused car charges
+    again, slowly, rather than staying paused all night. (Before, turning smart
+    charging off left a paused charger paused.)
+    """
     seed_states(hass, today)
     coordinator = await setup_site(hass, site_entry())
-    written = list(chargers.calls)
-    assert len(written) == 2
+    assert len(chargers.calls) == 2  # Garage 15 A, Carport paused (0 A)
 
     await act(hass, "switch.turn_off", entity_id=SMART_CHARGING)
     assert hass.states.get(SMART_CHARGING).state == "off"
     assert hass.states.get(STATUS).state == "disabled"
+    assert chargers.calls[2:] == [
+        (SET_VALUE, {ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 6}),
+        (OCPP, {"devid": "carport", "limit_amps": 6}),
+    ]
+    written = list(chargers.calls)
 
     await tick(hass, freezer, 61)
     hass.states.async_set(TESLA_SOC, "80", {"unit_of_measurement": "%"})
@@ -482,7 +507,8 @@ async def test_smart_charging_off_writes_nothing(
     await tick(hass, freezer, 6)
     await act(hass, "switch.turn_on", entity_id=SMART_CHARGING)
     assert chargers.calls[len(written) :] == [
-        (SET_VALUE, {ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0})
+        (SET_VALUE, {ATTR_ENTITY_ID: GARAGE_CURRENT, "value": 0}),
+        (OCPP, {"devid": "carport", "limit_amps": 0}),
     ]
     assert hass.states.get(STATUS).state == "ok"
 
@@ -590,18 +616,33 @@ async def test_echo_of_our_write_does_not_replan(
         hass.states.async_set(CARPORT_STATUS, state, context=context)
 
     hass.services.async_register("ocpp", "set_charge_rate", set_charge_rate)
-    events: list[Any] = []
-    hass.bus.async_listen(EVENT_PLAN_UPDATED, events.append)
     seed_states(hass, today)
-    await setup_site(hass, site_entry())
+    coordinator = await setup_site(hass, site_entry())
+    first = coordinator.data
     await tick(hass, freezer, 30)
     assert hass.states.get(CARPORT_STATUS).state == "SuspendedEVSE"
-    assert len(events) == 1
+    assert coordinator.data is first  # no new round
 
     # The same change by someone else is news.
     hass.states.async_set(CARPORT_STATUS, "Charging")
     await hass.async_block_till_done()
-    assert len(events) == 2
+    assert coordinator.data is not first
+
+
+def _room(
+    problem: Problem, limits: Limits, house_kw: float, targets: dict[str, float]
+) -> _Room:
+    """The writer's room for a round that planned ``targets`` (A per charger)."""
+    inputs = SimpleNamespace(
+        problem=problem,
+        chargers=dict.fromkeys(targets),
+        house=House(kw=house_kw, phase_a=(0.0, 0.0, 0.0)),
+    )
+    decisions = {
+        cid: Decision(charger_id=cid, control=Control.PLAN, target_a=a, counted_a=a)
+        for cid, a in targets.items()
+    }
+    return _Room(inputs, decisions, limits)  # type: ignore[arg-type]
 
 
 def test_held_back_decreases_add_up() -> None:
@@ -614,23 +655,17 @@ def test_held_back_decreases_add_up() -> None:
         chargers=(Charger(id="a"), Charger(id="b")),
         vehicles=(),
     )
+    limits = Limits(kw=11.0, fuse_a=None, phases=3, voltage=230.0)
     # The plan gives each charger 6 A (4.14 kW each): 0.72 kW of room left.
-    plan = SimpleNamespace(
-        site_power_kw=(8.28,),
-        chargers=(
-            SimpleNamespace(charger_id="a", current_a=(6.0,)),
-            SimpleNamespace(charger_id="b", current_a=(6.0,)),
-        ),
-    )
-    inputs = SimpleNamespace(problem=problem)
-    room = _Room(plan, inputs)  # type: ignore[arg-type]
+    room = _room(problem, limits, 1.72, {"a": 6.0, "b": 6.0})
     charger = SimpleNamespace(subentry_id="a", kw_per_a=0.69)
     held = WriteState(current_a=7.0)
     # Keeping 7 A on the first costs 0.69 kW of the 0.72 kW: it may wait...
-    assert not room.needs(inputs, charger, held, 6.0)  # type: ignore[arg-type]
+    assert not room.needs(charger, held, 6.0)  # type: ignore[arg-type]
+    room.hold(charger, held, 6.0)  # type: ignore[arg-type]
     # ...but then the second one's 0.69 kW no longer fits: it goes out at once.
     charger_b = SimpleNamespace(subentry_id="b", kw_per_a=0.69)
-    assert room.needs(inputs, charger_b, WriteState(current_a=7.0), 6.0)  # type: ignore[arg-type]
+    assert room.needs(charger_b, WriteState(current_a=7.0), 6.0)  # type: ignore[arg-type]
 
 
 def test_held_back_decrease_respects_the_fuse_per_phase() -> None:
@@ -643,14 +678,13 @@ def test_held_back_decrease_respects_the_fuse_per_phase() -> None:
         chargers=(Charger(id="a", phases=1, phase=2, max_current_a=32),),
         vehicles=(),
     )
-    plan = SimpleNamespace(
-        site_power_kw=(3.68,),
-        chargers=(SimpleNamespace(charger_id="a", current_a=(16.0,)),),
-    )
-    inputs = SimpleNamespace(problem=problem)
-    room = _Room(plan, inputs)  # type: ignore[arg-type]
+    limits = Limits(kw=50.0, fuse_a=16.0, phases=3, voltage=230.0)
+    room = _room(problem, limits, 0.0, {"a": 16.0})
     charger = SimpleNamespace(subentry_id="a", kw_per_a=0.23)
-    assert room.needs(inputs, charger, WriteState(current_a=20.0), 16.0)  # type: ignore[arg-type]
+    assert room.needs(charger, WriteState(current_a=20.0), 16.0)  # type: ignore[arg-type]
+    # The same 4 A extra with the phase not full may wait.
+    room = _room(problem, limits, 0.0, {"a": 10.0})
+    assert not room.needs(charger, WriteState(current_a=14.0), 10.0)  # type: ignore[arg-type]
 
 
 async def test_a_charger_found_paused_is_resumed_after_a_restart(

@@ -8,9 +8,15 @@ from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
-from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator, OptiVgiRuntimeData
+from .coordinator import (
+    STORAGE_VERSION,
+    OptiVgiConfigEntry,
+    OptiVgiCoordinator,
+    OptiVgiRuntimeData,
+)
 from .repairs import async_clear_issues
 from .services import async_setup_services
 
@@ -45,6 +51,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> b
     sensor and repairs report sources that stay missing.
     """
     coordinator = OptiVgiCoordinator(hass, entry)
+    await coordinator.async_load()
     entry.runtime_data = OptiVgiRuntimeData(coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Any change to the entry or a subentry (options, reconfigure, a charger or
@@ -60,15 +67,36 @@ async def async_setup_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> b
 
 
 async def _async_reload(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> None:
-    """Reload the entry after its settings or subentries changed."""
+    """Reload the entry after its settings or subentries changed.
+
+    The chargers stay as they are across this reload (it is over in a moment,
+    and the new settings take them over from the stored state).
+    """
+    entry.runtime_data.coordinator.reloading = True
     await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> bool:
-    """Unload every platform; listeners and timers go with async_on_unload."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload every platform, release the chargers and keep what we know.
+
+    Listeners and timers go with async_on_unload. A charger left paused by a
+    site that is no longer there would strand the next car, so each is set as
+    the options say; not on the reloads that our own settings changes cause.
+    """
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    runtime: OptiVgiRuntimeData | None = getattr(entry, "runtime_data", None)
+    if unloaded and runtime is not None:  # None: its setup never got that far
+        coordinator = runtime.coordinator
+        coordinator.close()
+        if not coordinator.reloading:
+            await coordinator.async_release()
+        await coordinator.async_save()
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> None:
-    """Forget the entry's repair issues when the site is deleted."""
+    """Forget the entry's repair issues and stored state when the site is deleted."""
     async_clear_issues(hass, entry)
+    await Store[dict[str, object]](
+        hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
+    ).async_remove()

@@ -31,6 +31,7 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -67,6 +68,7 @@ from .const import (
     CONF_EFFICIENCY,
     CONF_ENERGY_ENTITY,
     CONF_EXPORT_PRICE_ENTITY,
+    CONF_FALLBACK_HOUSE_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
     CONF_HORIZON_HOURS,
@@ -77,6 +79,7 @@ from .const import (
     CONF_MIN_SOC,
     CONF_MIN_WRITE_INTERVAL,
     CONF_NAME,
+    CONF_OVERRIDE_MINUTES,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
@@ -92,7 +95,11 @@ from .const import (
     CONF_PRICE_CHANNEL,
     CONF_PRICE_ENTITY,
     CONF_PRICE_SOURCE,
+    CONF_RELEASE_CURRENT,
+    CONF_RELEASE_MODE,
     CONF_RESUME_OPTION,
+    CONF_SAFETY,
+    CONF_SESSION_ENERGY,
     CONF_SITE_LIMIT_A,
     CONF_SITE_LIMIT_KW,
     CONF_SITE_PHASES,
@@ -113,6 +120,9 @@ from .const import (
     DEFAULT_MAX_CURRENT,
     DEFAULT_MAX_POWER_KW,
     DEFAULT_MIN_SOC,
+    DEFAULT_OVERRIDE_MINUTES,
+    DEFAULT_RELEASE_CURRENT,
+    DEFAULT_SESSION_ENERGY_KWH,
     DEFAULT_SITE_LIMIT_A,
     DEFAULT_SITE_LIMIT_KW,
     DEFAULT_STEP_MINUTES,
@@ -129,6 +139,7 @@ from .const import (
     LimitMode,
     PauseMode,
     PriceSourceKind,
+    ReleaseMode,
 )
 from .presets import PRESETS, Preset, preset_for_platform
 from .price_source import (
@@ -345,6 +356,51 @@ OPTIONS_SCHEMA = vol.Schema(
     }
 )
 
+RELEASE_MODE_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[mode.value for mode in ReleaseMode],
+        translation_key="release_mode",
+        mode=SelectSelectorMode.DROPDOWN,
+    )
+)
+
+
+SAFETY_KEYS = (
+    CONF_FALLBACK_HOUSE_KW,
+    CONF_RELEASE_MODE,
+    CONF_RELEASE_CURRENT,
+    CONF_OVERRIDE_MINUTES,
+)
+
+
+def _options_schema(site: SiteSettings) -> vol.Schema:
+    """The planning options, with the safety settings in their own section.
+
+    The assumed house load defaults to half the site limit: high enough that a
+    failed meter cannot let the chargers exceed the limit with a busy house.
+    """
+    safety = vol.Schema(
+        {
+            vol.Required(
+                CONF_FALLBACK_HOUSE_KW, default=round(site.assumed_house_kw, 1)
+            ): _number(0, 1000, 0.1, UnitOfPower.KILO_WATT),
+            vol.Required(
+                CONF_RELEASE_MODE, default=ReleaseMode.MINIMUM.value
+            ): RELEASE_MODE_SELECTOR,
+            vol.Required(
+                CONF_RELEASE_CURRENT, default=DEFAULT_RELEASE_CURRENT
+            ): _number(0, 80, 1, UnitOfElectricCurrent.AMPERE),
+            vol.Required(
+                CONF_OVERRIDE_MINUTES, default=DEFAULT_OVERRIDE_MINUTES
+            ): _number(0, 1440, 1, UnitOfTime.MINUTES),
+        }
+    )
+    return OPTIONS_SCHEMA.extend(
+        # Optional: a client that leaves the section out keeps the current values.
+        {vol.Optional(CONF_SAFETY): section(safety, {"collapsed": True})}
+    )
+
+
 CHARGER_IDENTITY_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_NAME): TextSelector(),
@@ -393,6 +449,9 @@ VEHICLE_SCHEMA = vol.Schema(
         vol.Optional(CONF_SOC_ENTITY): _entity("sensor"),
         vol.Optional(CONF_CAPACITY_KWH): _number(
             1, 500, 0.1, UnitOfEnergy.KILO_WATT_HOUR
+        ),
+        vol.Required(CONF_SESSION_ENERGY, default=DEFAULT_SESSION_ENERGY_KWH): _number(
+            0, 500, 0.5, UnitOfEnergy.KILO_WATT_HOUR
         ),
         vol.Required(CONF_TARGET_SOC, default=DEFAULT_TARGET_SOC): PERCENT_SELECTOR,
         vol.Required(CONF_MIN_SOC, default=DEFAULT_MIN_SOC): PERCENT_SELECTOR,
@@ -801,18 +860,31 @@ class OptiVgiOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Show the planning options."""
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_STEP_MINUTES: int(user_input[CONF_STEP_MINUTES]),
-                    CONF_HORIZON_HOURS: int(user_input[CONF_HORIZON_HOURS]),
-                    CONF_ALGORITHM: str(user_input[CONF_ALGORITHM]),
-                }
-            )
+            # Safety settings given now, else those stored before (a client that
+            # leaves the section out changes none of them).
+            safety = {
+                key: self.config_entry.options[key]
+                for key in SAFETY_KEYS
+                if key in self.config_entry.options
+            } | dict(user_input.get(CONF_SAFETY) or {})
+            data: dict[str, Any] = {
+                CONF_STEP_MINUTES: int(user_input[CONF_STEP_MINUTES]),
+                CONF_HORIZON_HOURS: int(user_input[CONF_HORIZON_HOURS]),
+                CONF_ALGORITHM: str(user_input[CONF_ALGORITHM]),
+            }
+            for key, value in safety.items():
+                data[key] = str(value) if key == CONF_RELEASE_MODE else float(value)
+            return self.async_create_entry(data=data)
+        options = self.config_entry.options
+        suggested = _with_ints_as_text(options, CONF_STEP_MINUTES)
+        suggested[CONF_SAFETY] = {
+            key: options[key] for key in SAFETY_KEYS if key in options
+        }
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA,
-                _with_ints_as_text(self.config_entry.options, CONF_STEP_MINUTES),
+                _options_schema(SiteSettings.from_entry(self.config_entry)),
+                suggested,
             ),
         )
 
@@ -1332,6 +1404,7 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             CONF_DEPARTURE: user_input[CONF_DEPARTURE],
             CONF_ARRIVAL: user_input[CONF_ARRIVAL],
             CONF_PLAN_AHEAD: bool(user_input[CONF_PLAN_AHEAD]),
+            CONF_SESSION_ENERGY: float(user_input[CONF_SESSION_ENERGY]),
         }
         if soc := user_input.get(CONF_SOC_ENTITY):
             data[CONF_SOC_ENTITY] = soc

@@ -40,6 +40,11 @@ CONF_PHASE_CURRENT_ENTITIES: Final = "phase_current_entities"
 CONF_STEP_MINUTES: Final = "step_minutes"
 CONF_HORIZON_HOURS: Final = "horizon_hours"
 CONF_ALGORITHM: Final = "algorithm"
+CONF_SAFETY: Final = "safety"  # options section: what to do when something fails
+CONF_FALLBACK_HOUSE_KW: Final = "fallback_house_kw"  # house load when a meter fails
+CONF_RELEASE_MODE: Final = "release_mode"  # ReleaseMode
+CONF_RELEASE_CURRENT: Final = "release_current"  # A, with ReleaseMode.CURRENT
+CONF_OVERRIDE_MINUTES: Final = "override_minutes"  # how long a user's limit holds
 
 # --- Charger subentry -----------------------------------------------------------
 CONF_NAME: Final = "name"
@@ -77,6 +82,7 @@ CONF_DEPARTURE: Final = "departure"  # "HH:MM:SS"
 CONF_ARRIVAL: Final = "arrival"  # "HH:MM:SS", for planning before plug-in
 CONF_PLAN_AHEAD: Final = "plan_ahead"  # reserve capacity before arrival
 CONF_CHARGER: Final = "charger"  # subentry id of the charger it usually uses
+CONF_SESSION_ENERGY: Final = "session_energy"  # kWh per session without a SoC
 
 # --- Defaults -------------------------------------------------------------------
 DEFAULT_SITE_LIMIT_KW: Final = 11.0
@@ -94,6 +100,15 @@ DEFAULT_EFFICIENCY: Final = 0.9
 DEFAULT_MAX_POWER_KW: Final = 11.0
 DEFAULT_DEPARTURE: Final = "07:00:00"
 DEFAULT_ARRIVAL: Final = "18:00:00"
+# Without a SoC sensor a session wants this much unless the user says otherwise:
+# a plugged-in car is charged, not paused because nobody set a number yet.
+DEFAULT_SESSION_ENERGY_KWH: Final = 20.0
+# A meter that fails: its last value holds this long, then the assumed house load
+# (by default this share of the site limit) counts instead.
+METER_HOLD_SECONDS: Final = 60
+DEFAULT_FALLBACK_HOUSE_SHARE: Final = 0.5
+DEFAULT_RELEASE_CURRENT: Final = 6.0
+DEFAULT_OVERRIDE_MINUTES: Final = 60
 STEP_CHOICES: Final = (5, 15, 30, 60)
 MAX_HORIZON_HOURS: Final = 48
 ALGORITHM_CHOICES: Final = ("lp", "heuristic")
@@ -163,6 +178,44 @@ class ChargerPreset(StrEnum):
     CUSTOM = "custom"
 
 
+class ReleaseMode(StrEnum):
+    """What a charger is set to when Opti-VGI lets go of it.
+
+    On unload, on Home Assistant stop and when smart charging is turned off:
+    a charger left paused would strand the next car.
+    """
+
+    LEAVE = "leave"  # as it is
+    MINIMUM = "minimum"  # its minimum current (a car charges, the fuse is safe)
+    MAXIMUM = "maximum"  # its maximum current
+    CURRENT = "current"  # a given current
+
+
+class Control(StrEnum):
+    """What one charger gets in one round: the single decision the writer carries out.
+
+    The sensor of each charger shows it, so "why is my car not charging" has an
+    answer without reading logs.
+    """
+
+    IDLE = "idle"  # nothing plugged in: nothing to write
+    PLAN = "plan"  # follows the plan
+    STOP = "stop"  # 0 A: mode off, or the car needs nothing more
+    RELEASED = "released"  # smart charging off: released once, then left alone
+    # Left alone, its draw counted as a fixed load against the limits:
+    UNKNOWN_VEHICLE = "unknown_vehicle"  # no vehicle is known to be on it
+    NEED_UNKNOWN = "need_unknown"  # its vehicle's SoC cannot be read now
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"  # its vehicle is on another charger
+    STATUS_UNAVAILABLE = "status_unavailable"  # plugged in or not cannot be read
+    OVERRIDE = "override"  # someone else set its limit; respected for a while
+    NOT_FOLLOWING = "not_following"  # it does not do what was written
+
+    @property
+    def left_alone(self) -> bool:
+        """Whether the plan does not control this charger (its draw is fixed)."""
+        return self not in (Control.IDLE, Control.PLAN, Control.STOP)
+
+
 class ChargerMode(StrEnum):
     """Per-charger mode chosen by the user (select entity)."""
 
@@ -184,3 +237,6 @@ class PlanState(StrEnum):
     PRICES_STALE = "prices_stale"  # the price action failed; the last prices are used
     SOURCE_UNAVAILABLE = "source_unavailable"  # a required entity is missing
     WRITE_FAILED = "write_failed"  # a charger did not accept its setpoint
+    NOT_FOLLOWING = "not_following"  # a charger does not follow what was written
+    METER_UNAVAILABLE = "meter_unavailable"  # a meter fails: assumed house load
+    ERROR = "error"  # an unexpected error; the reason is in the attributes

@@ -1,57 +1,100 @@
-"""The coordinator: plan on time and on change, solve off the loop, then write.
+"""The coordinator: plan on time and on change, guard the limits in between.
 
-A new plan is made at every step boundary of the clock (not "every 15 minutes
-since start"), on state changes of the inputs (plug-in, SoC, new prices; ignoring
-the echoes of our own writes), when the user changes a setting entity, and when
-the entry or a subentry changes (the entry reloads). The first plan waits until
-Home Assistant has started, because the source entities may not exist before.
+Two loops share one site:
+
+- **Planning rounds** at every step boundary of the clock, on plug-in and
+  unplug, SoC, prices, settings and configuration changes, and when the guard
+  sees the site differ from what the plan assumed. A round reads one frozen
+  snapshot, plans in the executor (never on the event loop), decides once per
+  charger and has the writer carry that out.
+- **The guard**, on every update of a meter or of what a charger reports: no new
+  plan, only arithmetic. When the site would exceed its limit or a fuse phase it
+  lowers setpoints at once; it raises them again only after a hold time. It also
+  reads back what the chargers do (not following, overrides).
+
+Faults have a safe default: no prices plan at a flat price, every planner
+failing plans uncontrolled within the limits, a meter that fails counts as the
+assumed house load, and an unexpected error is a status with its reason. What
+the writer and the sessions know is kept in a Store across restarts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import (
+    async_call_later,
     async_track_point_in_utc_time,
     async_track_state_change_event,
 )
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from . import repairs
-from .const import DOMAIN, LOGGER, PlanState
+from .const import DOMAIN, LOGGER, Control, PlanState
+from .control import (
+    Decision,
+    House,
+    Limits,
+    Load,
+    counted_a,
+    decide,
+    draw_a,
+    excess,
+    setpoint_seen,
+    shed,
+)
 from .optimizer.algorithm import SolveOptions, solve
 from .optimizer.model import PlanStatus
-from .optimizer.runner import async_run_once
-from .price_source import PriceReader, PriceReadError
+from .optimizer.runner import plan_with_fallback
+from .price_source import PriceReader
+from .sessions import Sessions
 from .settings import Settings
 from .translation import (
     ChargerState,
     HomeAssistantTranslation,
     Inputs,
+    MeterSource,
     UserState,
     VehicleState,
+    default_vehicle_state,
     floor_to_step,
     read_energy_kwh,
 )
 from .writer import ChargerWriter
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Mapping
 
     from homeassistant.core import HomeAssistant
 
     from .optimizer.model import Plan, Problem
+    from .settings import ChargerSettings
 
 EVENT_PLAN_UPDATED = f"{DOMAIN}_plan_updated"
-# Meters change every few seconds; one plan per 10 s (HA's default) is plenty; the
-# first change after a quiet spell (a plug-in) still plans at once.
+# Status, plug and SoC changes replan at once; a burst of them is one replan per
+# cooldown. Meters do not replan at all (the guard answers them).
 REFRESH_COOLDOWN = 5.0
+ROUND_TIMEOUT = 120.0  # seconds a whole round may take (the solve has its own limit)
+GUARD_HOLD = timedelta(seconds=60)  # a guard-lowered charger waits this to go up
+# The guard asks for a new plan when the room it measures differs from the room
+# the plan assumed by more than this (kW), at most once per cooldown.
+GUARD_REPLAN_KW = 1.0
+GUARD_REPLAN_COOLDOWN = timedelta(seconds=120)
+# After the guard lowered a charger, the new plan waits this long (seconds), so
+# that it reads a meter that already shows the lower draw: a reading from
+# before the write, less the new setpoint, would look like a larger house load.
+GUARD_SETTLE = 5.0
+STORAGE_VERSION = 1
+SAVE_DELAY = 10.0
 
 
 def resolution_kwh(problem: Problem, vehicle_id: str) -> float:
@@ -72,10 +115,11 @@ def resolution_kwh(problem: Problem, vehicle_id: str) -> float:
 
 @dataclass(frozen=True, kw_only=True)
 class PlanData:
-    """One planning round: the inputs read, the plan, and what it means."""
+    """One planning round: the inputs read, the plan, and what it decided."""
 
     inputs: Inputs
     plan: Plan
+    decisions: Mapping[str, Decision]
     baseline_cost: float  # the same vehicles charged uncontrolled
     state: PlanState
 
@@ -86,7 +130,7 @@ class PlanData:
 
 
 class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
-    """Keeps the plan of one site up to date and applies it."""
+    """Keeps the plan of one site up to date and the site within its limits."""
 
     config_entry: OptiVgiConfigEntry
 
@@ -105,45 +149,137 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self.settings = Settings.from_entry(entry)
         self.user = UserState(
             vehicles={
-                v.subentry_id: VehicleState(
-                    target_soc=v.target_soc,
-                    min_soc=v.min_soc,
-                    departure=v.departure,
-                    arrival=v.arrival,
-                )
-                for v in self.settings.vehicles
+                v.subentry_id: default_vehicle_state(v) for v in self.settings.vehicles
             },
             chargers={c.subentry_id: ChargerState() for c in self.settings.chargers},
         )
         self.writer = ChargerWriter(hass, self.settings.chargers)
+        self.sessions = Sessions()
         self.prices = PriceReader(hass, self.settings.site)
-        self.translation = HomeAssistantTranslation(
-            hass, self.settings, self.user, self.writer, self.prices
-        )
+        self.translation = HomeAssistantTranslation(hass, self.settings, self.prices)
+        self.decisions: dict[str, Decision] = {}
+        self.guard_caps: dict[str, tuple[float, datetime]] = {}
         self.error_state: PlanState | None = None
+        self.error_reason: str | None = None
+        self.reloading = False  # set by our update listener: do not release then
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
+        )
         self._timer: CALLBACK_TYPE | None = None
-        self._last_round: datetime | None = None
+        self._due_timer: CALLBACK_TYPE | None = None
+        self._settle_timer: CALLBACK_TYPE | None = None
+        # Set on unload and stop: after the chargers were released, nothing
+        # may write to them again, whatever round or timer is still in flight.
+        self.closed = False
+        self._apply_lock = asyncio.Lock()
+        self._last_summary: dict[str, Any] | None = None
+        self._last_guard_replan: datetime | None = None
+        self._logged: set[str] = set()
 
     @property
     def plan_data(self) -> PlanData | None:
         """The latest plan, or None before the first one (``data`` hides that)."""
         return self.data
 
+    # --- Life cycle ------------------------------------------------------------
+
+    async def async_load(self) -> None:
+        """Take back what the writer and the sessions knew before a restart."""
+        stored = await self._store.async_load() or {}
+        self.writer.restore(stored.get("writer") or {})
+        known = {c.subentry_id for c in self.settings.chargers}
+        self.sessions.restore(stored.get("sessions") or {}, known)
+
+    def _to_store(self) -> dict[str, Any]:
+        """What is kept across restarts."""
+        return {"writer": self.writer.as_dict(), "sessions": self.sessions.as_dict()}
+
+    @callback
+    def _save(self) -> None:
+        """Save soon (writes are batched; a stop writes at once)."""
+        self._store.async_delay_save(self._to_store, SAVE_DELAY)
+
+    async def async_save(self) -> None:
+        """Save now (on unload)."""
+        await self._store.async_save(self._to_store())
+
     @callback
     def async_start(self) -> None:
         """Listen to the inputs, arm the step timer and make the first plan."""
-        watched = self.settings.source_entities
-        if watched:
-            self.config_entry.async_on_unload(
+        entry = self.config_entry
+        if watched := self.settings.source_entities:
+            entry.async_on_unload(
                 async_track_state_change_event(
                     self.hass, watched, self._on_input_change
                 )
             )
-        self.config_entry.async_on_unload(self._cancel_timer)
-        self._arm_timer()
-        self.config_entry.async_create_task(
-            self.hass, self.async_refresh(), f"{DOMAIN} first plan"
+        if guarded := self.settings.guard_entities:
+            entry.async_on_unload(
+                async_track_state_change_event(self.hass, guarded, self._on_guard_input)
+            )
+        entry.async_on_unload(
+            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
         )
+        entry.async_on_unload(self.close)
+        self._arm_timer()
+        entry.async_create_task(self.hass, self.async_refresh(), f"{DOMAIN} first plan")
+
+    async def _on_stop(self, _event: Event) -> None:
+        """Home Assistant stops: release the chargers and keep what we know."""
+        self.close()
+        await self.async_release()
+        await self.async_save()
+
+    async def async_release(self) -> None:
+        """Let go of every charger as the options say (unload, stop, smart off)."""
+        site = self.settings.site
+        await self.writer.async_release(
+            site.release_mode, site.release_current, dt_util.utcnow()
+        )
+        self._save()
+
+    # --- The user's settings ---------------------------------------------------
+
+    def restore_vehicle(self, vehicle_id: str, **changes: Any) -> None:
+        """A vehicle setting restored at start-up (no new plan for it)."""
+        vehicles = dict(self.user.vehicles)
+        vehicles[vehicle_id] = replace(vehicles[vehicle_id], **changes)
+        self.user = replace(self.user, vehicles=vehicles)
+
+    def restore_charger(self, charger_id: str, **changes: Any) -> None:
+        """A charger setting restored at start-up (no new plan for it)."""
+        chargers = dict(self.user.chargers)
+        chargers[charger_id] = replace(self.user.charger(charger_id), **changes)
+        self.user = replace(self.user, chargers=chargers)
+
+    def restore_smart_charging(self, *, on: bool) -> None:
+        """The smart charging switch restored at start-up."""
+        self.user = replace(self.user, smart_charging=on)
+
+    async def async_set_vehicle(self, vehicle_id: str, **changes: Any) -> None:
+        """The user changed a vehicle setting: keep it and plan again."""
+        self.restore_vehicle(vehicle_id, **changes)
+        await self.async_request_refresh()
+
+    async def async_set_charger(self, charger_id: str, **changes: Any) -> None:
+        """The user changed a charger setting: keep it and plan again."""
+        self.restore_charger(charger_id, **changes)
+        await self.async_request_refresh()
+
+    async def async_set_smart_charging(self, *, on: bool) -> None:
+        """Take control, or release every charger and keep hands off."""
+        self.user = replace(self.user, smart_charging=on)
+        if on:
+            self.writer.take_back()
+        else:
+            await self.async_release()
+        await self.async_request_refresh()
+
+    def vehicle_state(self, vehicle_id: str) -> VehicleState:
+        """A vehicle's current settings."""
+        return self.user.vehicles[vehicle_id]
+
+    # --- Triggers --------------------------------------------------------------
 
     @callback
     def _on_input_change(self, event: Event[EventStateChangedData]) -> None:
@@ -155,8 +291,17 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         )
 
     @callback
+    def _on_guard_input(self, _event: Event[EventStateChangedData]) -> None:
+        """A meter or a charger's report changed: count and guard, do not plan."""
+        now = dt_util.utcnow()
+        self._update_sessions(now)
+        self._guard(now)
+
+    @callback
     def _arm_timer(self) -> None:
         """Fire at the next step boundary of the local clock."""
+        if self.closed:
+            return
         now = dt_util.now()
         step = self.settings.site.step_minutes
         # In UTC: on the wall clock the day clocks go back would skip an hour.
@@ -173,103 +318,371 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         )
 
     @callback
-    def _cancel_timer(self) -> None:
-        """Stop the step timer (on unload)."""
-        if self._timer is not None:
-            self._timer()
-            self._timer = None
+    def _arm_due(self) -> None:
+        """Wake up when a write held back by its interval becomes due."""
+        if self._due_timer is not None:
+            self._due_timer()
+            self._due_timer = None
+        if self.closed:
+            return
+        due = self.writer.next_due
+        if due is not None:
+            self._due_timer = async_track_point_in_utc_time(
+                self.hass, self._on_due, max(due, dt_util.utcnow())
+            )
+
+    @callback
+    def _on_due(self, _now: datetime) -> None:
+        """A held-back write is due: send it (no new plan)."""
+        self._due_timer = None
+        self.config_entry.async_create_task(
+            self.hass, self._async_due_write(), f"{DOMAIN} due write"
+        )
+
+    @callback
+    def close(self) -> None:
+        """Stop the timers and any later write (on unload and stop)."""
+        self.closed = True
+        for cancel in (self._timer, self._due_timer, self._settle_timer):
+            if cancel is not None:
+                cancel()
+        self._timer = self._due_timer = self._settle_timer = None
+
+    # --- The planning round ----------------------------------------------------
 
     async def _async_update_data(self) -> PlanData:
-        """Read, solve in the executor, write the first step, report."""
-        now = dt_util.now()
-        self._track_sessions(now)
-        options = SolveOptions()
+        """One round within its deadline; any failure is a status, never a loop."""
         try:
-            plan = await async_run_once(
-                self.translation,
-                self.settings.site.algorithm,
-                now,
-                executor=self._executor,
-                options=options,
-            )
-        except PriceReadError as err:
-            self.error_state = (
-                PlanState.SOURCE_UNAVAILABLE
-                if err.translation_key == "price_entity_missing"
-                else PlanState.NO_PRICES
-            )
-            repairs.async_set_price_issue(self.hass, self.config_entry)
+            async with asyncio.timeout(ROUND_TIMEOUT):
+                data = await self._async_round(dt_util.utcnow())
+        except TimeoutError as err:
+            self._fail("round_timeout", f"no plan within {ROUND_TIMEOUT:.0f} s")
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="round_timeout"
+            ) from err
+        except Exception as err:
+            reason = f"{type(err).__name__}: {err}"
+            if type(err).__name__ not in self._logged:
+                self._logged.add(type(err).__name__)
+                LOGGER.exception("Planning round failed")
+            self._fail("unexpected_error", reason)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key=err.translation_key,
-                translation_placeholders=err.placeholders,
+                translation_key="unexpected_error",
+                translation_placeholders={"error": reason},
             ) from err
         self.error_state = None
-        inputs = self.translation.last_inputs
-        assert inputs is not None  # noqa: S101  # set by async_get_problem
-        baseline = await self.hass.async_add_executor_job(
-            solve, inputs.problem, "uncontrolled"
+        self.error_reason = None
+        return data
+
+    def _fail(self, key: str, reason: str) -> None:
+        """Remember why the round failed, for the status sensor."""
+        self.error_state = PlanState.ERROR
+        self.error_reason = f"{key}: {reason}"
+
+    async def _async_round(self, now: datetime) -> PlanData:
+        """Read, plan in the executor, decide once per charger, write, report."""
+        self._update_sessions(now)
+        inputs = await self.translation.async_read(
+            now, self.user, self.writer.health(now), self.sessions.delivered_kwh()
         )
+        problem = inputs.problem
+        algorithm = self.settings.site.algorithm
+        plan = await self.hass.async_add_executor_job(
+            plan_with_fallback, problem, algorithm, SolveOptions()
+        )
+        decisions = decide(
+            plan,
+            inputs.controls,
+            {cid: c.vehicle for cid, c in inputs.chargers.items()},
+            {cid: c.counted_a for cid, c in inputs.chargers.items()},
+            self.writer.health(now),
+        )
+        self.decisions = decisions
+        # The first data: the guard and the held-back writes work from it.
+        baseline = await self.hass.async_add_executor_job(self._baseline, problem)
         data = PlanData(
             inputs=inputs,
             plan=plan,
-            baseline_cost=baseline.cost,
-            state=self._state(plan, inputs),
+            decisions=decisions,
+            baseline_cost=plan.cost if baseline is None else baseline,
+            state=PlanState.OK,
         )
+        self.data = data
+        # A cap that has held long enough gives way to a plan made from the
+        # meters as they are now; a younger one still keeps a spike from flapping.
+        self.guard_caps = {
+            cid: cap
+            for cid, cap in self.guard_caps.items()
+            if now - cap[1] < GUARD_HOLD
+        }
+        await self._async_apply(now)
+        return self._report(data)
+
+    @callback
+    def _report(self, data: PlanData) -> PlanData:
+        """The status after the writes: repairs, and the event when it changed."""
+        data = replace(data, state=self._state(data.plan, data.inputs))
         repairs.async_update_issues(self.hass, self.config_entry, data, self.writer)
-        self.hass.bus.async_fire(EVENT_PLAN_UPDATED, self._summary(data))
+        summary = self._summary(data)
+        if summary != self._last_summary:
+            self._last_summary = summary
+            self.hass.bus.async_fire(EVENT_PLAN_UPDATED, summary)
+        self._save()
         return data
 
-    async def _executor(self, job: Callable[[], Plan]) -> Plan:
-        """Run the solver in the executor: it must never block the event loop."""
-        return await self.hass.async_add_executor_job(job)
+    async def _async_due_write(self) -> None:
+        """Send what its interval held back (no new plan), and show how it went."""
+        await self._async_apply(dt_util.utcnow())
+        if self.data is not None and not self.closed:
+            data = self._report(self.data)
+            if data.state is not self.data.state:
+                # Not async_set_updated_data: that would cancel a replan asked for.
+                self.data = data
+                self.async_update_listeners()
 
-    def _track_sessions(self, now: datetime) -> None:
-        """Count the energy of each session, for vehicles without a SoC sensor.
+    @staticmethod
+    def _baseline(problem: Problem) -> float | None:
+        """The cost of charging uncontrolled, for the savings; None if it fails."""
+        try:
+            return solve(problem, "uncontrolled").cost
+        except Exception:  # noqa: BLE001  # the savings are not worth a failed round
+            LOGGER.debug("Baseline failed", exc_info=True)
+            return None
 
-        The charger's energy sensor counts when it has one; else measured power
-        is integrated, else the last written setpoint is assumed. A session ends
-        when the charger is unplugged.
-        """
-        elapsed_h = (
-            (now - self._last_round).total_seconds() / 3600 if self._last_round else 0.0
-        )
-        self._last_round = now
-        previous = self.plan_data.inputs.chargers if self.plan_data else {}
-        for charger in self.settings.chargers:
-            state = self.user.chargers[charger.subentry_id]
-            seen = previous.get(charger.subentry_id)
-            if seen is None or not seen.plugged_in:
-                state.session_start = None
-                state.session_energy_kwh = 0.0
-                state.session_meter_kwh = None
-                continue
-            if state.session_start is None:
-                state.session_start = now
-            if (
-                charger.energy_entity
-                and (
-                    meter := read_energy_kwh(
-                        self.hass.states.get(charger.energy_entity)
-                    )
-                )
-                is not None
-            ):
-                # Its increase since plug-in: right for a per-session counter and
-                # for a lifetime register alike (a counter that resets restarts).
-                if state.session_meter_kwh is None:
-                    state.session_meter_kwh = meter
-                elif meter < state.session_meter_kwh:
-                    state.session_meter_kwh = 0.0  # the counter was reset
-                state.session_energy_kwh = meter - state.session_meter_kwh
-                continue
-            written = self.writer.states[charger.subentry_id].current_a or 0.0
-            power = (
-                seen.power_kw
-                if seen.power_kw is not None
-                else written * (charger.kw_per_a if seen.charging else 0.0)
+    def _capped(self) -> dict[str, Decision]:
+        """The round's decisions, never above what the guard has lowered."""
+        capped = {}
+        for cid, decision in self.decisions.items():
+            cap = self.guard_caps.get(cid)
+            capped[cid] = (
+                replace(decision, target_a=min(decision.target_a, cap[0]))
+                if cap is not None and decision.target_a is not None
+                else decision
             )
-            state.session_energy_kwh += power * elapsed_h
+        return capped
+
+    async def _async_apply(self, now: datetime) -> None:
+        """Have the writer carry out the decisions (not while smart charging is off)."""
+        data = self.data
+        if data is None or not self.user.smart_charging or self.closed:
+            return
+        async with self._apply_lock:
+            await self.writer.async_apply(
+                self._capped(), data.inputs, self.translation.limits(), now
+            )
+        # The sessions count at the new setpoints from now on.
+        self._update_sessions(now)
+        self._arm_due()
+        self._save()
+
+    # --- Sessions and the guard ------------------------------------------------
+
+    @callback
+    def _update_sessions(self, now: datetime) -> None:
+        """Count each session's energy from what the chargers report now."""
+        for charger in self.settings.chargers:
+            status = self.translation.status(charger)
+            if status is None:
+                continue  # unknown: the session goes on as it was
+            plugged, charging = status
+            since = None
+            if plugged and charger.status_entity:
+                state = self.hass.states.get(charger.status_entity)
+                since = state.last_changed if state is not None else None
+            meter = None
+            if charger.energy_entity:
+                meter = read_energy_kwh(self.hass.states.get(charger.energy_entity))
+            power = None
+            if meter is None:
+                measured = self.translation.measured_a(charger)
+                setpoint = self.writer.states[charger.subentry_id].current_a
+                power = (
+                    draw_a(measured_a=measured, setpoint_a=setpoint, charging=charging)
+                    * charger.kw_per_a
+                )
+            self.sessions.update(
+                charger.subentry_id,
+                plugged_in=plugged,
+                since=since,
+                now=now,
+                meter_kwh=meter,
+                power_kw=power,
+            )
+
+    @callback
+    def _guard(self, now: datetime) -> None:
+        """Keep the site within its limits now, from the meters, without a plan.
+
+        Every charger is counted at the most it may draw now (its setpoint or
+        what it draws, whichever is more). When that and the house exceed the
+        limit or a phase, setpoints are lowered at once; a lowered charger goes
+        up again only after ``GUARD_HOLD`` with room to spare.
+        """
+        data = self.data
+        if data is None or not self.user.smart_charging or self.closed:
+            return
+        limits = self.translation.limits()
+        health_changed = False
+        loads: list[Load] = []
+        draws: list[tuple[tuple[int, ...], float, float]] = []
+        by_id: dict[str, ChargerSettings] = {}
+        reading_at = self.translation.meter_time()
+        for charger in self.settings.chargers:
+            cid = charger.subentry_id
+            by_id[cid] = charger
+            reported = self.translation.reported_limit_a(charger)
+            measured = self.translation.measured_a(charger)
+            health_changed |= self.writer.check(
+                charger,
+                now,
+                reported_a=reported,
+                measured_a=measured,
+                override_minutes=self.settings.site.override_minutes,
+            )
+            state = self.writer.states[cid]
+            seen = data.inputs.chargers[cid]
+            setpoint = reported if reported is not None else state.current_a
+            seen_a = setpoint_seen(
+                setpoint,
+                previous_a=state.previous_a,
+                changed_at=state.changed_at,
+                reading_at=reading_at,
+            )
+            draws.append(
+                (
+                    charger.site_phases,
+                    charger.kw_per_a,
+                    draw_a(
+                        measured_a=measured, setpoint_a=seen_a, charging=seen.charging
+                    ),
+                )
+            )
+            decision = self.decisions.get(cid)
+            if decision is None:
+                continue
+            control = decision.control
+            if control in (Control.PLAN, Control.STOP):
+                may = max(setpoint or 0.0, measured or 0.0)
+            elif control is Control.IDLE:
+                may = max(0.0, measured or 0.0)
+            else:
+                may = counted_a(
+                    measured_a=measured,
+                    limit_a=reported,
+                    written_a=state.current_a,
+                    max_a=charger.max_current,
+                )
+            loads.append(
+                Load(
+                    charger_id=cid,
+                    phases=charger.site_phases,
+                    kw_per_a=charger.kw_per_a,
+                    current_a=may,
+                    min_a=charger.min_current,
+                    planned=not control.left_alone,
+                    adjustable=control is not Control.IDLE
+                    and not self.writer.busy(cid),
+                )
+            )
+        house, _ = self.translation.house_now(now, draws)
+        lowered = shed(limits, house, loads)
+        for cid, value in lowered.items():
+            LOGGER.debug("Guard lowers %s to %s A", by_id[cid].name, value)
+            self.guard_caps[cid] = (value, now)
+            loads = [
+                replace(load, current_a=value) if load.charger_id == cid else load
+                for load in loads
+            ]
+            self.config_entry.async_create_task(
+                self.hass,
+                self._async_guard_write(by_id[cid], value, now),
+                f"{DOMAIN} guard",
+            )
+        self._release_caps(now, limits, house, loads)
+        if health_changed or abs(self._drift_kw(house, loads)) > GUARD_REPLAN_KW:
+            self._guard_replan(now, settle=bool(lowered))
+
+    def _drift_kw(self, house: House, loads: list[Load]) -> float:
+        """How far the room now differs from the room the plan was made with.
+
+        Only what the plan does not control counts: the house load, and the
+        chargers left alone against what they were counted at. Planned chargers
+        are the plan's own; a write on its way would otherwise look like news.
+        """
+        site = self.settings.site
+        base = self.data.inputs.problem.site.base_load_kw if self.data else ()
+        planned_house = base[0] if base else 0.0
+        now_house = max(
+            house.kw, max(house.phase_a) * site.voltage * site.phases / 1000
+        )
+        drift = now_house - planned_house
+        for load in loads:
+            decision = self.decisions.get(load.charger_id)
+            if decision is not None and not load.planned:
+                drift += (load.current_a - decision.counted_a) * load.kw_per_a
+        return drift
+
+    def _release_caps(
+        self, now: datetime, limits: Limits, house: House, loads: list[Load]
+    ) -> None:
+        """Lift a guard's cap once it has held long enough and the room is back."""
+        for cid, (_, since) in list(self.guard_caps.items()):
+            if now - since < GUARD_HOLD:
+                continue
+            decision = self.decisions.get(cid)
+            target = decision.target_a if decision and decision.target_a else 0.0
+            trial = [
+                replace(load, current_a=max(load.current_a, target))
+                if load.charger_id == cid
+                else load
+                for load in loads
+            ]
+            over_kw, over_phase = excess(limits, house, trial)
+            if over_kw <= 0 and all(v <= 0 for v in over_phase.values()):
+                del self.guard_caps[cid]
+                self.config_entry.async_create_task(
+                    self.hass, self._async_apply(now), f"{DOMAIN} guard release"
+                )
+
+    async def _async_guard_write(
+        self, charger: ChargerSettings, value: float, now: datetime
+    ) -> None:
+        """Send a guard's decrease, and keep what it did."""
+        await self.writer.async_write_now(charger, value, now)
+        self._save()
+
+    @callback
+    def _guard_replan(self, now: datetime, *, settle: bool) -> None:
+        """Ask for a new plan, at most once per cooldown; later after a write."""
+        if self._settle_timer is not None or self.closed:
+            return  # a new plan is on its way
+        last = self._last_guard_replan
+        if last is not None and now - last < GUARD_REPLAN_COOLDOWN:
+            # Not now, but not forgotten either: at the end of the cooldown.
+            wait = (last + GUARD_REPLAN_COOLDOWN - now).total_seconds()
+            self._settle_timer = async_call_later(self.hass, wait, self._on_settled)
+            return
+        self._last_guard_replan = now
+        if settle:
+            self._settle_timer = async_call_later(
+                self.hass, GUARD_SETTLE, self._on_settled
+            )
+            return
+        self.config_entry.async_create_task(
+            self.hass, self.async_request_refresh(), f"{DOMAIN} guard replan"
+        )
+
+    @callback
+    def _on_settled(self, _now: datetime) -> None:
+        """The guard's writes had time to show on the meter: plan again."""
+        self._settle_timer = None
+        self._last_guard_replan = dt_util.utcnow()
+        self.config_entry.async_create_task(
+            self.hass, self.async_request_refresh(), f"{DOMAIN} guard replan"
+        )
+
+    # --- What the entities show ------------------------------------------------
 
     @staticmethod
     def _state_of_plan(plan: Plan, problem: Problem) -> PlanState | None:
@@ -285,12 +698,20 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
 
     def _state(self, plan: Plan, inputs: Inputs) -> PlanState:  # noqa: PLR0911
         """The status sensor's state, most important reason first."""
-        if not self.user.smart_charging:
+        if not inputs.user.smart_charging:
             return PlanState.DISABLED
+        if inputs.price_error is not None:
+            if inputs.price_error.translation_key == "price_entity_missing":
+                return PlanState.SOURCE_UNAVAILABLE
+            return PlanState.NO_PRICES
+        if inputs.meter in (MeterSource.HELD, MeterSource.ASSUMED):
+            return PlanState.METER_UNAVAILABLE
         if inputs.problems:
             return PlanState.SOURCE_UNAVAILABLE
         if any(s.failures for s in self.writer.states.values()):
             return PlanState.WRITE_FAILED
+        if any(s.not_following for s in self.writer.states.values()):
+            return PlanState.NOT_FOLLOWING
         if (from_plan := self._state_of_plan(plan, inputs.problem)) is not None:
             return from_plan
         if inputs.prices_stale:

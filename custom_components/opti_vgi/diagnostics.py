@@ -41,14 +41,11 @@ async def async_get_config_entry_diagnostics(
         "error_state": coordinator.error_state.value
         if coordinator.error_state
         else None,
-        "writes": {
-            key: {
-                "current_a": state.current_a,
-                "paused": state.paused,
-                "failures": state.failures,
-                "error": state.error,
-            }
-            for key, state in coordinator.writer.states.items()
+        "error_reason": coordinator.error_reason,
+        "writes": coordinator.writer.as_dict(),
+        "guard_caps": {
+            key: {"current_a": cap, "since": since.isoformat()}
+            for key, (cap, since) in coordinator.guard_caps.items()
         },
         "inputs": describe_inputs(data.inputs) if data else None,
         "plan": plan_response(data, coordinator.settings) if data else None,

@@ -72,15 +72,11 @@ class OptiVgiSettingEntity(OptiVgiEntity):
     """An entity the user sets (target SoC, departure, mode...).
 
     It is usable before the first plan and while planning fails, restores its
-    value after a restart, and asks for a new plan when it changes.
+    value after a restart, and hands changes to the coordinator, which keeps
+    them and plans again.
     """
 
     @property
     def available(self) -> bool:
         """Settings are always available."""
         return True
-
-    async def async_replan(self) -> None:
-        """Write the new state and ask for a new plan (debounced)."""
-        self.async_write_ha_state()
-        await self.coordinator.async_request_refresh()

@@ -29,22 +29,10 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class VehicleNumberDescription(NumberEntityDescription):
-    """A number stored in the vehicle's user state."""
+    """A number stored in the vehicle's user state, under ``field``."""
 
     get_fn: Callable[[VehicleState], float]
-    set_fn: Callable[[VehicleState, float], None]
-
-
-def _set_target(state: VehicleState, value: float) -> None:
-    state.target_soc = value
-
-
-def _set_min(state: VehicleState, value: float) -> None:
-    state.min_soc = value
-
-
-def _set_energy(state: VehicleState, value: float) -> None:
-    state.energy_to_add_kwh = value
+    field: str
 
 
 TARGET_SOC = VehicleNumberDescription(
@@ -57,7 +45,7 @@ TARGET_SOC = VehicleNumberDescription(
     native_step=1,
     mode=NumberMode.SLIDER,
     get_fn=lambda state: state.target_soc,
-    set_fn=_set_target,
+    field="target_soc",
 )
 MIN_SOC = VehicleNumberDescription(
     key="min_soc",
@@ -69,7 +57,7 @@ MIN_SOC = VehicleNumberDescription(
     native_step=1,
     mode=NumberMode.SLIDER,
     get_fn=lambda state: state.min_soc,
-    set_fn=_set_min,
+    field="min_soc",
 )
 ENERGY_TO_ADD = VehicleNumberDescription(
     key="energy_to_add",
@@ -81,7 +69,7 @@ ENERGY_TO_ADD = VehicleNumberDescription(
     native_step=0.5,
     mode=NumberMode.BOX,
     get_fn=lambda state: state.energy_to_add_kwh,
-    set_fn=_set_energy,
+    field="energy_to_add_kwh",
 )
 
 
@@ -113,21 +101,27 @@ class VehicleNumber(OptiVgiSettingEntity, RestoreNumber):
     ) -> None:
         """Bind the number to its vehicle's state."""
         super().__init__(coordinator, description, subentry_id)
-        self._state = coordinator.user.vehicles[subentry_id]
+        self._vehicle_id = subentry_id
 
     async def async_added_to_hass(self) -> None:
         """Restore the user's last value (the subentry's default before that)."""
         await super().async_added_to_hass()
         last = await self.async_get_last_number_data()
         if last is not None and last.native_value is not None:
-            self.entity_description.set_fn(self._state, float(last.native_value))
+            self.coordinator.restore_vehicle(
+                self._vehicle_id,
+                **{self.entity_description.field: float(last.native_value)},
+            )
 
     @property
     def native_value(self) -> float:
         """The current setting."""
-        return self.entity_description.get_fn(self._state)
+        state = self.coordinator.vehicle_state(self._vehicle_id)
+        return self.entity_description.get_fn(state)
 
     async def async_set_native_value(self, value: float) -> None:
-        """Store the new value and replan."""
-        self.entity_description.set_fn(self._state, value)
-        await self.async_replan()
+        """Hand the new value to the coordinator, which plans again."""
+        await self.coordinator.async_set_vehicle(
+            self._vehicle_id, **{self.entity_description.field: value}
+        )
+        self.async_write_ha_state()

@@ -10,6 +10,7 @@ run out, and the failure shows on the status sensor.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
@@ -58,6 +59,11 @@ SOURCE_LABELS: Final = {
     "easyenergy_return": "EasyEnergy (return)",
     "amberelectric": "Amber Electric",
 }
+
+
+# A price action that does not answer within this is a failed fetch: the last
+# prices are kept, and no later round waits behind it.
+PRICE_ACTION_TIMEOUT = 30
 
 
 class PriceReadError(Exception):
@@ -151,8 +157,15 @@ class PriceReader:
         if self.site.price_source is not PriceSourceKind.ACTION or not self._due(now):
             return
         try:
-            self._cached = await self._async_fetch(now)
-        except (HomeAssistantError, vol.Invalid, PriceError, ValueError) as err:
+            async with asyncio.timeout(PRICE_ACTION_TIMEOUT):
+                self._cached = await self._async_fetch(now)
+        except Exception as err:  # noqa: BLE001  # price integrations raise anything
+            if not isinstance(
+                err, (HomeAssistantError, vol.Invalid, PriceError, ValueError)
+            ):
+                # A hang (TimeoutError) or a bug in the other integration: keep
+                # the last prices all the same, and say what it was.
+                err = HomeAssistantError(f"{type(err).__name__}: {err}")
             self._failed_at = now
             self.error = str(err) or type(err).__name__
             if isinstance(err, PriceError):

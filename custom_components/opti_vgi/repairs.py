@@ -26,6 +26,12 @@ ISSUE_PRICE = "price_unavailable"
 ISSUE_NO_FORECAST = "price_no_forecast"
 ISSUE_MISSING = "source_missing"
 ISSUE_WRITE = "charger_write_failed"
+ISSUE_NOT_FOLLOWING = "charger_not_following"
+# One translation per reason the writer gives (WriteState.not_following).
+NOT_FOLLOWING_KEYS = {
+    "limit_not_applied": "charger_not_following_limit_not_applied",
+    "draws_more": "charger_not_following_draws_more",
+}
 
 
 def _issue_id(entry: ConfigEntry, kind: str, detail: str = "") -> str:
@@ -60,11 +66,16 @@ def async_update_issues(
     hass: HomeAssistant, entry: ConfigEntry, data: PlanData, writer: ChargerWriter
 ) -> None:
     """Raise the issues the latest plan shows, and clear those that went away."""
-    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, ISSUE_PRICE))
     forecast_id = _issue_id(entry, ISSUE_NO_FORECAST)
-    if data.inputs.price_forecast:
+    if data.inputs.price_error is not None:
+        # Planned at a flat price; no price at all says more than no forecast.
+        async_set_price_issue(hass, entry)
+        ir.async_delete_issue(hass, DOMAIN, forecast_id)
+    elif data.inputs.price_forecast:
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, ISSUE_PRICE))
         ir.async_delete_issue(hass, DOMAIN, forecast_id)
     else:
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, ISSUE_PRICE))
         ir.async_create_issue(
             hass,
             DOMAIN,
@@ -108,6 +119,26 @@ def async_update_issues(
             translation_placeholders={"charger": name, "error": error},
         )
     for issue_id in _ours(hass, entry, ISSUE_WRITE) - set(failing):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    ignoring = {
+        _issue_id(entry, ISSUE_NOT_FOLLOWING, charger.subentry_id): (
+            charger.name,
+            reason,
+        )
+        for charger in writer.chargers
+        if (reason := writer.states[charger.subentry_id].not_following)
+    }
+    for issue_id, (name, reason) in ignoring.items():
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=NOT_FOLLOWING_KEYS[reason],
+            translation_placeholders={"charger": name},
+        )
+    for issue_id in _ours(hass, entry, ISSUE_NOT_FOLLOWING) - set(ignoring):
         ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 

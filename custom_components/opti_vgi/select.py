@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator
-    from .translation import ChargerState
 
 PARALLEL_UPDATES = 0
 
@@ -58,22 +57,26 @@ class ChargerModeSelect(OptiVgiSettingEntity, SelectEntity, RestoreEntity):
         await super().async_added_to_hass()
         last = await self.async_get_last_state()
         if last is not None and last.state in self.options:
-            self._charger_state.mode = ChargerMode(last.state)
+            self.coordinator.restore_charger(
+                self._charger_id, mode=ChargerMode(last.state)
+            )
 
     @property
-    def _charger_state(self) -> ChargerState:
-        """The user state of this select's charger."""
-        return self.coordinator.user.chargers[self.subentry_id or ""]
+    def _charger_id(self) -> str:
+        """The charger this select belongs to."""
+        return self.subentry_id or ""
 
     @property
     def current_option(self) -> str:
         """The mode now."""
-        return self._charger_state.mode.value
+        return self.coordinator.user.charger(self._charger_id).mode.value
 
     async def async_select_option(self, option: str) -> None:
-        """Change the mode and replan."""
-        self._charger_state.mode = ChargerMode(option)
-        await self.async_replan()
+        """Hand the new mode to the coordinator, which plans again."""
+        await self.coordinator.async_set_charger(
+            self._charger_id, mode=ChargerMode(option)
+        )
+        self.async_write_ha_state()
 
 
 class ConnectedVehicleSelect(OptiVgiSettingEntity, SelectEntity, RestoreEntity):
@@ -89,19 +92,21 @@ class ConnectedVehicleSelect(OptiVgiSettingEntity, SelectEntity, RestoreEntity):
         super().__init__(coordinator, description, subentry_id)
         self._ids = {v.name: v.subentry_id for v in coordinator.settings.vehicles}
         self._attr_options = list(self._ids)
-        self._state = coordinator.user.chargers[subentry_id]
+        self._charger_id = subentry_id
 
     async def async_added_to_hass(self) -> None:
         """Restore the last choice if that vehicle still exists."""
         await super().async_added_to_hass()
         last = await self.async_get_last_state()
         if last is not None and last.state in self._ids:
-            self._state.connected_vehicle = self._ids[last.state]
+            self.coordinator.restore_charger(
+                self._charger_id, connected_vehicle=self._ids[last.state]
+            )
 
     @property
     def current_option(self) -> str | None:
         """The chosen vehicle, else the one the plan assumes (its regular)."""
-        chosen = self._state.connected_vehicle
+        chosen = self.coordinator.user.charger(self._charger_id).connected_vehicle
         if chosen is None:
             regular = next(
                 (
@@ -115,6 +120,8 @@ class ConnectedVehicleSelect(OptiVgiSettingEntity, SelectEntity, RestoreEntity):
         return next((name for name, vid in self._ids.items() if vid == chosen), None)
 
     async def async_select_option(self, option: str) -> None:
-        """Choose the vehicle and replan."""
-        self._state.connected_vehicle = self._ids[option]
-        await self.async_replan()
+        """Hand the choice to the coordinator, which plans again."""
+        await self.coordinator.async_set_charger(
+            self._charger_id, connected_vehicle=self._ids[option]
+        )
+        self.async_write_ha_state()

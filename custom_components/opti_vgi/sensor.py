@@ -22,7 +22,7 @@ from homeassistant.const import (
 )
 from homeassistant.util import dt as dt_util
 
-from .const import PlanState
+from .const import Control, PlanState
 from .entity import OptiVgiEntity
 
 if TYPE_CHECKING:
@@ -111,14 +111,19 @@ SITE_SENSORS = (
         translation_key="plan_cost",
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
-        value_fn=lambda data, _: round(data.plan.cost, 4),
+        # At a flat stand-in price (no prices) a cost would be made up.
+        value_fn=lambda data, _: (
+            None if data.inputs.price_error else round(data.plan.cost, 4)
+        ),
     ),
     OptiVgiSensorDescription(
         key="savings",
         translation_key="savings",
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
-        value_fn=lambda data, _: round(data.savings, 4),
+        value_fn=lambda data, _: (
+            None if data.inputs.price_error else round(data.savings, 4)
+        ),
     ),
     OptiVgiSensorDescription(
         key="last_solve_time",
@@ -139,6 +144,16 @@ STATUS_SENSOR = OptiVgiSensorDescription(
     device_class=SensorDeviceClass.ENUM,
     options=[state.value for state in PlanState],
     value_fn=lambda data, _: data.state.value,
+)
+
+CONTROL_SENSOR = OptiVgiSensorDescription(
+    key="control",
+    translation_key="control",
+    device_class=SensorDeviceClass.ENUM,
+    options=[control.value for control in Control],
+    value_fn=lambda data, cid: (
+        data.decisions[cid].control.value if cid in data.decisions else None
+    ),
 )
 
 CHARGER_SENSORS = (
@@ -252,6 +267,11 @@ async def async_setup_entry(
             [
                 OptiVgiSensor(coordinator, d, charger.subentry_id, currency)
                 for d in CHARGER_SENSORS
+            ]
+            + [
+                ChargerControlSensor(
+                    coordinator, CONTROL_SENSOR, charger.subentry_id, currency
+                )
             ],
             config_subentry_id=charger.subentry_id,
         )
@@ -327,13 +347,58 @@ class OptiVgiStatusSensor(OptiVgiSensor):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Details: solver message, prices known until, unusable entities."""
-        data = self.coordinator.plan_data
-        if data is None or self.coordinator.error_state is not None:
+        """Details: why, prices known until, unusable entities, chargers left alone."""
+        coordinator = self.coordinator
+        data = coordinator.plan_data
+        if coordinator.error_state is not None:
+            return {"reason": coordinator.error_reason}
+        if data is None:
             return None
         until = data.inputs.prices_known_until
+        names = {c.subentry_id: c.name for c in coordinator.settings.chargers}
         return {
             "message": data.plan.message,
             "prices_known_until": until.isoformat() if until else None,
             "unusable_entities": list(data.inputs.problems),
+            "house_load_kw": round(data.inputs.house.kw, 2),
+            "meter": data.inputs.meter.value,
+            "chargers_left_alone": {
+                names.get(cid, cid): decision.control.value
+                for cid, decision in data.decisions.items()
+                if decision.control.left_alone
+            },
+        }
+
+
+class ChargerControlSensor(OptiVgiSensor):
+    """Who controls a charger now and why; what it was told and what it does.
+
+    The answer to "why is my car not charging": following the plan, stopped,
+    left alone (and why), overridden, or not following what was written.
+    """
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """What was written, what the charger reports, what is counted for it."""
+        data = self.coordinator.plan_data
+        cid = self.subentry_id or ""
+        if data is None or cid not in data.decisions:
+            return None
+        decision = data.decisions[cid]
+        state = self.coordinator.writer.states[cid]
+        seen = data.inputs.chargers[cid]
+        cap = self.coordinator.guard_caps.get(cid)
+        return {
+            "target_current": decision.target_a,
+            "counted_current": round(decision.counted_a, 2),
+            "written_current": state.current_a,
+            "reported_current": None
+            if seen.limit_a is None
+            else round(seen.limit_a, 2),
+            "guard_current": cap[0] if cap else None,
+            "not_following": state.not_following,
+            "override_until": _local(state.override_until)
+            if state.override_until
+            else None,
+            "write_error": state.error,
         }

@@ -82,6 +82,9 @@ def plan_response(data: PlanData, settings: Settings) -> dict[str, Any]:
             {
                 "id": row.charger_id,
                 "name": charger_names.get(row.charger_id, row.charger_id),
+                "control": data.decisions[row.charger_id].control.value
+                if row.charger_id in data.decisions
+                else None,
                 "schedule": [
                     {"start": start, "current_a": current, "power_kw": round(power, 3)}
                     for start, current, power in zip(

@@ -27,6 +27,7 @@ from .const import (
     CONF_EFFICIENCY,
     CONF_ENERGY_ENTITY,
     CONF_EXPORT_PRICE_ENTITY,
+    CONF_FALLBACK_HOUSE_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
     CONF_HORIZON_HOURS,
@@ -36,6 +37,7 @@ from .const import (
     CONF_MIN_CURRENT,
     CONF_MIN_SOC,
     CONF_MIN_WRITE_INTERVAL,
+    CONF_OVERRIDE_MINUTES,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
@@ -51,7 +53,10 @@ from .const import (
     CONF_PRICE_CHANNEL,
     CONF_PRICE_ENTITY,
     CONF_PRICE_SOURCE,
+    CONF_RELEASE_CURRENT,
+    CONF_RELEASE_MODE,
     CONF_RESUME_OPTION,
+    CONF_SESSION_ENERGY,
     CONF_SITE_LIMIT_A,
     CONF_SITE_LIMIT_KW,
     CONF_SITE_PHASES,
@@ -66,12 +71,16 @@ from .const import (
     DEFAULT_ARRIVAL,
     DEFAULT_DEPARTURE,
     DEFAULT_EFFICIENCY,
+    DEFAULT_FALLBACK_HOUSE_SHARE,
     DEFAULT_HORIZON_HOURS,
     DEFAULT_MAX_CURRENT,
     DEFAULT_MAX_POWER_KW,
     DEFAULT_MIN_CURRENT,
     DEFAULT_MIN_SOC,
     DEFAULT_MIN_WRITE_INTERVAL,
+    DEFAULT_OVERRIDE_MINUTES,
+    DEFAULT_RELEASE_CURRENT,
+    DEFAULT_SESSION_ENERGY_KWH,
     DEFAULT_SITE_LIMIT_KW,
     DEFAULT_STEP_MINUTES,
     DEFAULT_TARGET_SOC,
@@ -87,7 +96,10 @@ from .const import (
     LimitMode,
     PauseMode,
     PriceSourceKind,
+    ReleaseMode,
 )
+
+THREE_PHASE = 3
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -129,6 +141,10 @@ class SiteSettings:
     step_minutes: int = DEFAULT_STEP_MINUTES
     horizon_hours: int = DEFAULT_HORIZON_HOURS
     algorithm: str = DEFAULT_ALGORITHM
+    fallback_house_kw: float | None = None  # None: half the site limit
+    release_mode: ReleaseMode = ReleaseMode.MINIMUM
+    release_current: float = DEFAULT_RELEASE_CURRENT
+    override_minutes: float = DEFAULT_OVERRIDE_MINUTES
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry) -> SiteSettings:
@@ -175,17 +191,48 @@ class SiteSettings:
             step_minutes=int(options.get(CONF_STEP_MINUTES, DEFAULT_STEP_MINUTES)),
             horizon_hours=int(options.get(CONF_HORIZON_HOURS, DEFAULT_HORIZON_HOURS)),
             algorithm=str(options.get(CONF_ALGORITHM, DEFAULT_ALGORITHM)),
+            fallback_house_kw=(
+                float(options[CONF_FALLBACK_HOUSE_KW])
+                if options.get(CONF_FALLBACK_HOUSE_KW) is not None
+                else None
+            ),
+            release_mode=ReleaseMode(
+                options.get(CONF_RELEASE_MODE, ReleaseMode.MINIMUM)
+            ),
+            release_current=float(
+                options.get(CONF_RELEASE_CURRENT, DEFAULT_RELEASE_CURRENT)
+            ),
+            override_minutes=float(
+                options.get(CONF_OVERRIDE_MINUTES, DEFAULT_OVERRIDE_MINUTES)
+            ),
         )
 
     @property
+    def assumed_house_kw(self) -> float:
+        """The house load assumed while the meters fail (set, or half the limit).
+
+        High enough that a failed meter cannot let the chargers exceed the limit
+        with a busy house; the user who knows better sets it in the options.
+        """
+        if self.fallback_house_kw is not None:
+            return self.fallback_house_kw
+        return self.limit_kw * DEFAULT_FALLBACK_HOUSE_SHARE
+
+    @property
     def source_entities(self) -> tuple[str, ...]:
-        """Every entity the site reads."""
-        optional = (
-            self.price_entity,
-            self.export_price_entity,
-            self.grid_power_entity,
-        )
-        return (*(e for e in optional if e), *self.phase_current_entities)
+        """Entities of the site whose changes call for a new plan: the prices.
+
+        The meters are not among them: they change every few seconds and are
+        the guard's (see ``meter_entities``), which acts on them at once
+        without planning again.
+        """
+        return tuple(e for e in (self.price_entity, self.export_price_entity) if e)
+
+    @property
+    def meter_entities(self) -> tuple[str, ...]:
+        """The grid meter and the phase currents: the guard's inputs."""
+        grid = (self.grid_power_entity,) if self.grid_power_entity else ()
+        return (*grid, *self.phase_current_entities)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -258,9 +305,27 @@ class ChargerSettings:
         return tuple(entity for entity in (self.status_entity,) if entity)
 
     @property
+    def readback_entities(self) -> tuple[str, ...]:
+        """What the charger reports of itself: its limit entity and its power.
+
+        Watched without planning again: they tell whether the charger follows
+        what was written, and whether someone else changed its limit.
+        """
+        entities = (
+            self.current_entity if self.control is ControlMethod.NUMBER else None,
+            self.power_entity,
+        )
+        return tuple(e for e in entities if e)
+
+    @property
     def kw_per_a(self) -> float:
         """Power per ampere of setpoint."""
         return self.voltage * self.phases / 1000
+
+    @property
+    def site_phases(self) -> tuple[int, ...]:
+        """The site phases (1-3) this charger draws on."""
+        return (1, 2, 3) if self.phases == THREE_PHASE else (self.phase,)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,6 +344,7 @@ class VehicleSettings:
     arrival: time = field(default_factory=lambda: parse_time(DEFAULT_ARRIVAL))
     plan_ahead: bool = True
     charger: str | None = None
+    session_energy_kwh: float = DEFAULT_SESSION_ENERGY_KWH
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> VehicleSettings:
@@ -298,6 +364,9 @@ class VehicleSettings:
             arrival=parse_time(str(data.get(CONF_ARRIVAL, DEFAULT_ARRIVAL))),
             plan_ahead=bool(data.get(CONF_PLAN_AHEAD, True)),
             charger=_optional(data, CONF_CHARGER),
+            session_energy_kwh=float(
+                data.get(CONF_SESSION_ENERGY, DEFAULT_SESSION_ENERGY_KWH)
+            ),
         )
 
     @property
@@ -342,3 +411,9 @@ class Settings:
         vehicles = tuple(v.soc_entity for v in self.vehicles if v.soc_entity)
         chargers = tuple(e for c in self.chargers for e in c.source_entities)
         return (*self.site.source_entities, *chargers, *vehicles)
+
+    @property
+    def guard_entities(self) -> tuple[str, ...]:
+        """Entities the guard watches: meters and what the chargers report."""
+        chargers = tuple(e for c in self.chargers for e in c.readback_entities)
+        return (*self.site.meter_entities, *chargers)

@@ -34,14 +34,17 @@ async def async_setup_entry(
 
 
 class SmartChargingSwitch(OptiVgiSettingEntity, SwitchEntity, RestoreEntity):
-    """When off, Opti-VGI still plans (for the dashboards) but writes nothing."""
+    """When off, Opti-VGI releases each charger once, then writes nothing.
+
+    It still plans, for the dashboards.
+    """
 
     async def async_added_to_hass(self) -> None:
         """Restore the last state; on by default."""
         await super().async_added_to_hass()
         last = await self.async_get_last_state()
         if last is not None and last.state == STATE_OFF:
-            self.coordinator.user.smart_charging = False
+            self.coordinator.restore_smart_charging(on=False)
 
     @property
     def is_on(self) -> bool:
@@ -50,10 +53,10 @@ class SmartChargingSwitch(OptiVgiSettingEntity, SwitchEntity, RestoreEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Take control again and replan."""
-        self.coordinator.user.smart_charging = True
-        await self.async_replan()
+        await self.coordinator.async_set_smart_charging(on=True)
+        self.async_write_ha_state()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
-        """Stop writing to the chargers."""
-        self.coordinator.user.smart_charging = False
-        await self.async_replan()
+        """Release the chargers as the options say, then write nothing."""
+        await self.coordinator.async_set_smart_charging(on=False)
+        self.async_write_ha_state()

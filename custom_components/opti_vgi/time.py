@@ -26,31 +26,23 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class VehicleTimeDescription(TimeEntityDescription):
-    """A time stored in the vehicle's user state."""
+    """A time stored in the vehicle's user state, under ``field``."""
 
     get_fn: Callable[[VehicleState], time]
-    set_fn: Callable[[VehicleState, time], None]
-
-
-def _set_departure(state: VehicleState, value: time) -> None:
-    state.departure = value
-
-
-def _set_arrival(state: VehicleState, value: time) -> None:
-    state.arrival = value
+    field: str
 
 
 DEPARTURE = VehicleTimeDescription(
     key="departure",
     translation_key="departure",
     get_fn=lambda state: state.departure,
-    set_fn=_set_departure,
+    field="departure",
 )
 ARRIVAL = VehicleTimeDescription(
     key="arrival",
     translation_key="arrival",
     get_fn=lambda state: state.arrival,
-    set_fn=_set_arrival,
+    field="arrival",
 )
 
 
@@ -84,7 +76,7 @@ class VehicleTime(OptiVgiSettingEntity, TimeEntity, RestoreEntity):
     ) -> None:
         """Bind the time to its vehicle's state."""
         super().__init__(coordinator, description, subentry_id)
-        self._state = coordinator.user.vehicles[subentry_id]
+        self._vehicle_id = subentry_id
 
     async def async_added_to_hass(self) -> None:
         """Restore the user's last time (the subentry's default before that)."""
@@ -96,14 +88,19 @@ class VehicleTime(OptiVgiSettingEntity, TimeEntity, RestoreEntity):
             value = time.fromisoformat(last.state)
         except ValueError:
             return
-        self.entity_description.set_fn(self._state, value)
+        self.coordinator.restore_vehicle(
+            self._vehicle_id, **{self.entity_description.field: value}
+        )
 
     @property
     def native_value(self) -> time:
         """The current setting."""
-        return self.entity_description.get_fn(self._state)
+        state = self.coordinator.vehicle_state(self._vehicle_id)
+        return self.entity_description.get_fn(state)
 
     async def async_set_value(self, value: time) -> None:
-        """Store the new time and replan."""
-        self.entity_description.set_fn(self._state, value)
-        await self.async_replan()
+        """Hand the new time to the coordinator, which plans again."""
+        await self.coordinator.async_set_vehicle(
+            self._vehicle_id, **{self.entity_description.field: value}
+        )
+        self.async_write_ha_state()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import (
@@ -22,21 +23,40 @@ from homeassistant.const import (
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter
 
-from .const import ChargerMode, GridSign, LimitMode, PauseMode
+from .const import (
+    METER_HOLD_SECONDS,
+    ChargerMode,
+    Control,
+    ControlMethod,
+    GridSign,
+    LimitMode,
+    PauseMode,
+)
+from .control import (
+    PHASES,
+    Health,
+    House,
+    Limits,
+    classify,
+    counted_a,
+    draw_a,
+    house_load,
+    setpoint_seen,
+)
 from .helpers import state_number, usable
-from .optimizer.model import THREE_PHASE, Charger, Horizon, Problem, Site, Vehicle
-from .optimizer.runner import AsyncTranslation
+from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
+from .price_source import PriceReadError, Prices
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from homeassistant.core import HomeAssistant, State
 
-    from .optimizer.model import Plan
     from .price_source import PriceReader
     from .settings import ChargerSettings, Settings, VehicleSettings
-    from .writer import ChargerWriter
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class VehicleState:
     """What the user set on a vehicle's entities (restored across restarts)."""
 
@@ -47,24 +67,29 @@ class VehicleState:
     energy_to_add_kwh: float = 0.0
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ChargerState:
-    """What the user set on a charger's entities, and its current session."""
+    """What the user set on a charger's entities."""
 
     mode: ChargerMode = ChargerMode.SMART
     connected_vehicle: str | None = None  # vehicle subentry id chosen by the user
-    session_start: datetime | None = None
-    session_energy_kwh: float = 0.0  # grid energy since plug-in
-    session_meter_kwh: float | None = None  # energy sensor's value at plug-in
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class UserState:
-    """Mutable state the entities write and the translation reads."""
+    """The user's settings, replaced whole on every change (never changed in place).
+
+    A round reads the one it started with, so a setting changed while a solve
+    runs cannot mix with the inputs of that solve; the next round sees it.
+    """
 
     smart_charging: bool = True
-    vehicles: dict[str, VehicleState] = field(default_factory=dict)
-    chargers: dict[str, ChargerState] = field(default_factory=dict)
+    vehicles: Mapping[str, VehicleState] = field(default_factory=dict)
+    chargers: Mapping[str, ChargerState] = field(default_factory=dict)
+
+    def charger(self, charger_id: str) -> ChargerState:
+        """A charger's settings (the defaults for one not seen yet)."""
+        return self.chargers.get(charger_id) or ChargerState()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,29 +109,62 @@ class VehicleInputs:
 
 @dataclass(frozen=True, kw_only=True)
 class ChargerInputs:
-    """One charger as read now."""
+    """One charger as read now, and who controls it this round."""
 
     subentry_id: str
     plugged_in: bool
+    status_known: bool  # False when its status entity cannot be read
     charging: bool
     vehicle: str | None  # vehicle subentry id plugged into it, if known
+    claimed_elsewhere: str | None  # a vehicle it claims that is on another charger
     power_kw: float | None  # measured, when a power sensor is configured
+    limit_a: float | None  # the limit it reports (its number entity), in A
+    control: Control
+    counted_a: float  # per phase it loads, when the plan does not control it
+
+
+class MeterSource(StrEnum):
+    """Where the house load of this round comes from."""
+
+    NONE = "none"  # no meter configured: only our chargers are counted
+    MEASURED = "measured"
+    HELD = "held"  # the meter fails; its last value, for a short while
+    ASSUMED = "assumed"  # the meter failed for longer: the assumed house load
 
 
 @dataclass(frozen=True, kw_only=True)
 class Inputs:
-    """Everything read for one solve, with what went wrong while reading."""
+    """Everything read for one round: one frozen snapshot, and what went wrong.
+
+    The decisions, the writes and the entities of the round all use this one
+    snapshot, never a second reading of the states or of the user's settings.
+    """
 
     now: datetime
     problem: Problem
+    user: UserState
     vehicles: dict[str, VehicleInputs]
     chargers: dict[str, ChargerInputs]
+    house: House  # measured (or assumed) house load now, chargers excluded
+    meter: MeterSource
+    price_error: PriceReadError | None  # no usable prices: planned at a flat price
     prices_estimated: bool
     prices_known_until: datetime | None
     price_forecast: bool  # False when only the current price could be read
     prices_stale: bool  # the price action failed; its last prices are used
     export_prices: tuple[float, ...] | None  # feed-in price per step, if configured
     problems: tuple[str, ...]  # entity ids that are missing or unusable
+
+    @property
+    def controls(self) -> dict[str, Control]:
+        """Each charger's control this round."""
+        return {cid: charger.control for cid, charger in self.chargers.items()}
+
+
+MAX_SOC = 100.0
+# With no usable prices the plan charges as soon as possible: a price that rises
+# by this per step breaks the ties of a flat price in favour of now.
+FLAT_PRICE_SLOPE = 1e-6
 
 
 def floor_to_step(moment: datetime, step_minutes: int) -> datetime:
@@ -153,40 +211,48 @@ def read_power_kw(state: State | None) -> float | None:
     return PowerConverter.convert(value, unit, UnitOfPower.KILO_WATT)
 
 
-class HomeAssistantTranslation(AsyncTranslation):
-    """Reads the site, chargers, vehicles and prices from the state machine."""
+class HomeAssistantTranslation:
+    """Reads the site, chargers, vehicles and prices from the state machine.
+
+    The read half of Opti-VGI's Translation (the writer is the other half). A
+    round's reading is returned as one frozen :class:`Inputs`; the only memory
+    kept here is each meter's last good value, so that a meter that drops out
+    for a few seconds is not read as an empty house.
+    """
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        settings: Settings,
-        user: UserState,
-        writer: ChargerWriter,
-        prices: PriceReader,
+        self, hass: HomeAssistant, settings: Settings, prices: PriceReader
     ) -> None:
         """Remember where to read from; nothing is read until a plan is due."""
         self.hass = hass
         self.settings = settings
         self.prices = prices
-        self.user = user
-        self.writer = writer
-        self.last_inputs: Inputs | None = None
+        self._last_good: dict[str, tuple[float, datetime]] = {}
 
-    async def async_get_problem(self, now: datetime) -> Problem:
-        """Read every input; keep the details for entities and diagnostics."""
+    async def async_read(
+        self,
+        now: datetime,
+        user: UserState,
+        health: Mapping[str, Health],
+        delivered_kwh: Mapping[str, float],
+    ) -> Inputs:
+        """Fetch prices when due, then read every input at ``now``."""
         await self.prices.async_update(now)
-        self.last_inputs = self.read(now)
-        return self.last_inputs.problem
+        return self.read(now, user, health, delivered_kwh)
 
-    async def async_send_plan(self, plan: Plan) -> None:
-        """Write each charger's setpoint for the current step."""
-        if self.last_inputs is not None:
-            await self.writer.async_apply(
-                plan, self.last_inputs, self.user, self.last_inputs.now
-            )
+    def read(
+        self,
+        now: datetime,
+        user: UserState,
+        health: Mapping[str, Health],
+        delivered_kwh: Mapping[str, float],
+    ) -> Inputs:
+        """Read all inputs at ``now`` into one snapshot; never raises for bad input.
 
-    def read(self, now: datetime) -> Inputs:
-        """Read all inputs at ``now`` into a problem; raises PriceReadError only."""
+        ``health`` is what the writer learnt of each charger (an override, a
+        charger that does not follow); ``delivered_kwh`` the energy of each
+        charger's session so far, for vehicles without a SoC sensor.
+        """
         site = self.settings.site
         problems: list[str] = []
         start = floor_to_step(now, site.step_minutes)
@@ -195,32 +261,72 @@ class HomeAssistantTranslation(AsyncTranslation):
             step_minutes=site.step_minutes,
             steps=site.horizon_hours * 60 // site.step_minutes,
         )
-        prices = self.prices.read(horizon)  # raises PriceReadError when none
-        chargers = {
+        price_error: PriceReadError | None = None
+        try:
+            prices = self.prices.read(horizon)
+        except PriceReadError as err:
+            # Departures and minimum SoC are still met and the limits still
+            # kept: plan as soon as possible at a flat price, and say so.
+            price_error = err
+            prices = Prices(
+                prices=tuple(i * FLAT_PRICE_SLOPE for i in range(horizon.steps)),
+                estimated=False,
+                known_until=None,
+                forecast=True,
+                stale=False,
+            )
+        readings = {
             charger.subentry_id: self._read_charger(charger, problems)
             for charger in self.settings.chargers
         }
+        assigned, refused = self._assign_vehicles(readings, user)
         vehicles = {
-            vehicle.subentry_id: self._read_vehicle(vehicle, chargers, now, problems)
+            vehicle.subentry_id: self._read_vehicle(
+                vehicle, assigned, user, delivered_kwh, now, problems
+            )
             for vehicle in self.settings.vehicles
+        }
+        chargers = {
+            charger.subentry_id: self._classify(
+                charger,
+                readings[charger.subentry_id],
+                assigned.get(charger.subentry_id),
+                refused.get(charger.subentry_id),
+                vehicles,
+                user,
+                health.get(charger.subentry_id, Health()),
+            )
+            for charger in self.settings.chargers
+        }
+        house, meter = self._read_house(now, chargers, health, problems)
+        planned_chargers = {
+            cid for cid, charger in chargers.items() if not charger.control.left_alone
         }
         problem = Problem(
             horizon=horizon,
-            site=self._read_site(horizon, chargers, problems),
+            site=self._site(horizon, house, chargers),
             prices=prices.prices,
             chargers=tuple(self._charger_model(c) for c in self.settings.chargers),
             vehicles=tuple(
-                self._vehicle_model(self._settings_of(v.subentry_id), v, horizon, now)
+                self._vehicle_model(
+                    self._settings_of(v.subentry_id), v, user, horizon, now
+                )
                 for v in vehicles.values()
-                if v.planned and v.charger_id is not None
+                if v.planned
+                and v.charger_id is not None
+                and v.charger_id in planned_chargers
             ),
             currency=self.hass.config.currency,
         )
         return Inputs(
             now=now,
             problem=problem,
+            user=user,
             vehicles=vehicles,
             chargers=chargers,
+            house=house,
+            meter=meter,
+            price_error=price_error,
             prices_estimated=prices.estimated,
             prices_known_until=prices.known_until,
             price_forecast=prices.forecast,
@@ -235,9 +341,9 @@ class HomeAssistantTranslation(AsyncTranslation):
 
     def _read_charger(
         self, charger: ChargerSettings, problems: list[str]
-    ) -> ChargerInputs:
-        """Plugged in / charging from the status entity, and measured power."""
-        status = self._status(charger)
+    ) -> ChargerReading:
+        """Status, measured power and the limit the charger reports."""
+        status = self.status(charger)
         if status is None and charger.status_entity:
             problems.append(charger.status_entity)
         plugged, charging = status or (False, False)
@@ -246,15 +352,37 @@ class HomeAssistantTranslation(AsyncTranslation):
             power = read_power_kw(self.hass.states.get(charger.power_entity))
             if power is None:
                 problems.append(charger.power_entity)
-        return ChargerInputs(
-            subentry_id=charger.subentry_id,
+        return ChargerReading(
+            status_known=status is not None,
             plugged_in=plugged,
             charging=charging,
-            vehicle=self._vehicle_on(charger.subentry_id) if plugged else None,
             power_kw=power,
+            limit_a=self.reported_limit_a(charger),
         )
 
-    def _status(self, charger: ChargerSettings) -> tuple[bool, bool] | None:
+    def reported_limit_a(self, charger: ChargerSettings) -> float | None:
+        """The limit the charger's number entity shows now, in A per phase."""
+        if charger.control is not ControlMethod.NUMBER or not charger.current_entity:
+            return None
+        state = self.hass.states.get(charger.current_entity)
+        value = state_number(state)
+        if value is None or state is None:
+            return None
+        unit = state.attributes.get("unit_of_measurement")
+        if unit == UnitOfPower.WATT:
+            return value / (charger.voltage * charger.phases)
+        if unit == UnitOfPower.KILO_WATT:
+            return value / charger.kw_per_a
+        return value
+
+    def measured_a(self, charger: ChargerSettings) -> float | None:
+        """What the charger's power sensor says it draws, as current per phase."""
+        if not charger.power_entity:
+            return None
+        power = read_power_kw(self.hass.states.get(charger.power_entity))
+        return None if power is None else power / charger.kw_per_a
+
+    def status(self, charger: ChargerSettings) -> tuple[bool, bool] | None:
         """Plugged in and charging, from the status entity; None when unusable."""
         if not charger.status_entity:
             return False, False
@@ -266,74 +394,83 @@ class HomeAssistantTranslation(AsyncTranslation):
         plugged = state.state in charger.plugged_states
         return plugged, state.state in charger.charging_states
 
-    def _chosen(self, charger_id: str) -> str | None:
-        """The vehicle the user chose for a charger, if it (still) exists."""
-        chosen = self.user.chargers.get(charger_id, ChargerState()).connected_vehicle
-        if chosen is not None and any(
-            v.subentry_id == chosen for v in self.settings.vehicles
-        ):
-            return chosen
-        return None
+    def _assign_vehicles(
+        self, readings: Mapping[str, ChargerReading], user: UserState
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Which vehicle is on which plugged-in charger; one vehicle, one charger.
 
-    def _vehicle_on(self, charger_id: str) -> str | None:
-        """The vehicle plugged into a charger: chosen by the user, else its regular.
-
-        A regular the user chose for another charger that is plugged in is there,
-        not here: one vehicle is never on two chargers.
+        The user's choice first, then a charger's regular vehicle, then the only
+        vehicle of a one-charger site. A vehicle is on at most one charger: a
+        second charger that claims it is refused (and counted, not planned).
+        Returns the assignment and the refused claims, both by charger id.
         """
-        if (chosen := self._chosen(charger_id)) is not None:
-            return chosen
-        elsewhere = {
-            self._chosen(other.subentry_id)
-            for other in self.settings.chargers
-            if other.subentry_id != charger_id
-            and (status := self._status(other)) is not None
-            and status[0]
-        }
-        regulars = [
-            v
-            for v in self.settings.vehicles
-            if v.charger == charger_id and v.subentry_id not in elsewhere
+        known = {v.subentry_id for v in self.settings.vehicles}
+        plugged = [
+            c.subentry_id
+            for c in self.settings.chargers
+            if readings[c.subentry_id].plugged_in
         ]
-        if regulars:
-            return regulars[0].subentry_id
-        if len(self.settings.vehicles) == 1 and len(self.settings.chargers) == 1:
-            return self.settings.vehicles[0].subentry_id
-        return None
+        assigned: dict[str, str] = {}
+        refused: dict[str, str] = {}
+        taken: set[str] = set()
+        for charger_id in plugged:
+            chosen = user.charger(charger_id).connected_vehicle
+            if chosen is None or chosen not in known:
+                continue
+            if chosen in taken:
+                refused[charger_id] = chosen
+                continue
+            assigned[charger_id] = chosen
+            taken.add(chosen)
+        for charger_id in plugged:
+            if charger_id in assigned or charger_id in refused:
+                continue
+            regular = next(
+                (
+                    v.subentry_id
+                    for v in self.settings.vehicles
+                    if v.charger == charger_id and v.subentry_id not in taken
+                ),
+                None,
+            )
+            if regular is None and len(self.settings.vehicles) == 1:
+                only = self.settings.vehicles[0].subentry_id
+                if len(self.settings.chargers) == 1 and only not in taken:
+                    regular = only
+            if regular is not None:
+                assigned[charger_id] = regular
+                taken.add(regular)
+        return assigned, refused
 
-    def _read_vehicle(
+    def _read_vehicle(  # noqa: PLR0917  # one reading, its parts named
         self,
         vehicle: VehicleSettings,
-        chargers: dict[str, ChargerInputs],
+        assigned: Mapping[str, str],
+        user: UserState,
+        delivered_kwh: Mapping[str, float],
         now: datetime,
         problems: list[str],
     ) -> VehicleInputs:
         """Where the vehicle is, what it needs and by when."""
-        state = self.user.vehicles.get(vehicle.subentry_id) or VehicleState(
-            target_soc=vehicle.target_soc,
-            min_soc=vehicle.min_soc,
-            departure=vehicle.departure,
-            arrival=vehicle.arrival,
-        )
+        state = user.vehicles.get(vehicle.subentry_id) or default_vehicle_state(vehicle)
         on = next(
-            (c for c in chargers.values() if c.vehicle == vehicle.subentry_id), None
+            (cid for cid, vid in assigned.items() if vid == vehicle.subentry_id), None
         )
-        charger_id = on.subentry_id if on else vehicle.charger
+        charger_id = on or vehicle.charger
         if charger_id is not None and self.settings.charger(charger_id) is None:
             charger_id = None
         soc = None
         if vehicle.has_soc and vehicle.soc_entity:
             soc = state_number(self.hass.states.get(vehicle.soc_entity))
+            if soc is not None and not 0 <= soc <= MAX_SOC:
+                soc = None  # a SoC of 150 % or -5 % is a broken sensor, not a plan
             if soc is None:
                 problems.append(vehicle.soc_entity)
         arrival = now if on is not None else self._expected_arrival(state, now)
         departure = next_occurrence(max(arrival, now), state.departure)
-        need = self._energy_needed(vehicle, state, soc, on)
-        mode = (
-            self.user.chargers.get(charger_id, ChargerState()).mode
-            if charger_id
-            else ChargerMode.SMART
-        )
+        delivered = delivered_kwh.get(on, 0.0) if on is not None else 0.0
+        need = self._energy_needed(vehicle, state, soc, delivered)
+        mode = user.charger(charger_id).mode if charger_id else ChargerMode.SMART
         plannable = (
             on is not None or vehicle.plan_ahead
         ) and mode is not ChargerMode.OFF
@@ -350,6 +487,55 @@ class HomeAssistantTranslation(AsyncTranslation):
             planned=planned,
         )
 
+    def _classify(  # noqa: PLR0917  # one reading, its parts named
+        self,
+        charger: ChargerSettings,
+        reading: ChargerReading,
+        vehicle_id: str | None,
+        refused: str | None,
+        vehicles: Mapping[str, VehicleInputs],
+        user: UserState,
+        health: Health,
+    ) -> ChargerInputs:
+        """One charger's reading, with who controls it and what it is counted at."""
+        vehicle = vehicles.get(vehicle_id) if vehicle_id else None
+        control = classify(
+            smart_charging=user.smart_charging,
+            status_known=reading.status_known,
+            plugged_in=reading.plugged_in,
+            mode_off=user.charger(charger.subentry_id).mode is ChargerMode.OFF,
+            vehicle=vehicle_id,
+            claimed_elsewhere=refused is not None,
+            need_known=vehicle is not None and vehicle.need_known,
+            needs_nothing=vehicle is not None and vehicle.energy_needed_kwh <= 0,
+            health=health,
+        )
+        measured = (
+            None if reading.power_kw is None else reading.power_kw / charger.kw_per_a
+        )
+        counted = 0.0
+        if control.left_alone:
+            counted = counted_a(
+                measured_a=measured,
+                limit_a=reading.limit_a,
+                written_a=health.written_a,
+                max_a=charger.max_current,
+            )
+        elif control is Control.IDLE and measured is not None:
+            counted = max(0.0, measured)  # its status may lag: what it draws counts
+        return ChargerInputs(
+            subentry_id=charger.subentry_id,
+            plugged_in=reading.plugged_in,
+            status_known=reading.status_known,
+            charging=reading.charging,
+            vehicle=vehicle_id,
+            claimed_elsewhere=refused,
+            power_kw=reading.power_kw,
+            limit_a=reading.limit_a,
+            control=control,
+            counted_a=counted,
+        )
+
     @staticmethod
     def _expected_arrival(state: VehicleState, now: datetime) -> datetime:
         """When a vehicle that is not plugged in is expected.
@@ -361,106 +547,194 @@ class HomeAssistantTranslation(AsyncTranslation):
         departure = next_occurrence(now, state.departure)
         return now if departure < arrival else arrival
 
+    @staticmethod
     def _energy_needed(
-        self,
         vehicle: VehicleSettings,
         state: VehicleState,
         soc: float | None,
-        charger: ChargerInputs | None,
+        delivered_kwh: float,
     ) -> float | None:
         """Energy to add to the battery, or None when it cannot be known now."""
         if vehicle.has_soc:
             if soc is None or vehicle.capacity_kwh is None:
                 return None
             return max(0.0, (state.target_soc - soc) / 100 * vehicle.capacity_kwh)
-        delivered = 0.0
-        if charger is not None:
-            session = self.user.chargers.get(charger.subentry_id, ChargerState())
-            delivered = session.session_energy_kwh * vehicle.efficiency
-        return max(0.0, state.energy_to_add_kwh - delivered)
+        return max(0.0, state.energy_to_add_kwh - delivered_kwh * vehicle.efficiency)
 
-    def _min_energy(self, vehicle: VehicleSettings, inputs: VehicleInputs) -> float:
+    @staticmethod
+    def _min_energy(
+        vehicle: VehicleSettings, inputs: VehicleInputs, user: UserState
+    ) -> float:
         """Energy wanted at once: up to the minimum SoC, or all of it in fast mode."""
-        mode = ChargerState().mode
+        mode = ChargerMode.SMART
         if inputs.charger_id is not None:
-            mode = self.user.chargers.get(inputs.charger_id, ChargerState()).mode
+            mode = user.charger(inputs.charger_id).mode
         if mode is ChargerMode.FAST:
             return inputs.energy_needed_kwh
-        state = self.user.vehicles.get(vehicle.subentry_id)
+        state = user.vehicles.get(vehicle.subentry_id)
         if inputs.soc is None or vehicle.capacity_kwh is None or state is None:
             return 0.0
         below = max(0.0, (state.min_soc - inputs.soc) / 100 * vehicle.capacity_kwh)
         return min(below, inputs.energy_needed_kwh)
 
-    def _read_site(
-        self,
-        horizon: Horizon,
-        chargers: dict[str, ChargerInputs],
-        problems: list[str],
-    ) -> Site:
-        """The grid limit, and what the rest of the house uses right now.
+    def limits(self) -> Limits:
+        """The site's hard limits, as the guard checks them."""
+        site = self.settings.site
+        return Limits(
+            kw=site.limit_kw,
+            fuse_a=site.limit_a if site.limit_mode is LimitMode.CURRENT else None,
+            phases=site.phases,
+            voltage=site.voltage,
+        )
 
-        Meters tell the present only, so the measured house load (grid import
-        minus our chargers) holds for the current step; later steps are re-read
-        at every replan.
+    def read_meter(
+        self, entity_id: str, now: datetime, *, current: bool
+    ) -> tuple[float | None, MeterSource]:
+        """One meter in kW (or A): its value, its last good one, or none.
+
+        A meter that is unavailable or reports a wrong unit keeps its last good
+        value for ``METER_HOLD_SECONDS``; after that it has none, and the caller
+        assumes the configured house load instead.
+        """
+        state = self.hass.states.get(entity_id)
+        if current:
+            value = state_number(state)
+            unit = state.attributes.get("unit_of_measurement") if state else None
+            if unit not in (None, UnitOfElectricCurrent.AMPERE):
+                value = None
+        else:
+            value = read_power_kw(state)
+            site = self.settings.site
+            if (
+                value is not None
+                and entity_id == site.grid_power_entity
+                and site.grid_sign is GridSign.EXPORT_POSITIVE
+            ):
+                value = -value
+        if value is not None:
+            self._last_good[entity_id] = (value, now)
+            return value, MeterSource.MEASURED
+        last = self._last_good.get(entity_id)
+        if last is not None and now - last[1] <= timedelta(seconds=METER_HOLD_SECONDS):
+            return last[0], MeterSource.HELD
+        return None, MeterSource.ASSUMED
+
+    def meter_time(self) -> datetime | None:
+        """When the oldest of the site's meters last reported."""
+        times = [
+            state.last_reported
+            for entity_id in self.settings.site.meter_entities
+            if (state := self.hass.states.get(entity_id)) is not None
+        ]
+        return min(times, default=None)
+
+    def house_now(
+        self,
+        now: datetime,
+        draws: Iterable[tuple[tuple[int, ...], float, float]],
+        problems: list[str] | None = None,
+    ) -> tuple[House, MeterSource]:
+        """The house load now from the meters, less what the chargers draw.
+
+        With no meter configured only the chargers are counted (the README says
+        so). A meter that has failed for longer than its hold time counts as
+        the assumed house load of the options, on every phase.
         """
         site = self.settings.site
-        charger_kw = sum(self._charger_kw(c) for c in chargers.values())
-        base_now = 0.0
+        limits = self.limits()
+        if not site.meter_entities:
+            return House(kw=0.0, phase_a=(0.0, 0.0, 0.0)), MeterSource.NONE
+        sources: list[MeterSource] = []
+        grid_kw: float | None = None
         if site.grid_power_entity:
-            grid = read_power_kw(self.hass.states.get(site.grid_power_entity))
-            if grid is None:
+            grid_kw, source = self.read_meter(
+                site.grid_power_entity, now, current=False
+            )
+            sources.append(source)
+            if source is not MeterSource.MEASURED and problems is not None:
                 problems.append(site.grid_power_entity)
-            else:
-                if site.grid_sign is GridSign.EXPORT_POSITIVE:
-                    grid = -grid
-                base_now = max(base_now, grid - charger_kw)
-        phase_amps: dict[int, float] = {}
+        phase_a: dict[int, float] = {}
         for phase, entity_id in enumerate(site.phase_current_entities, start=1):
-            state = self.hass.states.get(entity_id)
-            amps = state_number(state)
-            unit = state.attributes.get("unit_of_measurement") if state else None
-            if amps is None or unit not in (None, UnitOfElectricCurrent.AMPERE):
+            amps, source = self.read_meter(entity_id, now, current=True)
+            sources.append(source)
+            if source is not MeterSource.MEASURED and problems is not None:
                 problems.append(entity_id)
-                continue
-            phase_amps[phase] = amps - self._charger_amps_on(chargers, phase)
-        if phase_amps:
-            worst = max(phase_amps.values())
-            base_now = max(base_now, worst * site.voltage * site.phases / 1000)
-        base = (max(0.0, base_now),) + (0.0,) * (horizon.steps - 1)
+            if amps is not None:
+                phase_a[phase] = amps
+        house = house_load(limits, grid_kw=grid_kw, phase_a=phase_a, draws=draws)
+        if MeterSource.ASSUMED in sources:
+            assumed = site.assumed_house_kw
+            spread = limits.spread_a(assumed)
+            house = House(
+                kw=max(house.kw, assumed),
+                phase_a=tuple(  # type: ignore[arg-type]  # three phases in, three out
+                    max(a, spread if p <= limits.phases else 0.0)
+                    for p, a in zip(PHASES, house.phase_a, strict=True)
+                ),
+            )
+            return house, MeterSource.ASSUMED
+        if MeterSource.HELD in sources:
+            return house, MeterSource.HELD
+        return house, MeterSource.MEASURED
+
+    def _read_house(
+        self,
+        now: datetime,
+        chargers: Mapping[str, ChargerInputs],
+        health: Mapping[str, Health],
+        problems: list[str],
+    ) -> tuple[House, MeterSource]:
+        """The house load of this round: meters less every charger's draw."""
+        draws = []
+        reading_at = self.meter_time()
+        for charger in self.settings.chargers:
+            seen = chargers[charger.subentry_id]
+            known = health.get(charger.subentry_id, Health())
+            measured = (
+                None if seen.power_kw is None else seen.power_kw / charger.kw_per_a
+            )
+            setpoint = setpoint_seen(
+                seen.limit_a if seen.limit_a is not None else known.written_a,
+                previous_a=known.previous_a,
+                changed_at=known.changed_at,
+                reading_at=reading_at,
+            )
+            amps = draw_a(
+                measured_a=measured, setpoint_a=setpoint, charging=seen.charging
+            )
+            draws.append((charger.site_phases, charger.kw_per_a, amps))
+        return self.house_now(now, draws, problems)
+
+    def _site(
+        self,
+        horizon: Horizon,
+        house: House,
+        chargers: Mapping[str, ChargerInputs],
+    ) -> Site:
+        """The grid limit, the house load now, and every draw the plan must leave.
+
+        Meters tell the present only, so the measured house load holds for the
+        current step; later steps are re-read at every replan. A charger left
+        alone is counted on its own phases for the whole horizon: a new plan
+        comes as soon as its situation changes.
+        """
+        site = self.settings.site
+        fixed = [0.0, 0.0, 0.0]
+        for charger in self.settings.chargers:
+            counted = chargers[charger.subentry_id].counted_a
+            for phase in charger.site_phases:
+                fixed[phase - 1] += counted
+        base_now = max(house.kw, max(house.phase_a) * site.voltage * site.phases / 1000)
+        base = (base_now,) + (0.0,) * (horizon.steps - 1)
+        row = (fixed[0], fixed[1], fixed[2])
         return Site(
             import_limit_kw=site.limit_kw,
             fuse_limit_a=site.limit_a if site.limit_mode is LimitMode.CURRENT else None,
             phases=site.phases,
             voltage_v=site.voltage,
             base_load_kw=base,
+            fixed_load_a=(row,) * horizon.steps if any(fixed) else None,
         )
-
-    def _charger_amps_on(self, chargers: dict[str, ChargerInputs], phase: int) -> float:
-        """Current our chargers draw on one phase (a 1-phase one on its own phase)."""
-        total = 0.0
-        for charger in self.settings.chargers:
-            seen = chargers.get(charger.subentry_id)
-            if seen is None or not (
-                charger.phases == THREE_PHASE or charger.phase == phase
-            ):
-                continue
-            total += self._charger_kw(seen) / charger.kw_per_a
-        return total
-
-    def _charger_kw(self, charger: ChargerInputs) -> float:
-        """What a charger draws now: measured, else its setpoint while charging.
-
-        Without either the meter would count our own charging as house load and
-        the next plan would throttle the charger it just allowed.
-        """
-        if charger.power_kw is not None:
-            return charger.power_kw
-        written = self.writer.states.get(charger.subentry_id)
-        settings = self.settings.charger(charger.subentry_id)
-        if not charger.charging or written is None or settings is None:
-            return 0.0
-        return (written.current_a or 0.0) * settings.kw_per_a
 
     @staticmethod
     def _charger_model(charger: ChargerSettings) -> Charger:
@@ -480,6 +754,7 @@ class HomeAssistantTranslation(AsyncTranslation):
         self,
         vehicle: VehicleSettings,
         inputs: VehicleInputs,
+        user: UserState,
         horizon: Horizon,
         now: datetime,
     ) -> Vehicle:
@@ -493,10 +768,32 @@ class HomeAssistantTranslation(AsyncTranslation):
             arrival=inputs.arrival if inputs.arrival > now else horizon.start,
             departure=min(inputs.departure, horizon.end),
             energy_needed_kwh=inputs.energy_needed_kwh,
-            min_energy_kwh=self._min_energy(vehicle, inputs),
+            min_energy_kwh=self._min_energy(vehicle, inputs, user),
             max_power_kw=vehicle.max_power_kw,
             efficiency=vehicle.efficiency,
         )
+
+
+def default_vehicle_state(vehicle: VehicleSettings) -> VehicleState:
+    """A vehicle's settings before the user changed any: its subentry's defaults."""
+    return VehicleState(
+        target_soc=vehicle.target_soc,
+        min_soc=vehicle.min_soc,
+        departure=vehicle.departure,
+        arrival=vehicle.arrival,
+        energy_to_add_kwh=vehicle.session_energy_kwh,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerReading:
+    """What a charger's own entities say now, before anything is decided."""
+
+    status_known: bool
+    plugged_in: bool
+    charging: bool
+    power_kw: float | None
+    limit_a: float | None
 
 
 def describe_inputs(inputs: Inputs) -> dict[str, Any]:
@@ -509,6 +806,13 @@ def describe_inputs(inputs: Inputs) -> dict[str, Any]:
         else None,
         "price_forecast": inputs.price_forecast,
         "prices_stale": inputs.prices_stale,
+        "price_error": inputs.price_error.translation_key
+        if inputs.price_error
+        else None,
+        "meter": inputs.meter.value,
+        "house_kw": round(inputs.house.kw, 3),
+        "house_phase_a": [round(a, 2) for a in inputs.house.phase_a],
+        "smart_charging": inputs.user.smart_charging,
         "problems": list(inputs.problems),
         "vehicles": {
             key: {
@@ -527,7 +831,11 @@ def describe_inputs(inputs: Inputs) -> dict[str, Any]:
                 "plugged_in": value.plugged_in,
                 "charging": value.charging,
                 "vehicle": value.vehicle,
+                "claimed_elsewhere": value.claimed_elsewhere,
                 "power_kw": value.power_kw,
+                "limit_a": value.limit_a,
+                "control": value.control.value,
+                "counted_a": round(value.counted_a, 2),
             }
             for key, value in inputs.chargers.items()
         },

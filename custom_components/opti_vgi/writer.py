@@ -1,17 +1,27 @@
-"""Write each charger's setpoint for the current step through its own entities.
+"""Carry out each charger's decision through its own entities, and check it.
 
-Chargers dislike chatter (cloud APIs throttle, Zaptec asks for 15 minutes between
-changes), so a value is written only when it changes and not more often than the
-charger's minimum write interval; the exception is a decrease that keeps the site
-under its limit, which is written at once. Every call is blocking so that its
-failure is known, and a failure becomes a visible status, never an exception on
-the event loop.
+The writer decides nothing (control.py does); it carries decisions out so that a
+charger can neither block nor lie:
+
+- every call has a timeout, and chargers are written concurrently: one slow or
+  hung charger delays no other;
+- a value is written only when it differs from what the charger has, and not
+  more often than the charger's minimum write interval, also after a failure
+  (which backs off further); the exception is a decrease that the site limit or
+  a fuse phase needs now, which goes at once;
+- decreases go before increases, and an increase waits only if the room it
+  needs is still taken by a decrease that failed;
+- after a write the charger's own report (its number entity, its power) is read
+  back: a charger that does not follow is counted at what it really draws until
+  it does, and a limit someone else set is an override, respected for a while;
+- what was written, when, and what went wrong is kept across restarts.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,44 +29,134 @@ from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, UnitOfPower
 from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError
 
-from .const import LOGGER, ChargerMode, ControlMethod, CurrentUnit, PauseMode
+from .const import LOGGER, Control, ControlMethod, CurrentUnit, PauseMode, ReleaseMode
+from .control import Health
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from homeassistant.core import HomeAssistant
 
-    from .optimizer.model import Plan
+    from .control import Decision, Limits
     from .settings import ChargerSettings
-    from .translation import Inputs, UserState
+    from .translation import Inputs
 
 FAILURES_FOR_REPAIR = 3
 OWN_CONTEXTS = 64
+WRITE_TIMEOUT = 15.0  # seconds one call to a charger may take
+READBACK_GRACE = timedelta(seconds=60)  # for the charger to show what was written
+RETRY_BASE = timedelta(seconds=30)  # first back-off after a failure, doubling
+RETRY_MAX = timedelta(minutes=15)
+SAFETY_RETRY = timedelta(seconds=5)  # a failing safety decrease, tried again
+LIMIT_TOLERANCE_A = 0.5  # a reported limit this close to the written one matches
+# A charger draws "more than it was told" beyond this margin (per phase): the
+# car's own measurement noise and the 230 V assumption stay inside it.
+DRAW_TOLERANCE_A = 1.0
+DRAW_TOLERANCE_SHARE = 0.1
 
 
 @dataclass(kw_only=True)
 class WriteState:
-    """What was last written to one charger, and how writing goes."""
+    """What one charger was told, when, and how it went."""
 
-    current_a: float | None = None  # last setpoint written, None before the first
+    current_a: float | None = None  # the setpoint it has now, as far as we know
     paused: bool = False
     written_at: datetime | None = None
+    attempted_at: datetime | None = None  # the last call, successful or not
     failures: int = 0
     error: str | None = None
+    wanted_a: float | None = None  # what it should have (the last target)
+    verify_after: datetime | None = None  # when its report must show wanted_a
+    verified: bool = False  # its report showed wanted_a since the last write
+    not_following: str | None = None  # "limit_not_applied" or "draws_more"
+    override_until: datetime | None = None
+    override_a: float | None = None
+    released: bool = False
+    previous_a: float | None = None  # the setpoint before the last write
+    changed_at: datetime | None = None  # when the last write was sent
+
+    def health(self, now: datetime) -> Health:
+        """What the next round must know of this charger."""
+        return Health(
+            override=self.override_until is not None and now < self.override_until,
+            not_following=self.not_following,
+            written_a=self.current_a,
+            expected_a=self.wanted_a,
+            previous_a=self.previous_a,
+            changed_at=self.changed_at,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe, for the Store."""
+        out: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            out[item.name] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WriteState:
+        """Read a stored state; what cannot be read starts from nothing."""
+        state = cls()
+        for item in fields(cls):
+            value = data.get(item.name)
+            if value is None:
+                continue
+            if item.name in {
+                "written_at",
+                "attempted_at",
+                "verify_after",
+                "override_until",
+                "changed_at",
+            }:
+                value = datetime.fromisoformat(str(value))
+            setattr(state, item.name, value)
+        return state
+
+
+@dataclass(frozen=True, kw_only=True)
+class Write:
+    """One write the round wants, before it is sent or held back."""
+
+    charger: ChargerSettings
+    state: WriteState
+    target: float
+    decrease: bool
 
 
 class ChargerWriter:
-    """Applies the current step of a plan to every charger."""
+    """Applies decisions to every charger, and tells what the chargers did."""
 
     def __init__(
         self, hass: HomeAssistant, chargers: tuple[ChargerSettings, ...]
     ) -> None:
-        """Start with nothing written: the first plan always writes."""
+        """Start with nothing known; ``restore`` brings back the stored states."""
         self.hass = hass
         self.chargers = chargers
         self.states: dict[str, WriteState] = {
             c.subentry_id: WriteState() for c in chargers
         }
+        self._locks = {c.subentry_id: asyncio.Lock() for c in chargers}
         # Contexts of our own writes, so that their state echoes are not news.
         self.contexts: deque[str] = deque(maxlen=OWN_CONTEXTS)
+        self.next_due: datetime | None = None  # the earliest held-back write
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Take back the stored states of chargers that still exist."""
+        for cid, stored in data.items():
+            if cid in self.states and isinstance(stored, dict):
+                try:
+                    self.states[cid] = WriteState.from_dict(stored)
+                except TypeError, ValueError:
+                    LOGGER.debug("Stored write state of %s is unreadable", cid)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every charger's state, JSON-safe, for the Store."""
+        return {cid: state.as_dict() for cid, state in self.states.items()}
+
+    def health(self, now: datetime) -> dict[str, Health]:
+        """What the next round must know of every charger."""
+        return {cid: state.health(now) for cid, state in self.states.items()}
 
     def is_own(self, context: Context) -> bool:
         """Whether a state change was caused by one of our writes."""
@@ -64,115 +164,288 @@ class ChargerWriter:
             context.parent_id is not None and context.parent_id in self.contexts
         )
 
-    def desired(
-        self, plan: Plan, inputs: Inputs, user: UserState, charger: ChargerSettings
-    ) -> float | None:
-        """The setpoint for now, or None to leave the charger alone.
+    def busy(self, charger_id: str) -> bool:
+        """Whether a write to this charger is on its way now."""
+        return self._locks[charger_id].locked()
 
-        Unplugged chargers and plugged-in chargers without a known vehicle are
-        left as they are: writing 0 A would stop a guest's car.
+    # --- Reading back ------------------------------------------------------------
+
+    def check(
+        self,
+        charger: ChargerSettings,
+        now: datetime,
+        *,
+        reported_a: float | None,
+        measured_a: float | None,
+        override_minutes: float,
+    ) -> bool:
+        """Compare what the charger reports with what it was told.
+
+        Returns whether its health changed (a new plan is then due). Its limit
+        entity is the truth once the grace time after a write has passed: a
+        charger that never showed the value does not follow; one that showed it
+        and then shows another was changed by someone else (an override). A
+        charger that draws clearly more than it was told does not follow either.
         """
-        if not user.smart_charging:
-            return None
-        mode = (
-            user.chargers[charger.subentry_id].mode
-            if charger.subentry_id in (user.chargers)
-            else ChargerMode.SMART
-        )
-        seen = inputs.chargers.get(charger.subentry_id)
-        if seen is None or not seen.plugged_in:
-            return None
-        if mode is ChargerMode.OFF:
-            return 0.0
-        if seen.vehicle is None:
-            return None
-        vehicle = next((v for v in plan.vehicles if v.vehicle_id == seen.vehicle), None)
-        if vehicle is None:
-            # Not planned: pause a vehicle that needs nothing; leave one whose
-            # need is unknown (its SoC sensor is asleep) as it is.
-            seen_vehicle = inputs.vehicles[seen.vehicle]
-            needs_nothing = seen_vehicle.energy_needed_kwh <= 0
-            return 0.0 if needs_nothing and seen_vehicle.need_known else None
-        return vehicle.current_a[0]
+        state = self.states[charger.subentry_id]
+        before = (state.not_following, state.override_until is not None)
+        if state.override_until is not None and now >= state.override_until:
+            LOGGER.info("Override of charger %s ended; taking it back", charger.name)
+            state.override_until = state.override_a = None
+        settled = state.verify_after is None or now >= state.verify_after
+        wanted = state.wanted_a
+        limit_checked = wanted is not None and not (state.paused and wanted <= 0)
+        if reported_a is not None and limit_checked and wanted is not None:
+            if abs(reported_a - wanted) <= LIMIT_TOLERANCE_A:
+                state.verified = True
+                if state.not_following == "limit_not_applied":
+                    state.not_following = None
+            elif settled and state.override_until is None:
+                state.current_a = reported_a  # the truth the next round starts from
+                if state.verified:
+                    LOGGER.info(
+                        "Charger %s was set to %s A by someone else; respecting it"
+                        " for %s min",
+                        charger.name,
+                        reported_a,
+                        override_minutes,
+                    )
+                    state.override_until = now + timedelta(minutes=override_minutes)
+                    state.override_a = reported_a
+                    state.verified = False
+                elif state.not_following != "limit_not_applied":
+                    LOGGER.warning(
+                        "Charger %s shows %s A after %s A was written",
+                        charger.name,
+                        reported_a,
+                        wanted,
+                    )
+                    state.not_following = "limit_not_applied"
+        if measured_a is not None and wanted is not None and settled:
+            allowed = max(0.0, wanted) * (1 + DRAW_TOLERANCE_SHARE) + DRAW_TOLERANCE_A
+            if measured_a > allowed and state.not_following is None:
+                LOGGER.warning(
+                    "Charger %s draws %.1f A although %s A was written",
+                    charger.name,
+                    measured_a,
+                    wanted,
+                )
+                state.not_following = "draws_more"
+            elif measured_a <= allowed and state.not_following == "draws_more":
+                state.not_following = None
+        return before != (state.not_following, state.override_until is not None)
+
+    # --- Writing -----------------------------------------------------------------
 
     async def async_apply(
-        self, plan: Plan, inputs: Inputs, user: UserState, now: datetime
+        self,
+        decisions: Mapping[str, Decision],
+        inputs: Inputs,
+        limits: Limits,
+        now: datetime,
     ) -> None:
-        """Write what changed: decreases first, increases only if they all went.
+        """Carry out the round's decisions: decreases first, then what fits.
 
         The plan's room for one charger's increase often comes from another's
-        decrease, so an increase never goes out before, or without, the
-        decreases that make room for it.
+        decrease, so an increase waits while a decrease it needs room from has
+        not gone out (failed, or held back by its interval and not needed yet).
         """
-        decreases: list[tuple[ChargerSettings, WriteState, float]] = []
-        increases: list[tuple[ChargerSettings, WriteState, float]] = []
+        wanted: list[Write] = []
         for charger in self.chargers:
-            target = self.desired(plan, inputs, user, charger)
+            decision = decisions.get(charger.subentry_id)
             state = self.states[charger.subentry_id]
-            if target is None or target == state.current_a:
+            if decision is None or decision.target_a is None:
                 continue
-            lower = state.current_a is not None and target < state.current_a
-            (decreases if lower else increases).append((charger, state, target))
-        room = _Room(plan, inputs)
-        failed = False
-        for charger, state, target in decreases:
-            if self._due(charger, state, now) or room.needs(
-                inputs, charger, state, target
-            ):
-                failed |= not await self._try_write(charger, state, target, now)
-        if failed:
-            LOGGER.debug("Holding back increases: a decrease was not accepted")
+            state.wanted_a = decision.target_a
+            reassert = decision.control is Control.NOT_FOLLOWING
+            if decision.target_a == state.current_a and not reassert:
+                continue
+            decrease = state.current_a is None or decision.target_a < state.current_a
+            wanted.append(
+                Write(
+                    charger=charger,
+                    state=state,
+                    target=decision.target_a,
+                    decrease=decrease,
+                )
+            )
+        room = _Room(inputs, decisions, limits)
+        decreases = [w for w in wanted if w.decrease]
+        to_send = [
+            w
+            for w in decreases
+            if self._due(w.charger, w.state, now)
+            or room.needs(w.charger, w.state, w.target)
+        ]
+        for w in decreases:
+            if w not in to_send:
+                room.hold(w.charger, w.state, w.target)
+        results = await asyncio.gather(
+            *(self._try_write(w.charger, w.state, w.target, now) for w in to_send)
+        )
+        for w, ok in zip(to_send, results, strict=True):
+            if not ok:
+                room.hold(w.charger, w.state, w.target)
+        increases = []
+        for w in wanted:
+            if w.decrease:
+                continue
+            if not self._due(w.charger, w.state, now):
+                continue
+            if room.fits(w.charger):
+                increases.append(w)
+            else:
+                LOGGER.debug("Holding back %s: its room is still taken", w.charger.name)
+                room.hold(w.charger, w.state, w.target)
+        await asyncio.gather(
+            *(self._try_write(w.charger, w.state, w.target, now) for w in increases)
+        )
+        sent = {id(w) for w in (*to_send, *increases)}
+        held = [w for w in wanted if id(w) not in sent or w.state.failures]
+        # Only a wait for the interval needs a timer: a write held for room waits
+        # for the decrease it needs, which is itself held or due.
+        self.next_due = min(
+            (due for w in held if (due := self._due_at(w.charger, w.state)) > now),
+            default=None,
+        )
+
+    async def async_write_now(
+        self, charger: ChargerSettings, target: float, now: datetime
+    ) -> bool:
+        """A safety decrease from the guard: at once, whatever the interval.
+
+        Only a failing charger is spared: it is tried again at most every
+        ``SAFETY_RETRY``, so a dead charger is not hammered at the meter's rate.
+        """
+        state = self.states[charger.subentry_id]
+        if (
+            state.failures
+            and state.attempted_at is not None
+            and now - state.attempted_at < SAFETY_RETRY
+        ):
+            return False
+        if self.busy(charger.subentry_id):
+            return False
+        state.wanted_a = min(
+            target, state.wanted_a if state.wanted_a is not None else target
+        )
+        return await self._try_write(charger, state, target, now)
+
+    async def async_release(
+        self, mode: ReleaseMode, current: float, now: datetime
+    ) -> None:
+        """Let go of every charger: leave it, or set it to the release current.
+
+        One write per charger, whatever its interval: it is the last one, and a
+        charger left paused would strand the next car.
+        """
+        if mode is ReleaseMode.LEAVE:
             return
-        for charger, state, target in increases:
-            if self._due(charger, state, now):
-                await self._try_write(charger, state, target, now)
+        writes = []
+        for charger in self.chargers:
+            state = self.states[charger.subentry_id]
+            if state.released:
+                continue
+            value = {
+                ReleaseMode.MINIMUM: charger.min_current,
+                ReleaseMode.MAXIMUM: charger.max_current,
+            }.get(mode, min(max(current, charger.min_current), charger.max_current))
+            state.released = True
+            writes.append(self._try_write(charger, state, value, now, release=True))
+        await asyncio.gather(*writes)
+
+    def take_back(self) -> None:
+        """Smart charging is on again: the next release is a new one."""
+        for state in self.states.values():
+            state.released = False
 
     async def _try_write(
-        self, charger: ChargerSettings, state: WriteState, target: float, now: datetime
+        self,
+        charger: ChargerSettings,
+        state: WriteState,
+        target: float,
+        now: datetime,
+        *,
+        release: bool = False,
     ) -> bool:
-        """Write one setpoint; a failure of any kind is counted, never raised."""
-        try:
-            await self._write(charger, state, target)
-        except Exception as err:  # noqa: BLE001  # charger integrations raise anything
-            if state.failures == 0:
-                LOGGER.warning(
-                    "Writing %s A to charger %s failed: %s", target, charger.name, err
-                )
-            state.failures += 1
-            state.error = str(err) or type(err).__name__
-            return False
+        """Write one setpoint within its timeout; a failure is counted, never raised."""
+        async with self._locks[charger.subentry_id]:
+            state.attempted_at = now
+            # From now on a meter reading may or may not show the new value.
+            state.previous_a = state.current_a
+            state.changed_at = now
+            try:
+                async with asyncio.timeout(WRITE_TIMEOUT):
+                    written = await self._write(charger, state, target, force=release)
+            except Exception as err:  # noqa: BLE001  # charger integrations raise anything
+                if isinstance(err, TimeoutError):
+                    err = HomeAssistantError(f"no answer within {WRITE_TIMEOUT:.0f} s")
+                if state.failures == 0:
+                    LOGGER.warning(
+                        "Writing %s A to charger %s failed: %s",
+                        target,
+                        charger.name,
+                        err,
+                    )
+                state.failures += 1
+                state.error = str(err) or type(err).__name__
+                return False
         if state.failures:
             LOGGER.info("Charger %s accepts its setpoint again", charger.name)
-        state.current_a = target
+        state.current_a = written
+        state.wanted_a = written if not release else state.wanted_a
         state.written_at = now
+        state.verify_after = now + READBACK_GRACE
+        state.verified = False
         state.failures = 0
         state.error = None
         return True
 
-    @staticmethod
-    def _due(charger: ChargerSettings, state: WriteState, now: datetime) -> bool:
-        """Whether the charger's minimum write interval has passed."""
-        return state.written_at is None or now - state.written_at >= timedelta(
-            seconds=charger.min_write_interval
-        )
+    def _due_at(self, charger: ChargerSettings, state: WriteState) -> datetime:
+        """When the next write to this charger may go out.
+
+        At least the minimum interval after the last attempt, successful or not;
+        after failures longer, doubling from ``RETRY_BASE`` up to ``RETRY_MAX``.
+        """
+        last = state.attempted_at or state.written_at
+        if last is None:
+            return _EPOCH
+        wait = timedelta(seconds=charger.min_write_interval)
+        if state.failures:
+            backoff = min(RETRY_MAX, RETRY_BASE * 2 ** (state.failures - 1))
+            wait = max(wait, backoff)
+        return last + wait
+
+    def _due(self, charger: ChargerSettings, state: WriteState, now: datetime) -> bool:
+        """Whether the charger may be written now."""
+        return now >= self._due_at(charger, state)
 
     async def _write(
-        self, charger: ChargerSettings, state: WriteState, target: float
-    ) -> None:
-        """Send one setpoint: pause, resume and value as the charger wants them."""
+        self,
+        charger: ChargerSettings,
+        state: WriteState,
+        target: float,
+        *,
+        force: bool = False,
+    ) -> float:
+        """Send one setpoint; returns the value the charger was given, in A.
+
+        Pause and resume as the charger wants them; a number's own maximum caps
+        the value (the returned current says so).
+        """
         if target <= 0 and charger.pause_mode is not PauseMode.ZERO:
             await self._pause(charger, pause=True)
             state.paused = True
-            return
+            return 0.0
         if charger.pause_mode is not PauseMode.ZERO and (
-            state.paused or self._paused_now(charger)
+            state.paused or force or self._paused_now(charger)
         ):
             await self._pause(charger, pause=False)
             state.paused = False
         if charger.control is ControlMethod.NUMBER:
-            await self._write_number(charger, target)
-        else:
-            await self._write_action(charger, target)
+            return await self._write_number(charger, target)
+        await self._write_action(charger, target)
+        return target
 
     def _paused_now(self, charger: ChargerSettings) -> bool:
         """Whether the pause entity shows paused (our memory of it ends at reload)."""
@@ -205,18 +478,19 @@ class ChargerWriter:
             "select", "select_option", {ATTR_ENTITY_ID: entity_id, "option": option}
         )
 
-    async def _write_number(self, charger: ChargerSettings, amps: float) -> None:
+    async def _write_number(self, charger: ChargerSettings, amps: float) -> float:
         """number.set_value in the number's own unit, within its own range."""
         entity_id = charger.current_entity
         state = self.hass.states.get(entity_id) if entity_id else None
         if entity_id is None or state is None:
             raise HomeAssistantError(f"number entity {entity_id} does not exist")
         unit = state.attributes.get("unit_of_measurement")
-        value = amps
+        per_a = 1.0
         if unit == UnitOfPower.WATT:
-            value = amps * charger.voltage * charger.phases
+            per_a = charger.voltage * charger.phases
         elif unit == UnitOfPower.KILO_WATT:
-            value = amps * charger.kw_per_a
+            per_a = charger.kw_per_a
+        value = amps * per_a
         low = state.attributes.get("min")
         high = state.attributes.get("max")
         if isinstance(high, (int, float)):
@@ -229,6 +503,7 @@ class ChargerWriter:
         await self._call(
             "number", "set_value", {ATTR_ENTITY_ID: entity_id, "value": value}
         )
+        return value / per_a
 
     async def _write_action(self, charger: ChargerSettings, amps: float) -> None:
         """The charger integration's own action, with the value in A or W."""
@@ -248,48 +523,77 @@ class ChargerWriter:
         await self._call(domain, service, data)
 
 
-class _Room:
-    """Spare capacity in the current step, for decreases held back by interval.
+_SLACK = 1e-9  # float noise in the room's sums
+_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 
-    A decrease may wait for the charger's write interval only while the old,
-    higher currents still fit the site limit and every phase of the fuse; the
-    decreases held back are added up, so several small ones cannot together
-    break the limit.
+
+class _Room:
+    """Spare capacity in the current step, for writes that do not go out now.
+
+    The round's decisions fit the site limit and every phase of the fuse with
+    every charger at its target. A decrease that is held back (its interval) or
+    fails leaves that charger above its target, which takes room; several such
+    add up. A held-back decrease is sent at once when its extra would not fit,
+    and an increase waits while the room of its own phases is overdrawn.
     """
 
-    def __init__(self, plan: Plan, inputs: Inputs) -> None:
-        """Room left by the plan in step 0: kW, and A per phase with a fuse."""
-        problem = inputs.problem
-        site = problem.site
-        self.kw = site.limit_kw(0) - site.base_kw(0) - plan.site_power_kw[0]
+    def __init__(
+        self, inputs: Inputs, decisions: Mapping[str, Decision], limits: Limits
+    ) -> None:
+        """Room left by the decisions now: kW, and A per phase with a fuse."""
+        self.limits = limits
+        phases = {cid: _phases_of(inputs, cid) for cid in inputs.chargers}
+        self.phases = phases
+        kw_per_a = {c.id: c.kw_per_a for c in inputs.problem.chargers}
+        self.kw_per_a = kw_per_a
+        used_kw = sum(
+            d.counted_a * kw_per_a.get(cid, 0.0) for cid, d in decisions.items()
+        )
+        self.kw = limits.kw - inputs.house.kw - used_kw
         self.amps: dict[int, float] = {}
-        if site.fuse_limit_a is not None:
-            base_a = site.base_kw(0) * 1000 / (site.voltage_v * site.phases)
+        if limits.fuse_a is not None:
             for phase in (1, 2, 3):
                 used = sum(
-                    row.current_a[0]
-                    for row in plan.chargers
-                    if problem.charger(row.charger_id).loads_phase(phase)
+                    d.counted_a
+                    for cid, d in decisions.items()
+                    if phase in phases.get(cid, ())
                 )
-                self.amps[phase] = site.fuse_limit_a - base_a - used
+                self.amps[phase] = (
+                    limits.fuse_a - inputs.house.phase_a[phase - 1] - used
+                )
 
-    def needs(
-        self,
-        inputs: Inputs,
-        charger: ChargerSettings,
-        state: WriteState,
-        target: float,
-    ) -> bool:
+    def _extra(
+        self, charger: ChargerSettings, state: WriteState, target: float
+    ) -> float:
+        """How much more than its target a charger stays at when not written."""
+        return max(0.0, (state.current_a or 0.0) - target)
+
+    def needs(self, charger: ChargerSettings, state: WriteState, target: float) -> bool:
         """Whether holding this decrease back would break a limit (else hold it)."""
-        extra_a = (state.current_a or 0.0) - target
-        model = inputs.problem.charger(charger.subentry_id)
-        phases = [p for p in self.amps if model.loads_phase(p)]
+        extra_a = self._extra(charger, state, target)
+        phases = self.phases.get(charger.subentry_id, ())
         extra_kw = extra_a * charger.kw_per_a
-        if extra_kw > self.kw + 1e-9 or any(
-            extra_a > self.amps[p] + 1e-9 for p in phases
-        ):
-            return True
-        self.kw -= extra_kw
-        for phase in phases:
-            self.amps[phase] -= extra_a
-        return False
+        return extra_kw > self.kw + 1e-9 or any(
+            extra_a > self.amps[p] + 1e-9 for p in phases if p in self.amps
+        )
+
+    def hold(self, charger: ChargerSettings, state: WriteState, target: float) -> None:
+        """A charger stays at its old value: its extra takes room (or frees it)."""
+        extra_a = (state.current_a or 0.0) - target
+        self.kw -= extra_a * charger.kw_per_a
+        for phase in self.phases.get(charger.subentry_id, ()):
+            if phase in self.amps:
+                self.amps[phase] -= extra_a
+
+    def fits(self, charger: ChargerSettings) -> bool:
+        """Whether the room this charger's increase was planned with is there."""
+        phases = self.phases.get(charger.subentry_id, ())
+        return self.kw >= -_SLACK and all(
+            self.amps[p] >= -_SLACK for p in phases if p in self.amps
+        )
+
+
+def _phases_of(inputs: Inputs, charger_id: str) -> tuple[int, ...]:
+    """The site phases a charger of the problem loads."""
+    charger = inputs.problem.charger(charger_id)
+    return tuple(p for p in (1, 2, 3) if charger.loads_phase(p))
