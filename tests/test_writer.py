@@ -34,6 +34,7 @@ from custom_components.opti_vgi.const import (
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
+    CONF_POWER_ENTITY,
     CONF_RESUME_OPTION,
     DOMAIN,
     Control,
@@ -77,6 +78,7 @@ CARPORT_MODE = "select.carport_mode"
 LEAF_ENERGY = "number.leaf_energy_to_add"
 GRID = "sensor.grid_power"
 CARPORT_SWITCH = "switch.carport_charging"
+CARPORT_POWER = "sensor.carport_power"
 CARPORT_SELECT = "select.carport_charge_mode"
 KW_PER_A = 230 * 3 / 1000
 
@@ -383,10 +385,17 @@ async def test_failing_charger_becomes_a_status_then_a_repair(
     freezer: FrozenDateTimeFactory,
     chargers: ChargerCalls,
 ) -> None:
-    """Refused writes back off; three in a row raise a repair, cleared later."""
+    """Refused writes back off; three in a row raise a repair, cleared later.
+
+    The Carport's power sensor shows it draws nothing, so while it refuses it
+    is counted at 0 A (without one it would be counted at its maximum).
+    """
     chargers.failing.add(OCPP)
     seed_states(hass, today)
-    coordinator = await setup_site(hass, site_entry())
+    hass.states.async_set(CARPORT_POWER, "0", {"unit_of_measurement": "W"})
+    coordinator = await setup_site(
+        hass, site_entry(overrides={CARPORT: {CONF_POWER_ENTITY: CARPORT_POWER}})
+    )
     issue_id = f"{ENTRY_ID}_charger_write_failed_{CARPORT}"
     issues = ir.async_get(hass)
 

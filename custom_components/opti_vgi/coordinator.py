@@ -587,7 +587,12 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             )
         house, _ = self.translation.house_now(now, draws)
         lowered = shed(limits, house, loads)
-        for cid, value in lowered.items():
+        for cid, shed_a in lowered.items():
+            # Never write more than the round decided (a charger left alone and
+            # re-asserted lower is written that, not just below what it has).
+            decided = self.decisions.get(cid)
+            target = decided.target_a if decided is not None else None
+            value = shed_a if target is None else min(shed_a, target)
             LOGGER.debug("Guard lowers %s to %s A", by_id[cid].name, value)
             self.guard_caps[cid] = (value, now)
             loads = [

@@ -77,9 +77,12 @@ class WriteState:
 
     def health(self, now: datetime) -> Health:
         """What the next round must know of this charger."""
+        # A refused write leaves the charger where it was: it is counted at what
+        # it has, not planned as if it had obeyed (decisions re-assert it).
+        refused = "write_failed" if self.failures else None
         return Health(
             override=self.override_until is not None and now < self.override_until,
-            not_following=self.not_following,
+            not_following=self.not_following or refused,
             written_a=self.current_a,
             expected_a=self.wanted_a,
             previous_a=self.previous_a,
