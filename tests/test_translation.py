@@ -100,7 +100,9 @@ def _local(day: datetime, hours: int, minutes: int = 0, *, days: int = 0) -> dat
 # --- Vehicle state of charge ---------------------------------------------------
 
 
-@pytest.mark.parametrize("soc", ["unavailable", "unknown", "full", "nan", "inf"])
+@pytest.mark.parametrize(
+    "soc", ["unavailable", "unknown", "full", "nan", "inf", "150", "-5"]
+)
 async def test_unusable_soc_is_not_planned(
     hass: HomeAssistant,
     today: datetime,

@@ -39,7 +39,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from . import repairs
-from .const import DOMAIN, LOGGER, Control, PlanState
+from .const import DOMAIN, LOGGER, METER_HOLD_SECONDS, Control, PlanState
 from .control import (
     Decision,
     House,
@@ -168,6 +168,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self._timer: CALLBACK_TYPE | None = None
         self._due_timer: CALLBACK_TYPE | None = None
         self._settle_timer: CALLBACK_TYPE | None = None
+        self._meter_source: MeterSource | None = None  # as the guard last saw it
+        self._meter_hold_end: datetime | None = None  # a held meter runs out then
         # Set on unload and stop: after the chargers were released, nothing
         # may write to them again, whatever round or timer is still in flight.
         self.closed = False
@@ -325,16 +327,34 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             self._due_timer = None
         if self.closed:
             return
-        due = self.writer.next_due
-        if due is not None:
+        now = dt_util.utcnow()
+        times = [
+            t
+            for t in (
+                self.writer.next_due,
+                self.writer.next_check(now),
+                self._meter_hold_end,
+            )
+            if t is not None
+        ]
+        if times:
             self._due_timer = async_track_point_in_utc_time(
-                self.hass, self._on_due, max(due, dt_util.utcnow())
+                self.hass, self._on_due, max(min(times), now)
             )
 
     @callback
     def _on_due(self, _now: datetime) -> None:
-        """A held-back write is due: send it (no new plan)."""
+        """Something is due by the clock: a held write, a read-back, a meter.
+
+        The guard looks first (it checks what the chargers report and the
+        meters), then the held-back writes go out; no new plan unless the guard
+        finds one is needed.
+        """
         self._due_timer = None
+        now = dt_util.utcnow()
+        if self._meter_hold_end is not None and now >= self._meter_hold_end:
+            self._meter_hold_end = None
+        self._guard(now)
         self.config_entry.async_create_task(
             self.hass, self._async_due_write(), f"{DOMAIN} due write"
         )
@@ -386,6 +406,10 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         inputs = await self.translation.async_read(
             now, self.user, self.writer.health(now), self.sessions.delivered_kwh()
         )
+        if inputs.meter is not self._meter_source:
+            self._meter_source = inputs.meter
+            if inputs.meter is MeterSource.HELD:
+                self._meter_hold_end = now + timedelta(seconds=METER_HOLD_SECONDS + 1)
         problem = inputs.problem
         algorithm = self.settings.site.algorithm
         plan = await self.hass.async_add_executor_job(
@@ -432,8 +456,19 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         return data
 
     async def _async_due_write(self) -> None:
-        """Send what its interval held back (no new plan), and show how it went."""
-        await self._async_apply(dt_util.utcnow())
+        """Send what its interval held back, and show how it went.
+
+        No new plan, unless a charger's health changed with it (one that
+        refused now accepts, say): then it is planned again.
+        """
+        now = dt_util.utcnow()
+        before = {c: h.not_following for c, h in self.writer.health(now).items()}
+        await self._async_apply(now)
+        after = {c: h.not_following for c, h in self.writer.health(now).items()}
+        if after != before and not self.closed:
+            self.config_entry.async_create_task(
+                self.hass, self.async_request_refresh(), f"{DOMAIN} health"
+            )
         if self.data is not None and not self.closed:
             data = self._report(self.data)
             if data.state is not self.data.state:
@@ -585,7 +620,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                     and not self.writer.busy(cid),
                 )
             )
-        house, _ = self.translation.house_now(now, draws)
+        house, source = self.translation.house_now(now, draws)
+        self._meter_changed(now, source)
         lowered = shed(limits, house, loads)
         for cid, shed_a in lowered.items():
             # Never write more than the round decided (a charger left alone and
@@ -607,6 +643,25 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self._release_caps(now, limits, house, loads)
         if health_changed or abs(self._drift_kw(house, loads)) > GUARD_REPLAN_KW:
             self._guard_replan(now, settle=bool(lowered))
+
+    @callback
+    def _meter_changed(self, now: datetime, source: MeterSource) -> None:
+        """A meter failing or coming back is news for the plan and the status.
+
+        A held meter runs out by the clock, not by an event: a timer then makes
+        the assumed house load count without waiting for the next step.
+        """
+        if source is self._meter_source:
+            return
+        first = self._meter_source is None
+        self._meter_source = source
+        if source is MeterSource.HELD:
+            self._meter_hold_end = now + timedelta(seconds=METER_HOLD_SECONDS + 1)
+            self._arm_due()
+        if not first:
+            self.config_entry.async_create_task(
+                self.hass, self.async_request_refresh(), f"{DOMAIN} meter"
+            )
 
     def _drift_kw(self, house: House, loads: list[Load]) -> float:
         """How far the room now differs from the room the plan was made with.

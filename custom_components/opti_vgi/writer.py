@@ -167,6 +167,24 @@ class ChargerWriter:
             context.parent_id is not None and context.parent_id in self.contexts
         )
 
+    def next_check(self, now: datetime) -> datetime | None:
+        """When a charger's report must next be looked at, events or not.
+
+        A charger that never shows what was written sends no event to notice
+        it by, and an override ends by the clock alone.
+        """
+        times = []
+        for state in self.states.values():
+            if (
+                state.verify_after is not None
+                and not state.verified
+                and state.verify_after > now
+            ):
+                times.append(state.verify_after)
+            if state.override_until is not None and state.override_until > now:
+                times.append(state.override_until)
+        return min(times, default=None)
+
     def busy(self, charger_id: str) -> bool:
         """Whether a write to this charger is on its way now."""
         return self._locks[charger_id].locked()
@@ -260,7 +278,11 @@ class ChargerWriter:
             if decision is None or decision.target_a is None:
                 continue
             state.wanted_a = decision.target_a
-            reassert = decision.control is Control.NOT_FOLLOWING
+            # Re-assert only while it still does not follow: a decision of an
+            # earlier round may already have been carried out since.
+            reassert = decision.control is Control.NOT_FOLLOWING and bool(
+                state.not_following or state.failures
+            )
             if decision.target_a == state.current_a and not reassert:
                 continue
             decrease = state.current_a is None or decision.target_a < state.current_a
