@@ -641,7 +641,12 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 f"{DOMAIN} guard",
             )
         self._release_caps(now, limits, house, loads)
-        if health_changed or abs(self._drift_kw(house, loads)) > GUARD_REPLAN_KW:
+        if health_changed:
+            # A charger that stops or starts following is a real change.
+            self.config_entry.async_create_task(
+                self.hass, self.async_request_refresh(), f"{DOMAIN} health"
+            )
+        elif abs(self._drift_kw(house, loads)) > GUARD_REPLAN_KW:
             self._guard_replan(now, settle=bool(lowered))
 
     @callback

@@ -55,6 +55,19 @@ DRAW_TOLERANCE_A = 1.0
 DRAW_TOLERANCE_SHARE = 0.1
 
 
+# Chargers the round leaves alone for a reason of their own (not a fault of
+# theirs): nothing is wanted of them, so nothing is checked against them.
+_NOT_OURS = frozenset(
+    {
+        Control.IDLE,
+        Control.UNKNOWN_VEHICLE,
+        Control.NEED_UNKNOWN,
+        Control.CLAIMED_ELSEWHERE,
+        Control.STATUS_UNAVAILABLE,
+    }
+)
+
+
 @dataclass(kw_only=True)
 class WriteState:
     """What one charger was told, when, and how it went."""
@@ -66,8 +79,9 @@ class WriteState:
     failures: int = 0
     error: str | None = None
     wanted_a: float | None = None  # what it should have (the last target)
-    verify_after: datetime | None = None  # when its report must show wanted_a
-    verified: bool = False  # its report showed wanted_a since the last write
+    accepted_a: float | None = None  # the last value it accepted: checked against
+    verify_after: datetime | None = None  # when its report must show accepted_a
+    verified: bool = False  # its report showed accepted_a since the last write
     not_following: str | None = None  # "limit_not_applied" or "draws_more"
     override_until: datetime | None = None
     override_a: float | None = None
@@ -213,8 +227,14 @@ class ChargerWriter:
         if state.override_until is not None and now >= state.override_until:
             LOGGER.info("Override of charger %s ended; taking it back", charger.name)
             state.override_until = state.override_a = None
+            state.accepted_a = None  # nothing of ours since; the next write is
+        if self.busy(charger.subentry_id):
+            # A write is on its way: its own echo shows the new value before
+            # the write is done, which is neither an override nor a fault.
+            return before != (state.not_following, state.override_until is not None)
         settled = state.verify_after is None or now >= state.verify_after
-        wanted = state.wanted_a
+        # What it accepted, not what a refused write asked of it.
+        wanted = state.accepted_a
         limit_checked = wanted is not None and not (state.paused and wanted <= 0)
         if reported_a is not None and limit_checked and wanted is not None:
             if abs(reported_a - wanted) <= LIMIT_TOLERANCE_A:
@@ -271,29 +291,7 @@ class ChargerWriter:
         decrease, so an increase waits while a decrease it needs room from has
         not gone out (failed, or held back by its interval and not needed yet).
         """
-        wanted: list[Write] = []
-        for charger in self.chargers:
-            decision = decisions.get(charger.subentry_id)
-            state = self.states[charger.subentry_id]
-            if decision is None or decision.target_a is None:
-                continue
-            state.wanted_a = decision.target_a
-            # Re-assert only while it still does not follow: a decision of an
-            # earlier round may already have been carried out since.
-            reassert = decision.control is Control.NOT_FOLLOWING and bool(
-                state.not_following or state.failures
-            )
-            if decision.target_a == state.current_a and not reassert:
-                continue
-            decrease = state.current_a is None or decision.target_a < state.current_a
-            wanted.append(
-                Write(
-                    charger=charger,
-                    state=state,
-                    target=decision.target_a,
-                    decrease=decrease,
-                )
-            )
+        wanted = self._wanted(decisions)
         room = _Room(inputs, decisions, limits)
         decreases = [w for w in wanted if w.decrease]
         to_send = [
@@ -313,9 +311,7 @@ class ChargerWriter:
                 room.hold(w.charger, w.state, w.target)
         increases = []
         for w in wanted:
-            if w.decrease:
-                continue
-            if not self._due(w.charger, w.state, now):
+            if w.decrease or not self._due(w.charger, w.state, now):
                 continue
             if room.fits(w.charger):
                 increases.append(w)
@@ -333,6 +329,39 @@ class ChargerWriter:
             (due for w in held if (due := self._due_at(w.charger, w.state)) > now),
             default=None,
         )
+
+    def _wanted(self, decisions: Mapping[str, Decision]) -> list[Write]:
+        """The writes the decisions ask for, before any is sent or held."""
+        wanted: list[Write] = []
+        for charger in self.chargers:
+            decision = decisions.get(charger.subentry_id)
+            state = self.states[charger.subentry_id]
+            if decision is None:
+                continue
+            if decision.target_a is None:
+                if decision.control in _NOT_OURS:
+                    # Not ours now: nothing it does can be "not following".
+                    state.wanted_a = state.accepted_a = None
+                    state.not_following = None
+                continue
+            state.wanted_a = decision.target_a
+            # Re-assert only while it still does not follow: a decision of an
+            # earlier round may already have been carried out since.
+            reassert = decision.control is Control.NOT_FOLLOWING and bool(
+                state.not_following or state.failures
+            )
+            if decision.target_a == state.current_a and not reassert:
+                continue
+            decrease = state.current_a is None or decision.target_a < state.current_a
+            wanted.append(
+                Write(
+                    charger=charger,
+                    state=state,
+                    target=decision.target_a,
+                    decrease=decrease,
+                )
+            )
+        return wanted
 
     async def async_write_now(
         self, charger: ChargerSettings, target: float, now: datetime
@@ -404,7 +433,7 @@ class ChargerWriter:
                     written = await self._write(charger, state, target, force=release)
             except Exception as err:  # noqa: BLE001  # charger integrations raise anything
                 if isinstance(err, TimeoutError):
-                    err = HomeAssistantError(f"no answer within {WRITE_TIMEOUT:.0f} s")
+                    err = HomeAssistantError(f"no answer within {WRITE_TIMEOUT:g} s")
                 if state.failures == 0:
                     LOGGER.warning(
                         "Writing %s A to charger %s failed: %s",
@@ -418,6 +447,7 @@ class ChargerWriter:
         if state.failures:
             LOGGER.info("Charger %s accepts its setpoint again", charger.name)
         state.current_a = written
+        state.accepted_a = written
         state.wanted_a = written if not release else state.wanted_a
         state.written_at = now
         state.verify_after = now + READBACK_GRACE
@@ -571,6 +601,7 @@ class _Room:
         self.phases = phases
         kw_per_a = {c.id: c.kw_per_a for c in inputs.problem.chargers}
         self.kw_per_a = kw_per_a
+        self.counted = {cid: d.counted_a for cid, d in decisions.items()}
         used_kw = sum(
             d.counted_a * kw_per_a.get(cid, 0.0) for cid, d in decisions.items()
         )
@@ -587,11 +618,19 @@ class _Room:
                     limits.fuse_a - inputs.house.phase_a[phase - 1] - used
                 )
 
+    def _reserved(self, charger: ChargerSettings, target: float) -> float:
+        """What the decisions counted a charger at: its target, or more.
+
+        A charger that does not follow is counted at what it draws, above the
+        target it is re-asserted at; that room is already taken.
+        """
+        return max(target, self.counted.get(charger.subentry_id, target))
+
     def _extra(
         self, charger: ChargerSettings, state: WriteState, target: float
     ) -> float:
-        """How much more than its target a charger stays at when not written."""
-        return max(0.0, (state.current_a or 0.0) - target)
+        """How much more than it was counted at a charger stays when not written."""
+        return max(0.0, (state.current_a or 0.0) - self._reserved(charger, target))
 
     def needs(self, charger: ChargerSettings, state: WriteState, target: float) -> bool:
         """Whether holding this decrease back would break a limit (else hold it)."""
@@ -604,7 +643,7 @@ class _Room:
 
     def hold(self, charger: ChargerSettings, state: WriteState, target: float) -> None:
         """A charger stays at its old value: its extra takes room (or frees it)."""
-        extra_a = (state.current_a or 0.0) - target
+        extra_a = (state.current_a or 0.0) - self._reserved(charger, target)
         self.kw -= extra_a * charger.kw_per_a
         for phase in self.phases.get(charger.subentry_id, ()):
             if phase in self.amps:
