@@ -69,7 +69,7 @@ from .translation import (
     floor_to_step,
     read_energy_kwh,
 )
-from .writer import ChargerWriter
+from .writer import SAFETY_RETRY, ChargerWriter
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -170,6 +170,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self._settle_timer: CALLBACK_TYPE | None = None
         self._meter_source: MeterSource | None = None  # as the guard last saw it
         self._meter_hold_end: datetime | None = None  # a held meter runs out then
+        self._guard_retry_at: datetime | None = None  # a guard write to try again
         # Set on unload and stop: after the chargers were released, nothing
         # may write to them again, whatever round or timer is still in flight.
         self.closed = False
@@ -334,6 +335,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 self.writer.next_due,
                 self.writer.next_check(now),
                 self._meter_hold_end,
+                self._guard_retry_at,
             )
             if t is not None
         ]
@@ -354,6 +356,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         now = dt_util.utcnow()
         if self._meter_hold_end is not None and now >= self._meter_hold_end:
             self._meter_hold_end = None
+        if self._guard_retry_at is not None and now >= self._guard_retry_at:
+            self._guard_retry_at = None
         self._guard(now)
         self.config_entry.async_create_task(
             self.hass, self._async_due_write(), f"{DOMAIN} due write"
@@ -713,8 +717,15 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
     async def _async_guard_write(
         self, charger: ChargerSettings, value: float, now: datetime
     ) -> None:
-        """Send a guard's decrease, and keep what it did."""
-        await self.writer.async_write_now(charger, value, now)
+        """Send a guard's decrease, and keep what it did.
+
+        When it does not go out (refused, no answer, or a retry too soon), the
+        guard looks again after ``SAFETY_RETRY`` by the clock: a meter whose
+        value stays the same sends no event to look again by.
+        """
+        if not await self.writer.async_write_now(charger, value, now):
+            self._guard_retry_at = dt_util.utcnow() + SAFETY_RETRY
+            self._arm_due()
         self._save()
 
     @callback

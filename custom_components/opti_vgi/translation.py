@@ -228,6 +228,7 @@ class HomeAssistantTranslation:
         self.settings = settings
         self.prices = prices
         self._last_good: dict[str, tuple[float, datetime]] = {}
+        self._house_cache: tuple[datetime | None, House, MeterSource] | None = None
 
     async def async_read(
         self,
@@ -633,6 +634,32 @@ class HomeAssistantTranslation:
         now: datetime,
         draws: Iterable[tuple[tuple[int, ...], float, float]],
         problems: list[str] | None = None,
+    ) -> tuple[House, MeterSource]:
+        """The house load as of the meters' latest reading.
+
+        It is worked out once per reading, with the draws as they are when it
+        arrives (the meter listener runs at once): a charger's power or limit
+        that changes later is not in that reading yet, and taking the new value
+        off the old reading would turn the difference into house load.
+        """
+        reading_at = self.meter_time()
+        cached = self._house_cache
+        if (
+            cached is not None
+            and reading_at is not None
+            and cached[0] == reading_at
+            and cached[2] is MeterSource.MEASURED
+        ):
+            return cached[1], cached[2]
+        house, source = self._house_from_meters(now, draws, problems)
+        self._house_cache = (reading_at, house, source)
+        return house, source
+
+    def _house_from_meters(
+        self,
+        now: datetime,
+        draws: Iterable[tuple[tuple[int, ...], float, float]],
+        problems: list[str] | None,
     ) -> tuple[House, MeterSource]:
         """The house load now from the meters, less what the chargers draw.
 
