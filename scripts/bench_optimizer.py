@@ -635,6 +635,16 @@ def render(groups: list[Group], args: argparse.Namespace, seconds: float) -> str
     return "\n".join(lines)
 
 
+def _keep_loop_section(path: Path, report: str) -> str:
+    """The new report, with the control loop's section (scripts/bench --loop) kept."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = "<!-- bench-loop:start -->", "<!-- bench-loop:end -->"
+    if start not in old or end not in old:
+        return report
+    section = start + old.split(start, 1)[1].split(end, 1)[0] + end
+    return report.rstrip("\n") + "\n\n" + section + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (or one worker) and print/write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -686,7 +696,9 @@ def main(argv: list[str] | None = None) -> int:
     report = render(groups, args, time.perf_counter() - started)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(report, encoding="utf-8")
+        args.output.write_text(
+            _keep_loop_section(args.output, report), encoding="utf-8"
+        )
     print(report)
     return 0
 

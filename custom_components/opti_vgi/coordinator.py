@@ -171,6 +171,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self._meter_source: MeterSource | None = None  # as the guard last saw it
         self._meter_hold_end: datetime | None = None  # a held meter runs out then
         self._guard_retry_at: datetime | None = None  # a guard write to try again
+        # The guard asked for a plan that has not come yet: do not ask again.
+        self._replan_pending = False
         # Set on unload and stop: after the chargers were released, nothing
         # may write to them again, whatever round or timer is still in flight.
         self.closed = False
@@ -380,11 +382,13 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             async with asyncio.timeout(ROUND_TIMEOUT):
                 data = await self._async_round(dt_util.utcnow())
         except TimeoutError as err:
+            self._replan_pending = False
             self._fail("round_timeout", f"no plan within {ROUND_TIMEOUT:.0f} s")
             raise UpdateFailed(
                 translation_domain=DOMAIN, translation_key="round_timeout"
             ) from err
         except Exception as err:
+            self._replan_pending = False
             reason = f"{type(err).__name__}: {err}"
             if type(err).__name__ not in self._logged:
                 self._logged.add(type(err).__name__)
@@ -395,6 +399,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 translation_key="unexpected_error",
                 translation_placeholders={"error": reason},
             ) from err
+        self._replan_pending = False
         self.error_state = None
         self.error_reason = None
         return data
@@ -731,7 +736,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
     @callback
     def _guard_replan(self, now: datetime, *, settle: bool) -> None:
         """Ask for a new plan, at most once per cooldown; later after a write."""
-        if self._settle_timer is not None or self.closed:
+        if self._settle_timer is not None or self._replan_pending or self.closed:
             return  # a new plan is on its way
         last = self._last_guard_replan
         if last is not None and now - last < GUARD_REPLAN_COOLDOWN:
@@ -745,6 +750,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 self.hass, GUARD_SETTLE, self._on_settled
             )
             return
+        self._replan_pending = True
         self.config_entry.async_create_task(
             self.hass, self.async_request_refresh(), f"{DOMAIN} guard replan"
         )
@@ -754,6 +760,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         """The guard's writes had time to show on the meter: plan again."""
         self._settle_timer = None
         self._last_guard_replan = dt_util.utcnow()
+        self._replan_pending = True
         self.config_entry.async_create_task(
             self.hass, self.async_request_refresh(), f"{DOMAIN} guard replan"
         )
