@@ -159,21 +159,33 @@ def _prices(day: datetime) -> list[dict[str, Any]]:
     return out
 
 
-async def _run(chargers: int, minutes: int) -> dict[str, Any]:  # noqa: PLR0915
-    """Drive the site; return the measurements."""
+def _freeze_like_the_harness() -> None:
+    """What the test plugin does at start-up, so freezegun moves HA's clock.
+
+    Home Assistant's utcnow and its timers are only frozen with these patches;
+    older harnesses have fewer of them, and each one they have is applied.
+    """
     import freezegun  # noqa: PLC0415
     from pytest_homeassistant_custom_component import patch_time  # noqa: PLC0415
 
-    # What the test plugin does at start-up, so that freezegun moves Home
-    # Assistant's clock (its utcnow and its timers) and not only the stdlib's.
-    api: Any = freezegun.api
-    api.FakeDate = patch_time.HAFakeDate
-    api.datetime_to_fakedatetime = patch_time.ha_datetime_to_fakedatetime
-    api.FakeDatetime = patch_time.HAFakeDatetime
-    api._get_module_attributes = patch_time.ha_get_module_attributes  # noqa: SLF001
-    api._get_module_attributes_hash = patch_time.ha_get_module_attributes_hash  # noqa: SLF001
-    api._should_use_real_time = patch_time.ha_should_use_real_time  # noqa: SLF001
-    api.get_current_time = patch_time.ha_get_current_time
+    for target, source in (
+        ("FakeDate", "HAFakeDate"),
+        ("datetime_to_fakedatetime", "ha_datetime_to_fakedatetime"),
+        ("FakeDatetime", "HAFakeDatetime"),
+        ("_get_module_attributes", "ha_get_module_attributes"),
+        ("_get_module_attributes_hash", "ha_get_module_attributes_hash"),
+        ("_should_use_real_time", "ha_should_use_real_time"),
+        ("get_current_time", "ha_get_current_time"),
+    ):
+        if hasattr(patch_time, source):
+            setattr(freezegun.api, target, getattr(patch_time, source))
+
+
+async def _run(chargers: int, minutes: int) -> dict[str, Any]:  # noqa: PLR0915
+    """Drive the site; return the measurements."""
+    import freezegun  # noqa: PLC0415
+
+    _freeze_like_the_harness()
     from homeassistant import loader  # noqa: PLC0415
     from homeassistant.setup import async_setup_component  # noqa: PLC0415
     from homeassistant.util import dt as dt_util  # noqa: PLC0415
