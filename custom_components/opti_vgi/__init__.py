@@ -88,6 +88,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> 
     if unloaded and runtime is not None:  # None: its setup never got that far
         coordinator = runtime.coordinator
         coordinator.close()
+        # A write still on its way ends first (within its timeout): what is
+        # stored must be what the chargers were last told.
+        await coordinator.writer.async_idle()
         if not coordinator.reloading:
             await coordinator.async_release()
         await coordinator.async_save()

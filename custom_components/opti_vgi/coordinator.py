@@ -369,6 +369,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
     def close(self) -> None:
         """Stop the timers and any later write (on unload and stop)."""
         self.closed = True
+        self.writer.stop()
         for cancel in (self._timer, self._due_timer, self._settle_timer):
             if cancel is not None:
                 cancel()
@@ -512,6 +513,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         if data is None or not self.user.smart_charging or self.closed:
             return
         async with self._apply_lock:
+            if self.writer.stopped:
+                return  # closed while waiting for the round before
             await self.writer.async_apply(
                 self._capped(), data.inputs, self.translation.limits(), now
             )
@@ -625,8 +628,11 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                     current_a=may,
                     min_a=charger.min_current,
                     planned=not control.left_alone,
+                    # A charger on its way, or refusing, cannot be lowered now:
+                    # the others are, in the same pass.
                     adjustable=control is not Control.IDLE
-                    and not self.writer.busy(cid),
+                    and not self.writer.busy(cid)
+                    and not state.failures,
                 )
             )
         house, source = self.translation.house_now(now, draws)
@@ -701,6 +707,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self, now: datetime, limits: Limits, house: House, loads: list[Load]
     ) -> None:
         """Lift a guard's cap once it has held long enough and the room is back."""
+        lifted = False
         for cid, (_, since) in list(self.guard_caps.items()):
             if now - since < GUARD_HOLD:
                 continue
@@ -715,9 +722,12 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             over_kw, over_phase = excess(limits, house, trial)
             if over_kw <= 0 and all(v <= 0 for v in over_phase.values()):
                 del self.guard_caps[cid]
-                self.config_entry.async_create_task(
-                    self.hass, self._async_apply(now), f"{DOMAIN} guard release"
-                )
+                loads = trial  # the next cap is tried with this one lifted
+                lifted = True
+        if lifted:
+            self.config_entry.async_create_task(
+                self.hass, self._async_apply(now), f"{DOMAIN} guard release"
+            )
 
     async def _async_guard_write(
         self, charger: ChargerSettings, value: float, now: datetime

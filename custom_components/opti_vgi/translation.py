@@ -228,7 +228,9 @@ class HomeAssistantTranslation:
         self.settings = settings
         self.prices = prices
         self._last_good: dict[str, tuple[float, datetime]] = {}
-        self._house_cache: tuple[datetime | None, House, MeterSource] | None = None
+        self._house_cache: (
+            tuple[tuple[datetime | None, ...], House, MeterSource] | None
+        ) = None
 
     async def async_read(
         self,
@@ -629,6 +631,11 @@ class HomeAssistantTranslation:
         ]
         return min(times, default=None)
 
+    def _meter_stamps(self) -> tuple[datetime | None, ...]:
+        """When each of the site's meters last reported: a new reading of any."""
+        states = [self.hass.states.get(e) for e in self.settings.site.meter_entities]
+        return tuple(state.last_reported if state else None for state in states)
+
     def house_now(
         self,
         now: datetime,
@@ -642,17 +649,19 @@ class HomeAssistantTranslation:
         that changes later is not in that reading yet, and taking the new value
         off the old reading would turn the difference into house load.
         """
-        reading_at = self.meter_time()
+        # Any meter's new reading is a new house load (a quiet phase meter
+        # must not hold back what the grid meter shows).
+        stamps = self._meter_stamps()
         cached = self._house_cache
         if (
             cached is not None
-            and reading_at is not None
-            and cached[0] == reading_at
+            and None not in stamps
+            and cached[0] == stamps
             and cached[2] is MeterSource.MEASURED
         ):
             return cached[1], cached[2]
         house, source = self._house_from_meters(now, draws, problems)
-        self._house_cache = (reading_at, house, source)
+        self._house_cache = (stamps, house, source)
         return house, source
 
     def _house_from_meters(

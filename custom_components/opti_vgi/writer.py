@@ -157,6 +157,7 @@ class ChargerWriter:
         # Contexts of our own writes, so that their state echoes are not news.
         self.contexts: deque[str] = deque(maxlen=OWN_CONTEXTS)
         self.next_due: datetime | None = None  # the earliest held-back write
+        self.stopped = False  # after close: only the release may still write
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Take back the stored states of chargers that still exist."""
@@ -180,6 +181,16 @@ class ChargerWriter:
         return context.id in self.contexts or (
             context.parent_id is not None and context.parent_id in self.contexts
         )
+
+    def stop(self) -> None:
+        """No more writes but the release (the site is unloading or stopping)."""
+        self.stopped = True
+
+    async def async_idle(self) -> None:
+        """Wait for the writes on their way (each ends within its timeout)."""
+        for lock in self._locks.values():
+            async with lock:
+                pass
 
     def next_check(self, now: datetime) -> datetime | None:
         """When a charger's report must next be looked at, events or not.
@@ -309,6 +320,8 @@ class ChargerWriter:
         for w, ok in zip(to_send, results, strict=True):
             if not ok:
                 room.hold(w.charger, w.state, w.target)
+        if self.stopped:
+            return  # closed while the decreases were on their way
         increases = []
         for w in wanted:
             if w.decrease or not self._due(w.charger, w.state, now):
@@ -424,6 +437,8 @@ class ChargerWriter:
     ) -> bool:
         """Write one setpoint within its timeout; a failure is counted, never raised."""
         async with self._locks[charger.subentry_id]:
+            if self.stopped and not release:
+                return False
             state.attempted_at = now
             # From now on a meter reading may or may not show the new value.
             state.previous_a = state.current_a
