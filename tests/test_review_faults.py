@@ -25,6 +25,7 @@ from custom_components.opti_vgi.const import (
     CONF_PHASE_CURRENT_ENTITIES,
     ChargerMode,
 )
+from custom_components.opti_vgi.coordinator import OptiVgiCoordinator
 
 from .site import (
     CARPORT,
@@ -54,6 +55,7 @@ async def test_guard_sees_grid_when_a_phase_meter_is_quiet(
     freezer: FrozenDateTimeFactory,
     chargers: ChargerCalls,
 ) -> None:
+    """A grid overload is answered though the phase meter has not reported since."""
     seed_states(hass, today)
     hass.states.async_set(GRID, "1000", W)
     hass.states.async_set(L1, "2", A)  # reports rarely (e.g. every 30 s, or on change)
@@ -75,7 +77,7 @@ async def test_quiet_phase_meter_freezes_house_even_for_rounds(
     freezer: FrozenDateTimeFactory,
     chargers: ChargerCalls,
 ) -> None:
-
+    """A step's round sees the house load the grid meter shows, not an old one."""
     seed_states(hass, today)
     hass.states.async_set(GRID, "1000", W)
     hass.states.async_set(L1, "2", A)
@@ -94,16 +96,16 @@ async def test_quiet_phase_meter_freezes_house_even_for_rounds(
     assert plan_of(coordinator).inputs.house.kw > 10
 
 
-async def test_no_write_after_unload_when_a_decrease_hangs(
-    hass: HomeAssistant,
-    today: datetime,
-    freezer: FrozenDateTimeFactory,
-    chargers: ChargerCalls,
-) -> None:
+async def _decrease_hangs_beside_an_increase(
+    hass: HomeAssistant, today: datetime, freezer: FrozenDateTimeFactory
+) -> tuple[OptiVgiCoordinator, asyncio.Event]:
+    """The Carport's 0 A hangs while the Garage's increase waits behind it.
 
+    Returns the coordinator and the event that lets the hung call return.
+    """
     hang = asyncio.Event()
     block = {"on": False}
-    ocpp: list = []
+    ocpp: list[dict[str, object]] = []
 
     async def set_charge_rate(call: ServiceCall) -> None:
         ocpp.append(dict(call.data))
@@ -115,25 +117,41 @@ async def test_no_write_after_unload_when_a_decrease_hangs(
     coordinator = await setup_site(hass, site_entry())
     coordinator.restore_charger(CARPORT, mode=ChargerMode.FAST)
     await tick(hass, freezer, 61)
-
     await recalculate(hass)
     await tick(hass, freezer, 61)
-    # Carport to off (a decrease that hangs) and the Tesla wants charge (an increase)
+    # Carport to off (a decrease that hangs); the Tesla wants charge (an increase).
     coordinator.restore_charger(CARPORT, mode=ChargerMode.OFF)
     block["on"] = True
     hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
-
     for _ in range(300):
         if len(ocpp) >= 3:
             break
         await hass.async_add_executor_job(time.sleep, 0.01)
-    unload = hass.async_create_task(hass.config_entries.async_unload(ENTRY_ID))
+    assert len(ocpp) >= 3, "the Carport's decrease never started"
+    return coordinator, hang
+
+
+async def _while_hung(hass: HomeAssistant, hang: asyncio.Event, task: object) -> None:
+    """Let the unload or reload start, then the hung call return, then finish."""
     for _ in range(20):
         await asyncio.sleep(0)
     hang.set()
-    await unload
+    await task  # type: ignore[misc]
     await hass.async_block_till_done()
+
+
+async def test_no_write_after_unload_when_a_decrease_hangs(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """The increase held behind a hung decrease never goes out after unload."""
+    _, hang = await _decrease_hangs_beside_an_increase(hass, today, freezer)
+    unload = hass.async_create_task(hass.config_entries.async_unload(ENTRY_ID))
+    await _while_hung(hass, hang, unload)
     assert chargers.of(SET_VALUE)[-1]["value"] == 6  # released at the minimum
+    assert 15.0 not in [d["value"] for d in chargers.of(SET_VALUE)]
 
 
 async def test_no_write_from_old_coordinator_after_reload(
@@ -142,44 +160,15 @@ async def test_no_write_from_old_coordinator_after_reload(
     freezer: FrozenDateTimeFactory,
     chargers: ChargerCalls,
 ) -> None:
+    """After a settings reload only the new coordinator writes, once.
 
-    hang = asyncio.Event()
-    block = {"on": False}
-    ocpp: list = []
-
-    async def set_charge_rate(call: ServiceCall) -> None:
-        ocpp.append(dict(call.data))
-        if block["on"]:
-            await hang.wait()
-
-    hass.services.async_register("ocpp", "set_charge_rate", set_charge_rate)
-    seed_states(hass, today, soc="80")
-    coordinator = await setup_site(hass, site_entry())
-    coordinator.restore_charger(CARPORT, mode=ChargerMode.FAST)
-    await tick(hass, freezer, 61)
-
-    await recalculate(hass)
-    await tick(hass, freezer, 61)
-    # Carport to off (a decrease that hangs) and the Tesla wants charge (an increase)
-    coordinator.restore_charger(CARPORT, mode=ChargerMode.OFF)
-    block["on"] = True
-    hass.states.async_set(TESLA_SOC, "30", {"unit_of_measurement": "%"})
-
-    for _ in range(300):
-        if len(ocpp) >= 3:
-            break
-        await hass.async_add_executor_job(time.sleep, 0.01)
+    (The closed one used to write 15 A after close, and the new one, restored
+    from a store saved before that, wrote 14 A in the same instant.)
+    """
+    coordinator, hang = await _decrease_hangs_beside_an_increase(hass, today, freezer)
     coordinator.reloading = True
-    unload = hass.async_create_task(hass.config_entries.async_reload(ENTRY_ID))
-    for _ in range(20):
-        await asyncio.sleep(0)
-    hang.set()
-    await unload
-    await hass.async_block_till_done()
-    entry = hass.config_entries.async_get_entry(ENTRY_ID)
-    assert entry.runtime_data.coordinator is not None
-    # the closed coordinator wrote 15 A after close; the new one, restored from a
-    # store saved before that, wrote 14 A in the same instant
+    reload = hass.async_create_task(hass.config_entries.async_reload(ENTRY_ID))
+    await _while_hung(hass, hang, reload)
     assert [d["value"] for d in chargers.of(SET_VALUE)] == [0.0, 14.0]
 
 
@@ -189,7 +178,7 @@ async def test_guard_moves_on_when_its_first_choice_refuses(
     freezer: FrozenDateTimeFactory,
     chargers: ChargerCalls,
 ) -> None:
-
+    """The Garage refuses: the guard lowers the Carport in the same pass."""
     ocpp: list = []
 
     async def set_charge_rate(call: ServiceCall) -> None:
