@@ -8,6 +8,13 @@ loop and solved in an executor thread, so it must not change underneath the solv
 Power and current relate by ``P[kW] = I[A] * V * phases / 1000``. A vehicle's
 ``power_kw`` is what it draws from the grid; ``energy_needed_kwh`` is what must
 reach its battery, so the grid delivers ``energy / efficiency``.
+
+A car charges through its on-board charger (OBC), which has its own phases and
+maximum current: it draws ``min(setpoint, OBC maximum)`` on
+``min(charger phases, vehicle phases)`` phases, namely the charger's first ones
+(L1, then L2), which sit on whichever site phases the charger is wired to. A
+1-phase 16 A car on a 3-phase 32 A charger wired with its L1 on the site's L2
+draws at most 16 A, on site L2 only, whatever the setpoint says.
 """
 
 from __future__ import annotations
@@ -21,6 +28,9 @@ ALLOWED_STEP_MINUTES = (5, 15, 30, 60)
 MAX_HORIZON_HOURS = 48
 DEFAULT_VOLTAGE_V = 230.0
 THREE_PHASE = 3
+VEHICLE_PHASES = (1, 2, 3)
+MAX_SINGLE_PHASE_A = 32.0  # above this an on-board charger is taken as 3-phase
+_WHOLE_A = 0.35  # derived OBC currents this close to a whole ampere are rounded
 
 
 class ModelError(ValueError):
@@ -124,8 +134,11 @@ class Site:
 class Charger:
     """A charge point and what it accepts as a current setpoint.
 
-    A 3-phase charger draws its current on every phase; a 1-phase charger only on
-    ``phase`` (1, 2 or 3). The setpoint is 0 or between ``min_current_a`` and
+    ``phase`` is the site phase (1, 2 or 3) that the charger's own L1 is wired
+    to: a 1-phase charger draws only there; a 3-phase charger draws on all three,
+    its L2 and L3 following in rotation (L1 on site L2 puts its L2 on L3 and its
+    L3 on L1), which matters for the site phases a 1- or 2-phase car loads. The
+    setpoint is 0 or between ``min_current_a`` and
     ``max_current_a``, in multiples of ``current_step_a``. ``accepts_zero`` tells
     whether 0 A pauses the session or the charger must be switched off instead
     (the plan looks the same; the integration writes it differently).
@@ -167,8 +180,17 @@ class Charger:
         return self.min_current_a * self.kw_per_a
 
     def loads_phase(self, phase: int) -> bool:
-        """Whether this charger draws current on site phase ``phase``."""
+        """Whether this charger can draw current on site phase ``phase``."""
         return self.phases == THREE_PHASE or self.phase == phase
+
+    def site_phases(self, count: int | None = None) -> tuple[int, ...]:
+        """Site phases of the charger's first ``count`` phases (all by default).
+
+        The charger's L1 is on site phase ``phase``; its L2 and L3 follow in
+        rotation.
+        """
+        used = self.phases if count is None else min(count, self.phases)
+        return tuple((self.phase - 1 + k) % THREE_PHASE + 1 for k in range(used))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,6 +213,9 @@ class Vehicle:
     max_power_kw: float | None = None
     efficiency: float = 1.0
     priority: float = 1.0
+    phases: int = 3
+    max_current_a: float | None = None
+    min_current_a: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject vehicles that cannot be planned."""
@@ -207,6 +232,37 @@ class Vehicle:
             raise ModelError(f"vehicle {self.id}: priority must be > 0")
         if self.max_power_kw is not None and self.max_power_kw < 0:
             raise ModelError(f"vehicle {self.id}: maximum power must be >= 0")
+        if self.phases not in VEHICLE_PHASES:
+            raise ModelError(f"vehicle {self.id}: phases must be 1, 2 or 3")
+        if self.max_current_a is not None and not (
+            math.isfinite(self.max_current_a) and self.max_current_a > 0
+        ):
+            raise ModelError(f"vehicle {self.id}: maximum current must be > 0")
+        if not (math.isfinite(self.min_current_a) and self.min_current_a >= 0) or (
+            self.max_current_a is not None and self.min_current_a > self.max_current_a
+        ):
+            raise ModelError(f"vehicle {self.id}: need 0 <= minimum <= maximum current")
+
+
+def obc_from_power(
+    max_power_kw: float, voltage_v: float = DEFAULT_VOLTAGE_V, *, site_phases: int = 3
+) -> tuple[int, float]:
+    """On-board charger phases and current per phase from its maximum power.
+
+    3.7 kW is 1 x 16 A, 7.4 kW 1 x 32 A, 11 kW 3 x 16 A, 22 kW 3 x 32 A: up to
+    ``MAX_SINGLE_PHASE_A`` on one phase a car is taken as 1-phase (always on a
+    1-phase site), above as 3-phase. Currents within a third of an ampere of a
+    whole one are rounded to it, as nameplates round the power.
+    """
+    if max_power_kw <= 0 or voltage_v <= 0:
+        raise ModelError("maximum power and voltage must be > 0")
+    single = max_power_kw * 1000 / voltage_v
+    phases = 1 if site_phases == 1 or single <= MAX_SINGLE_PHASE_A + _WHOLE_A else 3
+    current = single / phases
+    nearest = round(current)
+    if nearest > 0 and abs(current - nearest) < _WHOLE_A:
+        current = float(nearest)
+    return phases, current
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,12 +332,34 @@ class Problem:
         )
         return range(first, max(first, last))
 
+    def vehicle_phase_count(self, vehicle: Vehicle) -> int:
+        """Phases ``vehicle`` draws on: the fewer of its own and its charger's."""
+        return min(vehicle.phases, self.charger(vehicle.charger_id).phases)
+
+    def vehicle_site_phases(self, vehicle: Vehicle) -> tuple[int, ...]:
+        """Site phases (1-3) that ``vehicle`` loads, through its charger's wiring."""
+        charger = self.charger(vehicle.charger_id)
+        return charger.site_phases(self.vehicle_phase_count(vehicle))
+
+    def vehicle_kw_per_a(self, vehicle: Vehicle) -> float:
+        """Grid power per ampere that ``vehicle`` draws (on each of its phases)."""
+        charger = self.charger(vehicle.charger_id)
+        return charger.voltage_v * self.vehicle_phase_count(vehicle) / 1000
+
+    def vehicle_max_current_a(self, vehicle: Vehicle) -> float:
+        """Largest current per phase ``vehicle`` draws: charger, OBC, power cap."""
+        current = self.charger(vehicle.charger_id).max_current_a
+        if vehicle.max_current_a is not None:
+            current = min(current, vehicle.max_current_a)
+        if vehicle.max_power_kw is not None:
+            current = min(
+                current, vehicle.max_power_kw / self.vehicle_kw_per_a(vehicle)
+            )
+        return current
+
     def vehicle_max_kw(self, vehicle: Vehicle) -> float:
         """Largest grid power ``vehicle`` can draw on its charger."""
-        charger_max = self.charger(vehicle.charger_id).max_power_kw
-        if vehicle.max_power_kw is None:
-            return charger_max
-        return min(charger_max, vehicle.max_power_kw)
+        return self.vehicle_max_current_a(vehicle) * self.vehicle_kw_per_a(vehicle)
 
 
 class PlanStatus(StrEnum):
