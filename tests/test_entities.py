@@ -164,3 +164,45 @@ async def test_changing_a_setting_replans(
     assert data.inputs.vehicles[LEAF].energy_needed_kwh == 8
     assert 7.5 < data.plan.vehicle(LEAF).energy_kwh <= 8
     assert hass.states.get("number.leaf_energy_to_add").state == "8.0"
+
+
+def _device(registry: dr.DeviceRegistry, owner: str) -> dr.DeviceEntry | None:
+    """The site's device of one subentry, if it exists."""
+    devices = dr.async_entries_for_config_entry(registry, ENTRY_ID)
+    return next((d for d in devices if (DOMAIN, owner) in d.identifiers), None)
+
+
+async def test_added_and_removed_subentries_come_and_go(
+    hass: HomeAssistant,
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Dynamic devices: a vehicle added to a running site gets its device and plan.
+
+    Adding a subentry reloads the site (its update listener); removing it takes
+    the device and its entities away.
+    """
+    seed_states(hass, today)
+    entry = site_entry(without=(LEAF,))
+    coordinator = await setup_site(hass, entry)
+    assert LEAF not in plan_of(coordinator).inputs.vehicles
+    assert _device(device_registry, LEAF) is None
+
+    leaf = site_entry().subentries[LEAF]
+    assert hass.config_entries.async_add_subentry(entry, leaf)
+    await hass.async_block_till_done()
+    reloaded = entry.runtime_data.coordinator
+    assert reloaded is not coordinator
+    assert LEAF in plan_of(reloaded).inputs.vehicles
+    device = _device(device_registry, LEAF)
+    assert device is not None
+    assert er.async_entries_for_device(entity_registry, device.id)
+
+    assert hass.config_entries.async_remove_subentry(entry, LEAF)
+    await hass.async_block_till_done()
+    assert _device(device_registry, LEAF) is None
+    assert not er.async_entries_for_device(entity_registry, device.id)
+    assert LEAF not in plan_of(entry.runtime_data.coordinator).inputs.vehicles

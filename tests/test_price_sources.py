@@ -324,6 +324,7 @@ async def test_failing_action_keeps_the_last_prices(
     chargers: None,
     freezer: FrozenDateTimeFactory,
     nordpool: Callable[[set[date]], NordPool],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A failing action keeps the last prices (status says so) until they run out."""
     seed_states(hass, today)
@@ -359,6 +360,12 @@ async def test_failing_action_keeps_the_last_prices(
     assert hass.states.get("sensor.home_status").state == "no_prices"
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"{ENTRY_ID}_price_unavailable")
 
+    # Retried at many rounds, the failure is logged once, as a warning.
+    failed = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert [r.levelname for r in failed][:1] == ["WARNING"]
+    assert sum(r.levelname == "WARNING" for r in failed) == 1
+    assert len(failed) > 1  # the retries are in the debug log
+
     # The action works again: prices and plan come back, the issue goes.
     stand_in.fail = False
     stand_in.days = {dt_util.now().date(), dt_util.now().date() + timedelta(days=1)}
@@ -367,6 +374,7 @@ async def test_failing_action_keeps_the_last_prices(
     await hass.async_block_till_done()
     assert coordinator.last_update_success
     assert coordinator.plan_data.state is not PlanState.PRICES_STALE
+    assert "works again" in caplog.text
     assert not ir.async_get(hass).async_get_issue(
         DOMAIN, f"{ENTRY_ID}_price_unavailable"
     )

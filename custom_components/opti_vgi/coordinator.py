@@ -94,6 +94,9 @@ GUARD_REPLAN_COOLDOWN = timedelta(seconds=120)
 # before the write, less the new setpoint, would look like a larger house load.
 GUARD_SETTLE = 5.0
 STORAGE_VERSION = 1
+# A price source that is only unavailable or unknown gets a repair after this;
+# the status sensor shows the gap at once (HA's repairs are for lasting problems).
+PRICE_REPAIR_AFTER = timedelta(minutes=10)
 SAVE_DELAY = 10.0
 
 
@@ -180,6 +183,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self._last_summary: dict[str, Any] | None = None
         self._last_guard_replan: datetime | None = None
         self._logged: set[str] = set()
+        self._price_gap_since: datetime | None = None  # a transient price gap began
 
     @property
     def plan_data(self) -> PlanData | None:
@@ -457,7 +461,13 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
     def _report(self, data: PlanData) -> PlanData:
         """The status after the writes: repairs, and the event when it changed."""
         data = replace(data, state=self._state(data.plan, data.inputs))
-        repairs.async_update_issues(self.hass, self.config_entry, data, self.writer)
+        repairs.async_update_issues(
+            self.hass,
+            self.config_entry,
+            data,
+            self.writer,
+            price_error_lasts=self._price_error_lasts(data.inputs),
+        )
         summary = self._summary(data)
         if summary != self._last_summary:
             self._last_summary = summary
@@ -788,6 +798,16 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         ):
             return PlanState.SHORTFALL
         return None
+
+    def _price_error_lasts(self, inputs: Inputs) -> bool:
+        """Whether the price error deserves a repair: lasting, or not transient."""
+        error = inputs.price_error
+        if error is None or not error.transient:
+            self._price_gap_since = None
+            return error is not None
+        if self._price_gap_since is None:
+            self._price_gap_since = inputs.now
+        return inputs.now - self._price_gap_since >= PRICE_REPAIR_AFTER
 
     def _state(self, plan: Plan, inputs: Inputs) -> PlanState:  # noqa: PLR0911
         """The status sensor's state, most important reason first."""

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
@@ -67,12 +68,20 @@ PRICE_ACTION_TIMEOUT = 30
 
 
 class PriceReadError(Exception):
-    """No usable price: carries the translation key for the status and repairs."""
+    """No usable price: carries the translation key for the status and repairs.
 
-    def __init__(self, translation_key: str, **placeholders: str) -> None:
+    ``transient`` marks a source that is only unavailable or unknown for now (a
+    price integration reloading, a cloud hiccup): the status says so at once,
+    but a repair only when it lasts, since most such gaps close by themselves.
+    """
+
+    def __init__(
+        self, translation_key: str, *, transient: bool = False, **placeholders: str
+    ) -> None:
         """Keep the key and placeholders."""
         super().__init__(translation_key)
         self.translation_key = translation_key
+        self.transient = transient
         self.placeholders = placeholders
 
 
@@ -148,6 +157,7 @@ class PriceReader:
         self._cached: PriceSeries | None = None
         self._fetched_at: datetime | None = None
         self._failed_at: datetime | None = None
+        self._failing = False  # logged as failing, not yet as back
         self.error: str | None = None  # the last action failure, for diagnostics
         self.error_key: str | None = None  # its translation key
         self.error_placeholders: dict[str, str] = {}
@@ -174,8 +184,15 @@ class PriceReader:
             else:
                 self.error_key = "price_action_failed"
                 self.error_placeholders = {"error": self.error}
-            LOGGER.warning("Price action %s failed: %s", self.site.price_action, err)
+            # Once per failing stretch (retries every few minutes would flood
+            # the log), and once again when it is back.
+            log = LOGGER.debug if self._failing else LOGGER.warning
+            log("Price action %s failed: %s", self.site.price_action, err)
+            self._failing = True
             return
+        if self._failing:
+            LOGGER.info("Price action %s works again", self.site.price_action)
+            self._failing = False
         self._fetched_at = now
         self._failed_at = None
         self.error = self.error_key = None
@@ -257,7 +274,11 @@ class PriceReader:
             except PriceError:
                 price = None
             if price is None:
-                raise PriceReadError("price_unusable", entity_id=entity_id) from None
+                raise PriceReadError(
+                    "price_unusable",
+                    transient=state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN),
+                    entity_id=entity_id,
+                ) from None
             price *= unit.factor
             return Prices(
                 prices=(price,) * horizon.steps,

@@ -63,13 +63,23 @@ def async_set_price_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
 
 
 def async_update_issues(
-    hass: HomeAssistant, entry: ConfigEntry, data: PlanData, writer: ChargerWriter
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    data: PlanData,
+    writer: ChargerWriter,
+    *,
+    price_error_lasts: bool = True,
 ) -> None:
-    """Raise the issues the latest plan shows, and clear those that went away."""
+    """Raise the issues the latest plan shows, and clear those that went away.
+
+    ``price_error_lasts`` is false while a transient price gap is younger than
+    the coordinator's grace time: the status shows it, a repair would be noise.
+    """
     forecast_id = _issue_id(entry, ISSUE_NO_FORECAST)
     if data.inputs.price_error is not None:
         # Planned at a flat price; no price at all says more than no forecast.
-        async_set_price_issue(hass, entry)
+        if price_error_lasts:
+            async_set_price_issue(hass, entry)
         ir.async_delete_issue(hass, DOMAIN, forecast_id)
     elif data.inputs.price_forecast:
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, ISSUE_PRICE))
