@@ -100,6 +100,44 @@ PRICE_REPAIR_AFTER = timedelta(minutes=10)
 SAVE_DELAY = 10.0
 
 
+@dataclass(frozen=True, kw_only=True)
+class Shortfall:
+    """A vehicle that will not get all it needs, and why."""
+
+    vehicle_id: str
+    kwh: float
+    departure: datetime
+    # "time": even alone at its maximum power it cannot get it by departure;
+    # "limit": it could, but the site's limits are shared with the others.
+    reason: str
+
+
+def shortfalls(problem: Problem, plan: Plan) -> list[Shortfall]:
+    """The vehicles the plan leaves short (beyond rounding), with the reason."""
+    found = []
+    vehicles = {v.id: v for v in problem.vehicles}
+    for row in plan.vehicles:
+        vehicle = vehicles.get(row.vehicle_id)
+        if vehicle is None or row.shortfall_kwh <= resolution_kwh(problem, vehicle.id):
+            continue
+        alone_kwh = (
+            problem.vehicle_max_kw(vehicle)
+            * len(problem.window(vehicle))
+            * problem.horizon.step_hours
+            * vehicle.efficiency
+        )
+        reachable = alone_kwh + resolution_kwh(problem, vehicle.id)
+        found.append(
+            Shortfall(
+                vehicle_id=vehicle.id,
+                kwh=row.shortfall_kwh,
+                departure=vehicle.departure,
+                reason="time" if vehicle.energy_needed_kwh > reachable else "limit",
+            )
+        )
+    return found
+
+
 def resolution_kwh(problem: Problem, vehicle_id: str) -> float:
     """The finest energy step a vehicle can get: one current step for one step.
 

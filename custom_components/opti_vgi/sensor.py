@@ -23,6 +23,7 @@ from homeassistant.const import (
 from homeassistant.util import dt as dt_util
 
 from .const import Control, PlanState
+from .coordinator import shortfalls
 from .entity import OptiVgiEntity
 
 if TYPE_CHECKING:
@@ -32,7 +33,12 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .coordinator import OptiVgiConfigEntry, OptiVgiCoordinator, PlanData
+    from .coordinator import (
+        OptiVgiConfigEntry,
+        OptiVgiCoordinator,
+        PlanData,
+        Shortfall,
+    )
     from .settings import VehicleSettings
 
 PARALLEL_UPDATES = 0
@@ -205,7 +211,8 @@ def vehicle_sensors(vehicle: VehicleSettings) -> tuple[OptiVgiSensorDescription,
         OptiVgiSensorDescription(
             key="expected_soc",
             translation_key="expected_soc",
-            device_class=SensorDeviceClass.BATTERY,
+            # Not SensorDeviceClass.BATTERY: it is a forecast, and a battery
+            # class would show it as the car's battery level on its device.
             native_unit_of_measurement=PERCENTAGE,
             suggested_display_precision=0,
             value_fn=_expected_soc(vehicle),
@@ -356,8 +363,12 @@ class OptiVgiStatusSensor(OptiVgiSensor):
             return None
         until = data.inputs.prices_known_until
         names = {c.subentry_id: c.name for c in coordinator.settings.chargers}
+        short = shortfalls(data.inputs.problem, data.plan)
         return {
-            "message": data.plan.message,
+            "message": _message(coordinator, data, short),
+            "shortfall_kwh": {
+                _vehicle_name(coordinator, s.vehicle_id): round(s.kwh, 2) for s in short
+            },
             "prices_known_until": until.isoformat() if until else None,
             "unusable_entities": list(data.inputs.problems),
             "house_load_kw": round(data.inputs.house.kw, 2),
@@ -368,6 +379,39 @@ class OptiVgiStatusSensor(OptiVgiSensor):
                 if decision.control.left_alone
             },
         }
+
+
+_REASONS = {
+    "time": "its maximum power cannot deliver it by then",
+    "limit": "the site's limits are shared with the other vehicles",
+}
+
+
+def _vehicle_name(coordinator: OptiVgiCoordinator, vehicle_id: str) -> str:
+    """The name the user gave a vehicle."""
+    for vehicle in coordinator.settings.vehicles:
+        if vehicle.subentry_id == vehicle_id:
+            return vehicle.name
+    return vehicle_id
+
+
+def _message(
+    coordinator: OptiVgiCoordinator, data: PlanData, short: list[Shortfall]
+) -> str:
+    """One line per vehicle left short (which, how much, by when, why), then the plan's.
+
+    The status says that not every need can be met; this says whose and why,
+    which is what a user needs to decide (leave later, charge elsewhere).
+    """
+    lines = [
+        f"{_vehicle_name(coordinator, s.vehicle_id)}: {s.kwh:.1f} kWh short by "
+        f"{dt_util.as_local(s.departure).strftime('%a %H:%M')} "
+        f"({_REASONS[s.reason]})"
+        for s in short
+    ]
+    if data.plan.message:
+        lines.append(data.plan.message)
+    return "; ".join(lines)
 
 
 class ChargerControlSensor(OptiVgiSensor):
