@@ -206,3 +206,34 @@ async def test_added_and_removed_subentries_come_and_go(
     assert _device(device_registry, LEAF) is None
     assert not er.async_entries_for_device(entity_registry, device.id)
     assert LEAF not in plan_of(entry.runtime_data.coordinator).inputs.vehicles
+
+
+async def test_planned_now_needs_a_plugged_in_car(
+    hass: HomeAssistant,
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
+) -> None:
+    """An expected car holds room now, but "charging planned now" stays off.
+
+    (It used to be on for an empty charger whose car was only expected, so an
+    automation following it switched an empty plug on.) ``next_start`` is now,
+    not the start of the current step, which lies in the past.
+    """
+    seed_states(hass, today, garage="off")
+    # The Tesla usually arrives at 16:00: at 17:05 it is late, due any moment.
+    entry = site_entry(overrides={TESLA: {"arrival": "16:00:00"}})
+    coordinator = await setup_site(hass, entry)
+    data = plan_of(coordinator)
+    assert data.plan.charger(GARAGE).current_a[0] > 0  # room held for the Tesla
+    planned = "binary_sensor.garage_charging_planned_now"
+    assert hass.states.get(planned).state == "off"
+
+    hass.states.async_set("binary_sensor.garage_plugged_in", "on")
+    await hass.async_block_till_done()
+    data = plan_of(coordinator)
+    assert data.plan.charger(GARAGE).current_a[0] > 0
+    assert hass.states.get(planned).state == "on"
+    next_start = hass.states.get("sensor.garage_next_start").state
+    assert datetime.fromisoformat(next_start) == data.inputs.now
+    assert data.plan.horizon.start < data.inputs.now

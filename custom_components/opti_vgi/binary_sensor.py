@@ -39,14 +39,21 @@ async def async_setup_entry(
 
 
 class ChargingPlannedSensor(OptiVgiEntity, BinarySensorEntity):
-    """On when the plan gives this charger a current in the current step.
+    """On when a car is plugged in and the plan gives it a current now.
 
-    Automations use it for chargers Opti-VGI cannot write to directly.
+    Automations use it for chargers Opti-VGI cannot write to directly. The plan
+    also holds room for a car that is only expected (due any moment), so an
+    empty charger can have a current in the first step; following that would
+    switch an empty plug on, hence the plugged-in check.
     """
 
     @property
     def is_on(self) -> bool:
-        """Whether the current step has a planned current."""
-        plan = self.coordinator.data.plan
+        """Whether a plugged-in car is planned to charge in the current step."""
+        data = self.coordinator.data
+        seen = data.inputs.chargers.get(self.subentry_id)
+        if seen is None or not seen.plugged_in:
+            return False
+        plan = data.plan
         row = next((c for c in plan.chargers if c.charger_id == self.subentry_id), None)
         return row is not None and row.current_a[0] > 0

@@ -88,12 +88,18 @@ def _charger_now(data: PlanData, charger_id: str, series: str) -> float:
 
 
 def _next_start(data: PlanData, charger_id: str) -> datetime | None:
-    """Start of the first step with a planned current."""
+    """When charging is planned to start: now if in the current step, never before.
+
+    The current step began before now (the plan is made within it), and a
+    timestamp in the past would fire a time trigger that already passed.
+    """
     if not _has_charger(data, charger_id):
         return None
     currents = data.plan.charger(charger_id).current_a
     first = next((i for i, current in enumerate(currents) if current > 0), None)
-    return None if first is None else data.plan.horizon.step_start(first)
+    if first is None:
+        return None
+    return max(data.plan.horizon.step_start(first), data.inputs.now)
 
 
 def _vehicle_plan_value(data: PlanData, vehicle_id: str, name: str) -> Any:
