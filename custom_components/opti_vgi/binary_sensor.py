@@ -51,7 +51,7 @@ class ChargingPlannedSensor(OptiVgiEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Whether a plugged-in car is planned to charge in the current step."""
         data = self.coordinator.data
-        seen = data.inputs.chargers.get(self.subentry_id)
+        seen = data.inputs.chargers.get(self.subentry_id or "")
         if seen is None or not seen.plugged_in:
             return False
         plan = data.plan
