@@ -86,12 +86,12 @@ async def test_actions_validate_the_entry(hass: HomeAssistant) -> None:
         await hass.services.async_call(
             DOMAIN, "recalculate", {"config_entry_id": foreign.entry_id}, blocking=True
         )
-    assert err.value.translation_key == "entry_not_found"
+    assert err.value.translation_key == "service_config_entry_wrong_domain"
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "recalculate", {"config_entry_id": "nope"}, blocking=True
         )
-    assert err.value.translation_key == "entry_not_found"
+    assert err.value.translation_key == "service_config_entry_not_found"
 
     entry = site_entry()
     entry.add_to_hass(hass)  # added but not set up
@@ -103,7 +103,7 @@ async def test_actions_validate_the_entry(hass: HomeAssistant) -> None:
             blocking=True,
             return_response=True,
         )
-    assert err.value.translation_key == "entry_not_loaded"
+    assert err.value.translation_key == "service_config_entry_not_loaded"
 
 
 async def test_get_plan_without_a_plan(

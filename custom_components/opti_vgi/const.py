@@ -83,6 +83,10 @@ CONF_ARRIVAL: Final = "arrival"  # "HH:MM:SS", for planning before plug-in
 CONF_PLAN_AHEAD: Final = "plan_ahead"  # reserve capacity before arrival
 CONF_CHARGER: Final = "charger"  # subentry id of the charger it usually uses
 CONF_SESSION_ENERGY: Final = "session_energy"  # kWh per session without a SoC
+# Optional weekly departures: {"mon": "07:00:00", "sat": None, ...}; a day that
+# is missing follows the daily departure, None is no departure that day.
+CONF_WEEKLY_DEPARTURES: Final = "weekly_departures"
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # --- Defaults -------------------------------------------------------------------
 DEFAULT_SITE_LIMIT_KW: Final = 11.0

@@ -236,10 +236,25 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self.writer.restore(stored.get("writer") or {})
         known = {c.subentry_id for c in self.settings.chargers}
         self.sessions.restore(stored.get("sessions") or {}, known)
+        departures = stored.get("departures")
+        for vehicle_id, moment in (
+            departures.items() if isinstance(departures, dict) else ()
+        ):
+            when = dt_util.parse_datetime(str(moment))
+            if vehicle_id in self.user.vehicles and when is not None and when.tzinfo:
+                self.restore_vehicle(vehicle_id, departure_override=when)
 
     def _to_store(self) -> dict[str, Any]:
         """What is kept across restarts."""
-        return {"writer": self.writer.as_dict(), "sessions": self.sessions.as_dict()}
+        return {
+            "writer": self.writer.as_dict(),
+            "sessions": self.sessions.as_dict(),
+            "departures": {
+                vid: state.departure_override.isoformat()
+                for vid, state in self.user.vehicles.items()
+                if state.departure_override is not None
+            },
+        }
 
     @callback
     def _save(self) -> None:
@@ -321,6 +336,25 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         else:
             await self.async_release()
         await self.async_request_refresh()
+
+    async def async_set_departure(
+        self, vehicle_id: str, departure: datetime | None
+    ) -> None:
+        """A one-off departure for one vehicle (None clears it), kept over restarts."""
+        self.restore_vehicle(vehicle_id, departure_override=departure)
+        self._save()
+        await self.async_request_refresh()
+
+    def _drop_passed_departures(self, now: datetime) -> None:
+        """A one-off departure holds once: after it, the schedule applies again."""
+        passed = {
+            vid: replace(state, departure_override=None)
+            for vid, state in self.user.vehicles.items()
+            if state.departure_override is not None and state.departure_override <= now
+        }
+        if passed:
+            self.user = replace(self.user, vehicles={**self.user.vehicles, **passed})
+            self._save()
 
     def vehicle_state(self, vehicle_id: str) -> VehicleState:
         """A vehicle's current settings."""
@@ -455,6 +489,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
     async def _async_round(self, now: datetime) -> PlanData:
         """Read, plan in the executor, decide once per charger, write, report."""
         self._update_sessions(now)
+        self._drop_passed_departures(now)
         inputs = await self.translation.async_read(
             now, self.user, self.writer.health(now), self.sessions.delivered_kwh()
         )

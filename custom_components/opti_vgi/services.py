@@ -1,10 +1,9 @@
-"""Actions: replan now, and read the whole plan (response-only)."""
+"""Actions: replan now, read the whole plan (response-only), set a one-off departure."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -13,7 +12,11 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    service,
+)
 from homeassistant.util import dt as dt_util
 
 from .compat import vol
@@ -27,25 +30,27 @@ ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 SERVICE_RECALCULATE = "recalculate"
 SERVICE_GET_PLAN = "get_plan"
 
+SERVICE_SET_DEPARTURE = "set_departure"
+ATTR_DEVICE_ID = "device_id"
+ATTR_DEPARTURE = "departure"
+
 SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+DEPARTURE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Optional(ATTR_DEPARTURE): vol.Any(None, cv.datetime),
+    }
+)
 
 
 def _entry(hass: HomeAssistant, call: ServiceCall) -> OptiVgiConfigEntry:
     """The loaded site entry the call names, or a translated validation error."""
-    entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
-    entry: OptiVgiConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"entry_id": entry_id},
-        )
+    return _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+
+
+def _loaded_entry(hass: HomeAssistant, entry_id: str) -> OptiVgiConfigEntry:
+    """The loaded site entry ``entry_id``, or core's translated validation error."""
+    entry: OptiVgiConfigEntry = service.async_get_config_entry(hass, DOMAIN, entry_id)
     return entry
 
 
@@ -137,6 +142,47 @@ async def _get_plan(call: ServiceCall) -> ServiceResponse:
     return plan_response(coordinator.data, coordinator.settings)
 
 
+async def _set_departure(call: ServiceCall) -> None:
+    """A one-off departure for a vehicle, or none (back to its schedule)."""
+    hass = call.hass
+    device_id = call.data[ATTR_DEVICE_ID]
+    device = dr.async_get(hass).async_get(device_id)
+    entry: OptiVgiConfigEntry | None = None
+    vehicle_id: str | None = None
+    if device is not None:
+        for entry_id in device.config_entries:
+            found = hass.config_entries.async_get_entry(entry_id)
+            if found is not None and found.domain == DOMAIN:
+                entry = found
+        vehicle_id = next(
+            (ident for domain, ident in device.identifiers if domain == DOMAIN), None
+        )
+    if entry is None or vehicle_id is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_vehicle",
+            translation_placeholders={"device_id": device_id},
+        )
+    coordinator = _loaded_entry(hass, entry.entry_id).runtime_data.coordinator
+    if all(v.subentry_id != vehicle_id for v in coordinator.settings.vehicles):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_vehicle",
+            translation_placeholders={"device_id": device_id},
+        )
+    departure = call.data.get(ATTR_DEPARTURE)
+    if departure is not None:
+        if departure.tzinfo is None:
+            departure = departure.replace(tzinfo=dt_util.get_default_time_zone())
+        if departure <= dt_util.utcnow():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="departure_in_past",
+                translation_placeholders={"departure": departure.isoformat()},
+            )
+    await coordinator.async_set_departure(vehicle_id, departure)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (once, from async_setup)."""
@@ -149,4 +195,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _get_plan,
         schema=SCHEMA,
         supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_SET_DEPARTURE, _set_departure, schema=DEPARTURE_SCHEMA
     )

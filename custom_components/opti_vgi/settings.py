@@ -67,6 +67,7 @@ from .const import (
     CONF_TARGET_SOC,
     CONF_TARIFF,
     CONF_VOLTAGE,
+    CONF_WEEKLY_DEPARTURES,
     DEFAULT_ALGORITHM,
     DEFAULT_ARRIVAL,
     DEFAULT_DEPARTURE,
@@ -89,6 +90,7 @@ from .const import (
     OCPP_PLUGGED_STATES,
     SUBENTRY_CHARGER,
     SUBENTRY_VEHICLE,
+    WEEKDAYS,
     ChargerPreset,
     ControlMethod,
     CurrentUnit,
@@ -345,6 +347,9 @@ class VehicleSettings:
     plan_ahead: bool = True
     charger: str | None = None
     session_energy_kwh: float = DEFAULT_SESSION_ENERGY_KWH
+    # Weekday (0 = Monday) -> its departure, or None for none that day; a day
+    # that is missing follows ``departure`` (the daily time entity).
+    weekly_departures: Mapping[int, time | None] = field(default_factory=dict)
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> VehicleSettings:
@@ -367,12 +372,35 @@ class VehicleSettings:
             session_energy_kwh=float(
                 data.get(CONF_SESSION_ENERGY, DEFAULT_SESSION_ENERGY_KWH)
             ),
+            weekly_departures=parse_weekly(data.get(CONF_WEEKLY_DEPARTURES)),
         )
 
     @property
     def has_soc(self) -> bool:
         """Whether the vehicle reports its state of charge (else: energy to add)."""
         return self.soc_entity is not None and self.capacity_kwh is not None
+
+
+def parse_weekly(raw: object) -> dict[int, time | None]:
+    """A stored weekly schedule: weekday number -> time or None (no departure).
+
+    Unknown day names and unreadable times are left out, so that day follows
+    the daily departure rather than losing the vehicle's plan.
+    """
+    if not isinstance(raw, dict):
+        return {}
+    schedule: dict[int, time | None] = {}
+    for day, value in raw.items():
+        if day not in WEEKDAYS:
+            continue
+        if value is None:
+            schedule[WEEKDAYS.index(day)] = None
+            continue
+        try:
+            schedule[WEEKDAYS.index(day)] = parse_time(str(value))
+        except ValueError:
+            continue
+    return schedule
 
 
 @dataclass(frozen=True, kw_only=True)

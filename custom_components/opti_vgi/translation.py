@@ -65,6 +65,9 @@ class VehicleState:
     departure: time
     arrival: time
     energy_to_add_kwh: float = 0.0
+    # A one-off departure (opti_vgi.set_departure): it replaces the schedule
+    # until it has passed, then the coordinator drops it.
+    departure_override: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +190,36 @@ def next_occurrence(after: datetime, at: time) -> datetime:
             hour=at.hour, minute=at.minute, second=at.second
         )
     return candidate
+
+
+def next_departure(
+    after: datetime,
+    daily: time,
+    weekly: Mapping[int, time | None] | None = None,
+    override: datetime | None = None,
+) -> datetime:
+    """The first departure strictly after ``after``.
+
+    A one-off override comes first while it lies ahead. Then the weekly
+    schedule: a weekday listed with a time departs then, one listed with None
+    has no departure, one not listed follows the daily time. A week without any
+    departure falls back to the daily time: a plan needs a deadline.
+    """
+    if override is not None and override > after:
+        return override
+    if not weekly:
+        return next_occurrence(after, daily)
+    local = dt_util.as_local(after)
+    zone = dt_util.get_default_time_zone()
+    for days in range(8):
+        day = local.date() + timedelta(days=days)
+        at = weekly.get(day.weekday(), daily)
+        if at is None:
+            continue
+        candidate = datetime.combine(day, at, tzinfo=zone)
+        if candidate > after:
+            return candidate
+    return next_occurrence(after, daily)
 
 
 def read_energy_kwh(state: State | None) -> float | None:
@@ -469,8 +502,13 @@ class HomeAssistantTranslation:
                 soc = None  # a SoC of 150 % or -5 % is a broken sensor, not a plan
             if soc is None:
                 problems.append(vehicle.soc_entity)
-        arrival = now if on is not None else self._expected_arrival(state, now)
-        departure = next_occurrence(max(arrival, now), state.departure)
+        arrival = now if on is not None else self._expected_arrival(vehicle, state, now)
+        departure = next_departure(
+            max(arrival, now),
+            state.departure,
+            vehicle.weekly_departures,
+            state.departure_override,
+        )
         delivered = delivered_kwh.get(on, 0.0) if on is not None else 0.0
         need = self._energy_needed(vehicle, state, soc, delivered)
         mode = user.charger(charger_id).mode if charger_id else ChargerMode.SMART
@@ -540,14 +578,18 @@ class HomeAssistantTranslation:
         )
 
     @staticmethod
-    def _expected_arrival(state: VehicleState, now: datetime) -> datetime:
+    def _expected_arrival(
+        vehicle: VehicleSettings, state: VehicleState, now: datetime
+    ) -> datetime:
         """When a vehicle that is not plugged in is expected.
 
         Between its usual arrival and departure it is late and may arrive any
         moment, so capacity is reserved from now; otherwise from its next arrival.
         """
         arrival = next_occurrence(now, state.arrival)
-        departure = next_occurrence(now, state.departure)
+        departure = next_departure(
+            now, state.departure, vehicle.weekly_departures, state.departure_override
+        )
         return now if departure < arrival else arrival
 
     @staticmethod
