@@ -41,7 +41,7 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from pytest_homeassistant_custom_component.common import (
     INSTANCES,
     async_fire_time_changed,
@@ -346,6 +346,14 @@ async def _run(sequence: list[tuple[Any, ...]]) -> list[str]:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(st.lists(steps, min_size=3, max_size=10))
+# Found by this test: a charger unplugged and plugged in again was not written
+# (its old setpoint looked unchanged), so a limit set in its app meanwhile was
+# never read back; and an app limit above the room, on a charger whose write
+# had failed, was respected past the fuse (the guard skipped refusing chargers).
+@example(
+    sequence=[("plug", GARAGE, False), ("plug", GARAGE, True), ("user_limit", 6.0)]
+)
+@example(sequence=[("house", 11.0), ("fault", GARAGE, "hang"), ("user_limit", 10.0)])
 def test_limits_pace_and_no_waiting_hold(sequence: list[tuple[Any, ...]]) -> None:
     """Random faults and loads: the fuse, the pace and the promptness hold."""
     original = writer_module.WRITE_TIMEOUT

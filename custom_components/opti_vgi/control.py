@@ -216,6 +216,9 @@ class Load:
     step_a: float = 1.0
     planned: bool = True  # lowered before chargers left alone
     adjustable: bool = True  # False while a write to it is on its way
+    # Its last write failed: lowered only when no other charger is left to
+    # lower, since a write to it may fail again, but it may also work now.
+    last_resort: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,9 +282,12 @@ def shed(limits: Limits, house: House, loads: Iterable[Load]) -> dict[str, float
 
     Planned chargers give way before chargers left alone, the largest first, each
     by as little as is needed: down on its current step grid, and to 0 A when it
-    would fall below its minimum. Returns only the chargers to lower; empty when
-    everything fits. When even every charger at 0 A does not fit, every charger
-    is at 0 A: the house alone is over the limit and that is all one can do.
+    would fall below its minimum. A charger whose last write failed comes last
+    (the others are lowered in the same pass), but it is not skipped: when
+    nothing else is left, trying it is the only way back within the limits.
+    Returns only the chargers to lower; empty when everything fits. When even
+    every charger at 0 A does not fit, every charger is at 0 A: the house alone
+    is over the limit and that is all one can do.
     """
     loads = list(loads)
     over_kw, over_phase = excess(limits, house, loads)
@@ -290,7 +296,11 @@ def shed(limits: Limits, house: House, loads: Iterable[Load]) -> dict[str, float
     lowered: dict[str, float] = {}
     order = sorted(
         (load for load in loads if load.adjustable and load.current_a > 0),
-        key=lambda load: (not load.planned, -load.current_a * load.kw_per_a),
+        key=lambda load: (
+            load.last_resort,
+            not load.planned,
+            -load.current_a * load.kw_per_a,
+        ),
     )
     for load in order:
         need_a = max(

@@ -39,7 +39,14 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from . import repairs
-from .const import DOMAIN, LOGGER, METER_HOLD_SECONDS, Control, PlanState
+from .const import (
+    DOMAIN,
+    LOGGER,
+    METER_HOLD_SECONDS,
+    ChargerMode,
+    Control,
+    PlanState,
+)
 from .control import (
     Decision,
     House,
@@ -97,6 +104,8 @@ STORAGE_VERSION = 1
 # A price source that is only unavailable or unknown gets a repair after this;
 # the status sensor shows the gap at once (HA's repairs are for lasting problems).
 PRICE_REPAIR_AFTER = timedelta(minutes=10)
+# A car this close to its target is full: "charge now" ends.
+FULL_KWH = 0.1
 SAVE_DELAY = 10.0
 
 
@@ -222,6 +231,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self._last_guard_replan: datetime | None = None
         self._logged: set[str] = set()
         self._price_gap_since: datetime | None = None  # a transient price gap began
+        self._plugged: dict[str, bool] = {}  # per charger, as the last round saw it
 
     @property
     def plan_data(self) -> PlanData | None:
@@ -243,6 +253,10 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             when = dt_util.parse_datetime(str(moment))
             if vehicle_id in self.user.vehicles and when is not None and when.tzinfo:
                 self.restore_vehicle(vehicle_id, departure_override=when)
+        charging_now = stored.get("charge_now")
+        for charger_id in charging_now if isinstance(charging_now, list) else ():
+            if charger_id in self.user.chargers:
+                self.restore_charger(charger_id, charge_now=True)
 
     def _to_store(self) -> dict[str, Any]:
         """What is kept across restarts."""
@@ -254,6 +268,9 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 for vid, state in self.user.vehicles.items()
                 if state.departure_override is not None
             },
+            "charge_now": [
+                cid for cid, state in self.user.chargers.items() if state.charge_now
+            ],
         }
 
     @callback
@@ -324,9 +341,53 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         await self.async_request_refresh()
 
     async def async_set_charger(self, charger_id: str, **changes: Any) -> None:
-        """The user changed a charger setting: keep it and plan again."""
+        """The user changed a charger setting: keep it and plan again.
+
+        Choosing a mode by hand ends a "charge now": the user decides again.
+        """
+        if "mode" in changes:
+            changes.setdefault("charge_now", False)
         self.restore_charger(charger_id, **changes)
+        self._save()
         await self.async_request_refresh()
+
+    async def async_charge_now(self, charger_id: str) -> None:
+        """Fast until the car on ``charger_id`` is full or unplugged, then smart."""
+        await self.async_set_charger(charger_id, mode=ChargerMode.FAST, charge_now=True)
+
+    def _follow_plugs(self, inputs: Inputs) -> bool:
+        """What a plug-out or a full car ends; True when a setting changed.
+
+        Unplugging clears the vehicle chosen for that charger (the next car may
+        be another) and ends "charge now"; so does the car reaching its target.
+        """
+        changed = False
+        for cid, seen in inputs.chargers.items():
+            if not seen.status_known:
+                continue
+            state = self.user.charger(cid)
+            was = self._plugged.get(cid)
+            self._plugged[cid] = seen.plugged_in
+            changes: dict[str, Any] = {}
+            if was and not seen.plugged_in:
+                if state.connected_vehicle is not None:
+                    changes["connected_vehicle"] = None
+                if state.charge_now:
+                    changes.update(mode=ChargerMode.SMART, charge_now=False)
+            elif state.charge_now and seen.plugged_in and seen.vehicle is not None:
+                vehicle = inputs.vehicles.get(seen.vehicle)
+                if (
+                    vehicle is not None
+                    and vehicle.need_known
+                    and vehicle.energy_needed_kwh <= FULL_KWH
+                ):
+                    changes.update(mode=ChargerMode.SMART, charge_now=False)
+            if changes:
+                self.restore_charger(cid, **changes)
+                changed = True
+        if changed:
+            self._save()
+        return changed
 
     async def async_set_smart_charging(self, *, on: bool) -> None:
         """Take control, or release every charger and keep hands off."""
@@ -493,6 +554,10 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         inputs = await self.translation.async_read(
             now, self.user, self.writer.health(now), self.sessions.delivered_kwh()
         )
+        if self._follow_plugs(inputs):
+            # Planned with the settings of before (one snapshot per round); the
+            # next round, right after this one, plans with the new ones.
+            self.hass.async_create_task(self.async_request_refresh())
         if inputs.meter is not self._meter_source:
             self._meter_source = inputs.meter
             if inputs.meter is MeterSource.HELD:
@@ -711,11 +776,11 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                     current_a=may,
                     min_a=charger.min_current,
                     planned=not control.left_alone,
-                    # A charger on its way, or refusing, cannot be lowered now:
-                    # the others are, in the same pass.
+                    # A charger on its way cannot be lowered now; one that
+                    # refused comes after the others, in the same pass.
                     adjustable=control is not Control.IDLE
-                    and not self.writer.busy(cid)
-                    and not state.failures,
+                    and not self.writer.busy(cid),
+                    last_resort=bool(state.failures),
                 )
             )
         house, source = self.translation.house_now(now, draws)

@@ -76,6 +76,8 @@ class ChargerState:
 
     mode: ChargerMode = ChargerMode.SMART
     connected_vehicle: str | None = None  # vehicle subentry id chosen by the user
+    # "Charge now" pressed: fast until the car is full or unplugged, then smart.
+    charge_now: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

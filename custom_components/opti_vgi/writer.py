@@ -252,7 +252,9 @@ class ChargerWriter:
                 state.verified = True
                 if state.not_following == "limit_not_applied":
                     state.not_following = None
-            elif settled and state.override_until is None:
+            elif (settled or state.verified) and state.override_until is None:
+                # Once it has shown our value, another one is someone else's,
+                # grace time or not (no later event may come to notice it by).
                 state.current_a = reported_a  # the truth the next round starts from
                 if state.verified:
                     LOGGER.info(
@@ -353,8 +355,11 @@ class ChargerWriter:
                 continue
             if decision.target_a is None:
                 if decision.control in _NOT_OURS:
-                    # Not ours now: nothing it does can be "not following".
-                    state.wanted_a = state.accepted_a = None
+                    # Not ours now: nothing it does can be "not following", and
+                    # what we last wrote is no longer known to hold (someone may
+                    # set it meanwhile): the next decision is written, not
+                    # skipped as "unchanged", and so it is read back.
+                    state.wanted_a = state.accepted_a = state.current_a = None
                     state.not_following = None
                 continue
             state.wanted_a = decision.target_a
