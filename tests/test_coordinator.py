@@ -10,6 +10,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
     async_fire_time_changed,
     async_mock_service,
 )
@@ -327,3 +328,34 @@ async def test_status_names_who_is_short_and_why(
     assert leaf.startswith("Leaf: ")
     assert "08:00" in leaf
     assert "shared" in leaf
+
+
+async def test_impossible_target_is_announced_once(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    number_calls: list[ServiceCall],
+    ocpp_calls: list[ServiceCall],
+) -> None:
+    """opti_vgi_target_at_risk fires once per departure, not at every replan."""
+    events = async_capture_events(hass, "opti_vgi_target_at_risk")
+    seed_states(hass, today)
+    entry = site_entry(overrides={TESLA: {"departure": "17:45:00"}})
+    coordinator = await setup_site(hass, entry)
+    assert hass.states.get("binary_sensor.tesla_target_at_risk").state == "on"
+    assert hass.states.get("binary_sensor.leaf_target_at_risk").state == "off"
+    assert len(events) == 1
+    assert events[0].data["vehicle"] == "Tesla"
+    assert events[0].data["reason"] == "time"
+    assert events[0].data["plugged_in"] is True
+    assert events[0].data["shortfall_kwh"] == pytest.approx(
+        plan_of(coordinator).plan.vehicle(TESLA).shortfall_kwh, abs=0.01
+    )
+    assert dt_util.parse_datetime(events[0].data["departure"]).hour == 17
+
+    for _ in range(3):  # replans: the SoC moves, the step changes
+        await recalculate(hass)
+        freezer.tick(timedelta(minutes=5))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert len(events) == 1

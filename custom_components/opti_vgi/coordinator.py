@@ -87,6 +87,8 @@ if TYPE_CHECKING:
     from .settings import ChargerSettings
 
 EVENT_PLAN_UPDATED = f"{DOMAIN}_plan_updated"
+# A vehicle's target cannot be met by its departure: once per departure.
+EVENT_TARGET_AT_RISK = f"{DOMAIN}_target_at_risk"
 # Status, plug and SoC changes replan at once; a burst of them is one replan per
 # cooldown. Meters do not replan at all (the guard answers them).
 REFRESH_COOLDOWN = 5.0
@@ -232,6 +234,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self._logged: set[str] = set()
         self._price_gap_since: datetime | None = None  # a transient price gap began
         self._plugged: dict[str, bool] = {}  # per charger, as the last round saw it
+        # (vehicle, departure) pairs already announced as at risk.
+        self._at_risk: set[tuple[str, datetime]] = set()
 
     @property
     def plan_data(self) -> PlanData | None:
@@ -610,6 +614,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         if summary != self._last_summary:
             self._last_summary = summary
             self.hass.bus.async_fire(EVENT_PLAN_UPDATED, summary)
+        self._announce_at_risk(data)
         self._save()
         return data
 
@@ -936,6 +941,35 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         ):
             return PlanState.SHORTFALL
         return None
+
+    @callback
+    def _announce_at_risk(self, data: PlanData) -> None:
+        """Fire the at-risk event once per vehicle and departure, not every replan.
+
+        A plan at a flat price (no prices) still knows what fits, so it counts.
+        Departures that have passed are forgotten, so the set stays small.
+        """
+        now = data.inputs.now
+        self._at_risk = {(v, d) for v, d in self._at_risk if d > now}
+        names = {v.subentry_id: v.name for v in self.settings.vehicles}
+        for short in shortfalls(data.inputs.problem, data.plan):
+            seen = data.inputs.vehicles.get(short.vehicle_id)
+            departure = seen.departure if seen is not None else short.departure
+            key = (short.vehicle_id, departure)
+            if key in self._at_risk:
+                continue
+            self._at_risk.add(key)
+            self.hass.bus.async_fire(
+                EVENT_TARGET_AT_RISK,
+                {
+                    "vehicle_id": short.vehicle_id,
+                    "vehicle": names.get(short.vehicle_id, short.vehicle_id),
+                    "departure": dt_util.as_local(departure).isoformat(),
+                    "shortfall_kwh": round(short.kwh, 2),
+                    "reason": short.reason,
+                    "plugged_in": bool(seen and seen.plugged_in),
+                },
+            )
 
     def _price_error_lasts(self, inputs: Inputs) -> bool:
         """Whether the price error deserves a repair: lasting, or not transient."""
