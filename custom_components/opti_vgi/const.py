@@ -86,6 +86,10 @@ CONF_SESSION_ENERGY: Final = "session_energy"  # kWh per session without a SoC
 # Optional weekly departures: {"mon": "07:00:00", "sat": None, ...}; a day that
 # is missing follows the daily departure, None is no departure that day.
 CONF_WEEKLY_DEPARTURES: Final = "weekly_departures"
+# Evidence of where a vehicle is: its own plugged-in (or charging) sensor, and
+# its location (a device_tracker or person-like entity: "home" or elsewhere).
+CONF_PLUGGED_ENTITY: Final = "plugged_entity"
+CONF_TRACKER_ENTITY: Final = "tracker_entity"
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # --- Defaults -------------------------------------------------------------------

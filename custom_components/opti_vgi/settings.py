@@ -45,6 +45,7 @@ from .const import (
     CONF_PHASE_CURRENT_ENTITIES,
     CONF_PHASES,
     CONF_PLAN_AHEAD,
+    CONF_PLUGGED_ENTITY,
     CONF_PLUGGED_STATES,
     CONF_POWER_ENTITY,
     CONF_PRESET,
@@ -66,6 +67,7 @@ from .const import (
     CONF_STEP_MINUTES,
     CONF_TARGET_SOC,
     CONF_TARIFF,
+    CONF_TRACKER_ENTITY,
     CONF_VOLTAGE,
     CONF_WEEKLY_DEPARTURES,
     DEFAULT_ALGORITHM,
@@ -350,6 +352,8 @@ class VehicleSettings:
     # Weekday (0 = Monday) -> its departure, or None for none that day; a day
     # that is missing follows ``departure`` (the daily time entity).
     weekly_departures: Mapping[int, time | None] = field(default_factory=dict)
+    plugged_entity: str | None = None  # the car's own "plugged in" sensor
+    tracker_entity: str | None = None  # where the car is (home or not)
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> VehicleSettings:
@@ -373,6 +377,8 @@ class VehicleSettings:
                 data.get(CONF_SESSION_ENERGY, DEFAULT_SESSION_ENERGY_KWH)
             ),
             weekly_departures=parse_weekly(data.get(CONF_WEEKLY_DEPARTURES)),
+            plugged_entity=_optional(data, CONF_PLUGGED_ENTITY),
+            tracker_entity=_optional(data, CONF_TRACKER_ENTITY),
         )
 
     @property
@@ -436,7 +442,12 @@ class Settings:
     @property
     def source_entities(self) -> tuple[str, ...]:
         """Every entity whose changes matter to the plan."""
-        vehicles = tuple(v.soc_entity for v in self.vehicles if v.soc_entity)
+        vehicles = tuple(
+            e
+            for v in self.vehicles
+            for e in (v.soc_entity, v.plugged_entity, v.tracker_entity)
+            if e
+        )
         chargers = tuple(e for c in self.chargers for e in c.source_entities)
         return (*self.site.source_entities, *chargers, *vehicles)
 

@@ -15,7 +15,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import (
+    STATE_HOME,
     STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
     UnitOfElectricCurrent,
     UnitOfEnergy,
     UnitOfPower,
@@ -192,6 +195,17 @@ def next_occurrence(after: datetime, at: time) -> datetime:
             hour=at.hour, minute=at.minute, second=at.second
         )
     return candidate
+
+
+# A vehicle's own "plugged in" sensor: binary_sensor on/off, or the words its
+# integration uses (Tesla "connected", Kia/Hyundai "plugged_in", ...).
+PLUGGED_TRUE = frozenset(
+    {"on", "true", "connected", "plugged", "plugged_in", "charging"}
+)
+PLUGGED_FALSE = frozenset(
+    {"off", "false", "disconnected", "unplugged", "not_plugged", "not_connected"}
+)
+UNKNOWN_STATES = frozenset({STATE_UNAVAILABLE, STATE_UNKNOWN})
 
 
 def next_departure(
@@ -432,17 +446,46 @@ class HomeAssistantTranslation:
         plugged = state.state in charger.plugged_states
         return plugged, state.state in charger.charging_states
 
-    def _assign_vehicles(
+    def _evidence(self, vehicle: VehicleSettings) -> bool | None:
+        """What the vehicle's own entities say: plugged in, not here, or unknown.
+
+        Its plugged-in sensor off, or its tracker anywhere but home, rules it out;
+        its plugged-in sensor on says it is plugged in (somewhere here, if its
+        tracker agrees). Unavailable entities say nothing.
+        """
+        tracker = self.hass.states.get(vehicle.tracker_entity or "")
+        if (
+            tracker is not None
+            and tracker.state not in UNKNOWN_STATES
+            and tracker.state != STATE_HOME
+        ):
+            return False
+        plugged = self.hass.states.get(vehicle.plugged_entity or "")
+        if plugged is None:
+            return None
+        value = plugged.state.lower()
+        if value in PLUGGED_TRUE:
+            return True
+        if value in PLUGGED_FALSE:
+            return False
+        return None
+
+    def _assign_vehicles(  # noqa: PLR0912  # one pass per kind of evidence
         self, readings: Mapping[str, ChargerReading], user: UserState
     ) -> tuple[dict[str, str], dict[str, str]]:
         """Which vehicle is on which plugged-in charger; one vehicle, one charger.
 
-        The user's choice first, then a charger's regular vehicle, then the only
-        vehicle of a one-charger site. A vehicle is on at most one charger: a
-        second charger that claims it is refused (and counted, not planned).
-        Returns the assignment and the refused claims, both by charger id.
+        The user's choice first; then evidence: a vehicle whose own sensor says
+        it is plugged in goes to its regular charger if that is plugged in and
+        free, else to the only plugged-in charger still free; then a charger's
+        regular vehicle, then the only vehicle of a one-charger site, but never
+        a vehicle whose own sensor or tracker says it is not here. A vehicle is
+        on at most one charger: a second charger that claims it is refused (and
+        counted, not planned). Returns the assignment and the refused claims,
+        both by charger id.
         """
         known = {v.subentry_id for v in self.settings.vehicles}
+        evidence = {v.subentry_id: self._evidence(v) for v in self.settings.vehicles}
         plugged = [
             c.subentry_id
             for c in self.settings.chargers
@@ -460,6 +503,28 @@ class HomeAssistantTranslation:
                 continue
             assigned[charger_id] = chosen
             taken.add(chosen)
+        for vehicle in self.settings.vehicles:
+            vid = vehicle.subentry_id
+            if evidence[vid] is not True or vid in taken:
+                continue
+            free = [c for c in plugged if c not in assigned and c not in refused]
+            if vehicle.charger in free:
+                target: str | None = vehicle.charger
+            else:
+                # Its regular charger is not free: only one candidate is proof.
+                others = [
+                    c
+                    for c in free
+                    if not any(
+                        v.charger == c and evidence[v.subentry_id] is True
+                        for v in self.settings.vehicles
+                        if v.subentry_id not in taken and v.subentry_id != vid
+                    )
+                ]
+                target = others[0] if len(others) == 1 else None
+            if target is not None:
+                assigned[target] = vid
+                taken.add(vid)
         for charger_id in plugged:
             if charger_id in assigned or charger_id in refused:
                 continue
@@ -467,13 +532,19 @@ class HomeAssistantTranslation:
                 (
                     v.subentry_id
                     for v in self.settings.vehicles
-                    if v.charger == charger_id and v.subentry_id not in taken
+                    if v.charger == charger_id
+                    and v.subentry_id not in taken
+                    and evidence[v.subentry_id] is not False
                 ),
                 None,
             )
             if regular is None and len(self.settings.vehicles) == 1:
                 only = self.settings.vehicles[0].subentry_id
-                if len(self.settings.chargers) == 1 and only not in taken:
+                if (
+                    len(self.settings.chargers) == 1
+                    and only not in taken
+                    and evidence[only] is not False
+                ):
                     regular = only
             if regular is not None:
                 assigned[charger_id] = regular
