@@ -89,6 +89,8 @@ CONF_WEEKLY_DEPARTURES: Final = "weekly_departures"
 # Evidence of where a vehicle is: its own plugged-in (or charging) sensor, and
 # its location (a device_tracker or person-like entity: "home" or elsewhere).
 CONF_PLUGGED_ENTITY: Final = "plugged_entity"
+# Site option: a calendar whose events naming a vehicle are reservations.
+CONF_CALENDAR_ENTITY: Final = "calendar_entity"
 CONF_TRACKER_ENTITY: Final = "tracker_entity"
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

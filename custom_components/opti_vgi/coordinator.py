@@ -63,6 +63,7 @@ from .optimizer.algorithm import SolveOptions, solve
 from .optimizer.model import PlanStatus
 from .optimizer.runner import plan_with_fallback
 from .price_source import PriceReader
+from .reservations import Reservation, no_shows
 from .sessions import Sessions
 from .settings import Settings
 from .translation import (
@@ -257,6 +258,15 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             when = dt_util.parse_datetime(str(moment))
             if vehicle_id in self.user.vehicles and when is not None and when.tzinfo:
                 self.restore_vehicle(vehicle_id, departure_override=when)
+        booked = stored.get("reservations")
+        restored = tuple(
+            r
+            for item in (booked if isinstance(booked, list) else ())
+            if isinstance(item, dict)
+            and (r := Reservation.from_dict(item)) is not None
+            and r.vehicle_id in self.user.vehicles
+        )
+        self.user = replace(self.user, reservations=restored)
         charging_now = stored.get("charge_now")
         for charger_id in charging_now if isinstance(charging_now, list) else ():
             if charger_id in self.user.chargers:
@@ -275,6 +285,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             "charge_now": [
                 cid for cid, state in self.user.chargers.items() if state.charge_now
             ],
+            "reservations": [r.as_dict() for r in self.user.reservations],
         }
 
     @callback
@@ -409,6 +420,66 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self.restore_vehicle(vehicle_id, departure_override=departure)
         self._save()
         await self.async_request_refresh()
+
+    async def async_add_reservation(self, reservation: Reservation) -> None:
+        """Keep a reservation made by the action (over restarts) and plan again."""
+        self.user = replace(
+            self.user, reservations=(*self.user.reservations, reservation)
+        )
+        self._save()
+        await self.async_request_refresh()
+
+    async def async_remove_reservations(
+        self, vehicle_id: str, start: datetime | None = None
+    ) -> int:
+        """Remove a vehicle's reservations (or the one starting at ``start``).
+
+        Calendar reservations cannot be deleted from here: they are dropped
+        (not planned again) until the calendar no longer has them.
+        """
+
+        def matches(r: Reservation) -> bool:
+            return r.vehicle_id == vehicle_id and (start is None or r.start == start)
+
+        mine = [r for r in self.user.reservations if matches(r)]
+        calendar = [r for r in self.translation.calendar if matches(r)]
+        self.user = replace(
+            self.user,
+            reservations=tuple(r for r in self.user.reservations if not matches(r)),
+            dropped_reservations=self.user.dropped_reservations
+            | {r.id for r in calendar},
+        )
+        self._save()
+        await self.async_request_refresh()
+        return len(mine) + len(calendar)
+
+    def _drop_reservations(self, inputs: Inputs) -> bool:
+        """Drop no-shows and ended reservations; True when a setting changed."""
+        now = inputs.now
+        plugged = {vid: v.plugged_in for vid, v in inputs.vehicles.items()}
+        every = (*self.user.reservations, *self.translation.calendar)
+        missed = no_shows(every, now, plugged)
+        for reservation in every:
+            if reservation.id in missed and reservation.id not in (
+                self.user.dropped_reservations
+            ):
+                LOGGER.info(
+                    "Reservation of %s at %s dropped: the vehicle did not come",
+                    reservation.vehicle_id,
+                    reservation.start,
+                )
+        kept = tuple(
+            r for r in self.user.reservations if r.end > now and r.id not in missed
+        )
+        live = {r.id for r in self.translation.calendar}
+        dropped = frozenset(
+            {d for d in self.user.dropped_reservations if d in live} | (missed & live)
+        )
+        if kept == self.user.reservations and dropped == self.user.dropped_reservations:
+            return False
+        self.user = replace(self.user, reservations=kept, dropped_reservations=dropped)
+        self._save()
+        return True
 
     def _drop_passed_departures(self, now: datetime) -> None:
         """A one-off departure holds once: after it, the schedule applies again."""
@@ -558,7 +629,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         inputs = await self.translation.async_read(
             now, self.user, self.writer.health(now), self.sessions.delivered_kwh()
         )
-        if self._follow_plugs(inputs):
+        if self._drop_reservations(inputs) | self._follow_plugs(inputs):
             # Planned with the settings of before (one snapshot per round); the
             # next round, right after this one, plans with the new ones.
             self.hass.async_create_task(self.async_request_refresh())

@@ -18,11 +18,15 @@ from homeassistant.helpers import (
     service,
 )
 from homeassistant.util import dt as dt_util
+from homeassistant.util.ulid import ulid_now
 
 from .compat import vol
 from .const import DOMAIN
+from .reservations import Reservation
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .coordinator import OptiVgiConfigEntry, PlanData
     from .settings import Settings
 
@@ -31,10 +35,37 @@ SERVICE_RECALCULATE = "recalculate"
 SERVICE_GET_PLAN = "get_plan"
 
 SERVICE_SET_DEPARTURE = "set_departure"
+SERVICE_ADD_RESERVATION = "add_reservation"
+SERVICE_REMOVE_RESERVATION = "remove_reservation"
 ATTR_DEVICE_ID = "device_id"
 ATTR_DEPARTURE = "departure"
+ATTR_START = "start"
+ATTR_END = "end"
+ATTR_CHARGER = "charger"
+ATTR_ENERGY = "energy_kwh"
+ATTR_TARGET_SOC = "target_soc"
 
 SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+ADD_RESERVATION_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Required(ATTR_START): cv.datetime,
+        vol.Required(ATTR_END): cv.datetime,
+        vol.Optional(ATTR_CHARGER): cv.string,
+        vol.Optional(ATTR_ENERGY): vol.All(
+            vol.Coerce(float), vol.Range(min=0, max=300)
+        ),
+        vol.Optional(ATTR_TARGET_SOC): vol.All(
+            vol.Coerce(float), vol.Range(min=0, max=100)
+        ),
+    }
+)
+REMOVE_RESERVATION_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Optional(ATTR_START): cv.datetime,
+    }
+)
 DEPARTURE_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): cv.string,
@@ -142,45 +173,123 @@ async def _get_plan(call: ServiceCall) -> ServiceResponse:
     return plan_response(coordinator.data, coordinator.settings)
 
 
-async def _set_departure(call: ServiceCall) -> None:
-    """A one-off departure for a vehicle, or none (back to its schedule)."""
-    hass = call.hass
-    device_id = call.data[ATTR_DEVICE_ID]
+def _subentry_of_device(
+    hass: HomeAssistant, device_id: str, kind: str
+) -> tuple[OptiVgiConfigEntry, str]:
+    """The loaded site and the vehicle (or charger) subentry of a device.
+
+    A device that is not one of ours, or not of that kind, is a translated
+    validation error naming it.
+    """
     device = dr.async_get(hass).async_get(device_id)
     entry: OptiVgiConfigEntry | None = None
-    vehicle_id: str | None = None
+    subentry_id: str | None = None
     if device is not None:
         for entry_id in device.config_entries:
             found = hass.config_entries.async_get_entry(entry_id)
             if found is not None and found.domain == DOMAIN:
                 entry = found
-        vehicle_id = next(
+        subentry_id = next(
             (ident for domain, ident in device.identifiers if domain == DOMAIN), None
         )
-    if entry is None or vehicle_id is None:
+    if entry is not None and subentry_id is not None:
+        coordinator = _loaded_entry(hass, entry.entry_id).runtime_data.coordinator
+        settings = coordinator.settings
+        ids = (
+            {v.subentry_id for v in settings.vehicles}
+            if kind == "vehicle"
+            else {c.subentry_id for c in settings.chargers}
+        )
+        if subentry_id in ids:
+            return entry, subentry_id
+    placeholders = {"device_id": device_id}
+    if kind == "vehicle":
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="not_a_vehicle",
-            translation_placeholders={"device_id": device_id},
+            translation_placeholders=placeholders,
         )
-    coordinator = _loaded_entry(hass, entry.entry_id).runtime_data.coordinator
-    if all(v.subentry_id != vehicle_id for v in coordinator.settings.vehicles):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="not_a_vehicle",
-            translation_placeholders={"device_id": device_id},
-        )
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_a_charger",
+        translation_placeholders=placeholders,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time from an action: naive ones are local."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt_util.get_default_time_zone())
+    return moment
+
+
+async def _set_departure(call: ServiceCall) -> None:
+    """A one-off departure for a vehicle, or none (back to its schedule)."""
+    entry, vehicle_id = _subentry_of_device(
+        call.hass, call.data[ATTR_DEVICE_ID], "vehicle"
+    )
     departure = call.data.get(ATTR_DEPARTURE)
     if departure is not None:
-        if departure.tzinfo is None:
-            departure = departure.replace(tzinfo=dt_util.get_default_time_zone())
+        departure = _aware(departure)
         if departure <= dt_util.utcnow():
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="departure_in_past",
                 translation_placeholders={"departure": departure.isoformat()},
             )
-    await coordinator.async_set_departure(vehicle_id, departure)
+    await entry.runtime_data.coordinator.async_set_departure(vehicle_id, departure)
+
+
+async def _add_reservation(call: ServiceCall) -> None:
+    """Expect a vehicle from a start until an end, with room kept for it."""
+    hass = call.hass
+    entry, vehicle_id = _subentry_of_device(hass, call.data[ATTR_DEVICE_ID], "vehicle")
+    charger_id = None
+    if charger := call.data.get(ATTR_CHARGER):
+        charger_entry, charger_id = _subentry_of_device(hass, charger, "charger")
+        if charger_entry.entry_id != entry.entry_id:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_a_charger",
+                translation_placeholders={"device_id": charger},
+            )
+    start = _aware(call.data[ATTR_START])
+    end = _aware(call.data[ATTR_END])
+    if end <= start or end <= dt_util.utcnow():
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="reservation_times",
+            translation_placeholders={
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+            },
+        )
+    await entry.runtime_data.coordinator.async_add_reservation(
+        Reservation(
+            id=f"action:{vehicle_id}:{start.isoformat()}:{ulid_now()}",
+            vehicle_id=vehicle_id,
+            start=start,
+            end=end,
+            charger_id=charger_id,
+            energy_kwh=call.data.get(ATTR_ENERGY),
+            target_soc=call.data.get(ATTR_TARGET_SOC),
+        )
+    )
+
+
+async def _remove_reservation(call: ServiceCall) -> None:
+    """Remove a vehicle's reservations, or the one that starts at ``start``."""
+    entry, vehicle_id = _subentry_of_device(
+        call.hass, call.data[ATTR_DEVICE_ID], "vehicle"
+    )
+    start = call.data.get(ATTR_START)
+    removed = await entry.runtime_data.coordinator.async_remove_reservations(
+        vehicle_id, _aware(start) if start is not None else None
+    )
+    if not removed:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="no_reservation"
+        )
 
 
 @callback
@@ -198,4 +307,16 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_SET_DEPARTURE, _set_departure, schema=DEPARTURE_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ADD_RESERVATION,
+        _add_reservation,
+        schema=ADD_RESERVATION_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REMOVE_RESERVATION,
+        _remove_reservation,
+        schema=REMOVE_RESERVATION_SCHEMA,
     )

@@ -18,6 +18,7 @@ from .const import (
     CONF_ACTION_VALUE_FIELD,
     CONF_ALGORITHM,
     CONF_ARRIVAL,
+    CONF_CALENDAR_ENTITY,
     CONF_CAPACITY_KWH,
     CONF_CHARGER,
     CONF_CHARGING_STATES,
@@ -134,6 +135,7 @@ class SiteSettings:
     price_channel: str = "general"
     tariff: Mapping[str, Any] | None = None
     export_price_entity: str | None = None
+    calendar_entity: str | None = None  # reservations (an option)
     limit_mode: LimitMode = LimitMode.POWER
     limit_kw: float = DEFAULT_SITE_LIMIT_KW
     limit_a: float | None = None
@@ -182,6 +184,7 @@ class SiteSettings:
             price_channel=str(data.get(CONF_PRICE_CHANNEL) or "general"),
             tariff=data.get(CONF_TARIFF),
             export_price_entity=_optional(data, CONF_EXPORT_PRICE_ENTITY),
+            calendar_entity=_optional(options, CONF_CALENDAR_ENTITY),
             limit_mode=mode,
             limit_kw=limit_kw,
             limit_a=limit_a,

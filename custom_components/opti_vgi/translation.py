@@ -9,7 +9,8 @@ non-numeric or oddly-unitted entity never raises, it is recorded in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,11 @@ from homeassistant.const import (
     UnitOfEnergy,
     UnitOfPower,
 )
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter
 
+from .compat import vol
 from .const import (
     METER_HOLD_SECONDS,
     ChargerMode,
@@ -49,6 +52,7 @@ from .control import (
 from .helpers import state_number, usable
 from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
 from .price_source import PriceReadError, Prices
+from .reservations import RESERVATION_GRACE, Reservation, current, from_event
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -94,6 +98,10 @@ class UserState:
     smart_charging: bool = True
     vehicles: Mapping[str, VehicleState] = field(default_factory=dict)
     chargers: Mapping[str, ChargerState] = field(default_factory=dict)
+    # Made with opti_vgi.add_reservation (the calendar's are read each round).
+    reservations: tuple[Reservation, ...] = ()
+    # No-shows and reservations removed by hand: not planned again.
+    dropped_reservations: frozenset[str] = frozenset()
 
     def charger(self, charger_id: str) -> ChargerState:
         """A charger's settings (the defaults for one not seen yet)."""
@@ -113,6 +121,7 @@ class VehicleInputs:
     arrival: datetime
     departure: datetime
     planned: bool  # part of the problem (plugged in, or expected and plan-ahead)
+    reservation: Reservation | None = None  # the one shaping this plan, if any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +215,7 @@ PLUGGED_FALSE = frozenset(
     {"off", "false", "disconnected", "unplugged", "not_plugged", "not_connected"}
 )
 UNKNOWN_STATES = frozenset({STATE_UNAVAILABLE, STATE_UNKNOWN})
+CALENDAR_TIMEOUT = 10  # seconds for calendar.get_events
 
 
 def next_departure(
@@ -280,6 +290,50 @@ class HomeAssistantTranslation:
         self._house_cache: (
             tuple[tuple[datetime | None, ...], House, MeterSource] | None
         ) = None
+        self.calendar: tuple[Reservation, ...] = ()  # the calendar's, last read
+        self._calendar_error = False
+
+    async def _async_read_calendar(self, now: datetime) -> None:
+        """The calendar's reservations over the horizon (kept when it fails).
+
+        A calendar that cannot be read is listed with the unusable entities;
+        the reservations read before still hold, so a hiccup does not give away
+        the room kept for a car on its way.
+        """
+        calendar = self.settings.site.calendar_entity
+        self._calendar_error = False
+        if not calendar:
+            self.calendar = ()
+            return
+        end = now + timedelta(hours=self.settings.site.horizon_hours)
+        try:
+            async with asyncio.timeout(CALENDAR_TIMEOUT):
+                response = await self.hass.services.async_call(
+                    "calendar",
+                    "get_events",
+                    {
+                        "entity_id": calendar,
+                        "start_date_time": (now - RESERVATION_GRACE).isoformat(),
+                        "end_date_time": end.isoformat(),
+                    },
+                    blocking=True,
+                    return_response=True,
+                )
+        except HomeAssistantError, TimeoutError, vol.Invalid:
+            self._calendar_error = True
+            return
+        events = (response or {}).get(calendar, {})
+        items = events.get("events") if isinstance(events, dict) else None
+        if not isinstance(items, list):
+            items = []
+        vehicles = {v.name: v.subentry_id for v in self.settings.vehicles}
+        chargers = {c.name: c.subentry_id for c in self.settings.chargers}
+        self.calendar = tuple(
+            r
+            for item in items
+            if isinstance(item, dict)
+            and (r := from_event(item, vehicles, chargers)) is not None
+        )
 
     async def async_read(
         self,
@@ -288,8 +342,9 @@ class HomeAssistantTranslation:
         health: Mapping[str, Health],
         delivered_kwh: Mapping[str, float],
     ) -> Inputs:
-        """Fetch prices when due, then read every input at ``now``."""
+        """Fetch prices when due and the calendar, then read every input at ``now``."""
         await self.prices.async_update(now)
+        await self._async_read_calendar(now)
         return self.read(now, user, health, delivered_kwh)
 
     def read(
@@ -307,6 +362,8 @@ class HomeAssistantTranslation:
         """
         site = self.settings.site
         problems: list[str] = []
+        if self._calendar_error and site.calendar_entity:
+            problems.append(site.calendar_entity)
         start = floor_to_step(now, site.step_minutes)
         horizon = Horizon(
             start=start,
@@ -582,11 +639,36 @@ class HomeAssistantTranslation:
             vehicle.weekly_departures,
             state.departure_override,
         )
+        booked = current(
+            (*user.reservations, *self.calendar),
+            vehicle.subentry_id,
+            now,
+            plugged_in=on is not None,
+            dropped=user.dropped_reservations,
+        )
+        if booked is not None:
+            # Expected at its start (due any moment once that passed), gone at
+            # its end; a one-off departure still comes first.
+            if on is None:
+                arrival = max(booked.start, now)
+                if booked.charger_id and self.settings.charger(booked.charger_id):
+                    charger_id = booked.charger_id
+            override = state.departure_override
+            departure = override if override and override > now else booked.end
+            if booked.target_soc is not None:
+                state = replace(state, target_soc=booked.target_soc)
         delivered = delivered_kwh.get(on, 0.0) if on is not None else 0.0
         need = self._energy_needed(vehicle, state, soc, delivered)
+        if (
+            booked is not None
+            and booked.energy_kwh is not None
+            and (booked.target_soc is None or not vehicle.has_soc)
+        ):
+            # What is booked is what is wanted, SoC sensor or not.
+            need = max(0.0, booked.energy_kwh - delivered * vehicle.efficiency)
         mode = user.charger(charger_id).mode if charger_id else ChargerMode.SMART
         plannable = (
-            on is not None or vehicle.plan_ahead
+            on is not None or vehicle.plan_ahead or booked is not None
         ) and mode is not ChargerMode.OFF
         planned = plannable and need is not None and charger_id is not None
         return VehicleInputs(
@@ -599,6 +681,7 @@ class HomeAssistantTranslation:
             arrival=arrival,
             departure=departure,
             planned=planned,
+            reservation=booked,
         )
 
     def _classify(  # noqa: PLR0917  # one reading, its parts named
