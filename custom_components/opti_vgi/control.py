@@ -105,6 +105,36 @@ def counted_a(
     return max_a
 
 
+# A car drawing more than its own phases can carry at the charger's limit (by
+# this factor, plus this much for meter noise) is not the car it is taken for.
+PLAUSIBLE_SHARE = 1.1
+PLAUSIBLE_KW = 0.2
+
+
+def counted_phases(
+    *,
+    charger_phases: int,
+    vehicle_phases: int | None,
+    measured_kw: float | None,
+    limit_a: float | None,
+    voltage: float,
+) -> int:
+    """On how many of a charger's phases its draw is counted.
+
+    A known car loads its own phases (at most the charger's); an unknown car
+    is counted on every phase of the charger, as it may use them all. A car
+    that draws more than its phases can carry at the charger's limit is not
+    the car it is taken for (another car was plugged in): every phase then.
+    """
+    if vehicle_phases is None or vehicle_phases >= charger_phases:
+        return charger_phases
+    if measured_kw is not None and limit_a is not None:
+        most_kw = limit_a * voltage * vehicle_phases / 1000
+        if measured_kw > most_kw * PLAUSIBLE_SHARE + PLAUSIBLE_KW:
+            return charger_phases
+    return vehicle_phases
+
+
 def draw_a(
     *,
     measured_a: float | None,
