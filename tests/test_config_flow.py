@@ -1400,6 +1400,63 @@ async def test_reconfigure_charger_to_another_chargers_status_aborts(
     assert result["reason"] == "already_configured"
 
 
+@pytest.mark.parametrize(
+    ("stored", "shown", "chosen", "saved"),
+    [
+        ({CONF_PHASES: 3, CONF_PHASE: 2}, "three_phase_l2", "three_phase_l3", (3, 3)),
+        ({CONF_PHASES: 1, CONF_PHASE: 3}, "single_phase_l3", "three_phase", (3, 1)),
+        # Not a connection there is (stored by hand): the default is suggested.
+        ({CONF_PHASES: 2, CONF_PHASE: 1}, "three_phase", "single_phase_l2", (1, 2)),
+    ],
+)
+async def test_reconfigure_charger_connection(
+    hass: HomeAssistant,
+    stored: dict[str, int],
+    shown: str,
+    chosen: str,
+    saved: tuple[int, int],
+) -> None:
+    """The stored phases and phase are shown as one connection, and saved so."""
+    hass.states.async_set("sensor.cp1_status", "Charging")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={CONF_PRICE_ENTITY: PRICE, CONF_SITE_LIMIT_KW: 11.0},
+        subentries_data=[charger_subentry("sensor.cp1_status", **stored)],
+    )
+    entry.add_to_hass(hass)
+    (subentry_id,) = entry.subentries
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await sub(
+        hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: "sensor.cp1_status"}
+    )
+    assert result["step_id"] == "charger"
+    assert suggested(result, CONF_CONNECTION) == shown
+    result = await sub(hass, result, CHARGER_FORM | {CONF_CONNECTION: chosen})
+    assert result["step_id"] == "action"
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "ocpp",
+            CONF_ACTION: "ocpp.set_charge_rate",
+            CONF_ACTION_VALUE_FIELD: "limit_amps",
+            CONF_ACTION_UNIT: "A",
+        },
+    )
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    data = entry.subentries[subentry_id].data
+    assert (data[CONF_PHASES], data[CONF_PHASE]) == saved
+    assert CONF_CONNECTION not in data
+
+
 # --- Vehicle subentry ---------------------------------------------------------------
 
 
@@ -1549,6 +1606,12 @@ async def test_one_phase_site_asks_no_connection_and_derives_one_phase(
     result = await _obc_step(hass, entry)
     assert suggested(result, CONF_PHASES) == "1"
     assert suggested(result, CONF_MAX_CURRENT) == 48.0
+    # 22 kW on one phase would be 96 A: the suggestion stays within the form.
+    result = await start_vehicle(hass, entry)
+    result = await sub(
+        hass, result, VEHICLE_FORM | {CONF_NAME: "Big", CONF_MAX_POWER_KW: 22}
+    )
+    assert suggested(result, CONF_MAX_CURRENT) == 80.0
 
     hass.states.async_set("sensor.cp1_status", "Available")
     async_mock_service(hass, "ocpp", "set_charge_rate")

@@ -174,6 +174,7 @@ MAX_PHASE_SENSORS: Final = 3
 STEP_OPTIONS: Final = ("5", "15", "30", "60")
 PHASES_OPTIONS: Final = ("1", "3")
 VEHICLE_PHASES_OPTIONS: Final = ("1", "2", "3")
+MAX_OBC_CURRENT: Final = 80.0  # A per phase: the most an on-board charger takes
 ALGORITHM_OPTIONS: Final = ("lp", "heuristic")
 
 # A charger integration we have no preset for: a number entity, paused with 0 A.
@@ -480,7 +481,9 @@ OBC_SCHEMA = vol.Schema(
                 mode=SelectSelectorMode.LIST,
             )
         ),
-        vol.Required(CONF_MAX_CURRENT): _number(1, 80, 0.1, "A"),
+        vol.Required(CONF_MAX_CURRENT): _number(
+            1, MAX_OBC_CURRENT, 0.1, UnitOfElectricCurrent.AMPERE
+        ),
         vol.Optional(CONF_MIN_CURRENT): CURRENT_SELECTOR,
     }
 )
@@ -1497,7 +1500,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         phases, current = obc_settings(data, site)
         suggested: dict[str, Any] = {CONF_PHASES: str(phases)}
         if current is not None:
-            suggested[CONF_MAX_CURRENT] = round(current, 1)
+            # 22 kW on a 1-phase site would be 96 A: no more than the form takes.
+            suggested[CONF_MAX_CURRENT] = min(round(current, 1), MAX_OBC_CURRENT)
         if stored.get(CONF_MIN_CURRENT):
             suggested[CONF_MIN_CURRENT] = stored[CONF_MIN_CURRENT]
         return suggested
