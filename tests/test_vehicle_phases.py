@@ -304,6 +304,9 @@ async def test_one_phase_car_on_a_rotated_charger_counts_on_that_phase(
     assert site.fixed_load_a is not None
     assert site.fixed_load_a[0] == pytest.approx((0, 16, 0))
     assert _garage_writes(chargers) == []  # 20 A on L2: just within the fuse
+    control = hass.states.get("sensor.garage_control")
+    assert control is not None
+    assert control.attributes["counted_phases"] == ["L2"]
 
     await tick(hass, freezer, 1)  # a new meter reading, a second later
     hass.states.async_set(GRID, str(4140 + 3680), W)  # 6 A per phase of house
