@@ -43,7 +43,7 @@ from custom_components.opti_vgi.const import (
     ControlMethod,
     PlanState,
 )
-from custom_components.opti_vgi.control import counted_phases
+from custom_components.opti_vgi.control import counted_phases, worst_phase_a
 from custom_components.opti_vgi.settings import (
     ChargerSettings,
     SiteSettings,
@@ -180,6 +180,26 @@ def test_counted_phases(
         )
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("measured_kw", "limit_a", "expected"),
+    [
+        (3.68, 16.0, 16.0),  # a 1-phase car at 16 A, on any phase
+        (3.68, None, 16.0),  # no limit known: the charger's maximum bounds it
+        (3.68, 10.0, 10.0),  # no phase carries more than the limit
+        (4.14, 6.0, 6.0),  # a 3-phase car at its 6 A limit: exactly that
+        (11.04, 10.0, 16.0),  # more than the limit allows: not following
+        (0.0, 16.0, 0.0),
+    ],
+)
+def test_worst_phase_a(
+    measured_kw: float, limit_a: float | None, expected: float
+) -> None:
+    """An unknown split: all on one phase, within what the charger lets through."""
+    assert worst_phase_a(
+        measured_kw=measured_kw, phases=3, voltage=230.0, limit_a=limit_a, max_a=16.0
+    ) == pytest.approx(expected)
 
 
 # --- Migration ------------------------------------------------------------------
@@ -327,7 +347,11 @@ async def test_one_phase_car_on_a_rotated_charger_counts_on_that_phase(
 async def test_unknown_car_on_the_same_charger_counts_on_every_phase(
     hass: HomeAssistant, today: datetime, chargers: ChargerCalls
 ) -> None:
-    """No vehicle is known to be on it: every phase of the charger counts."""
+    """No vehicle is known to be on it: every phase of the charger counts.
+
+    Its 3.68 kW may be a 1-phase car at 16 A on any of them, so under the
+    per-phase fuse each phase counts 16 A (its limit), the power 3.68 kW.
+    """
     seed_states(hass, today)
     hass.states.async_set(GARAGE_POWER, "3680", W)
     hass.states.async_set(GRID, str(2760 + 3680), W)
@@ -337,10 +361,13 @@ async def test_unknown_car_on_the_same_charger_counts_on_every_phase(
     assert garage.control is Control.UNKNOWN_VEHICLE
     assert garage.vehicle is None
     assert garage.phases == (2, 3, 1)
-    assert garage.counted_a == pytest.approx(16 / 3)
+    assert garage.counted_a == pytest.approx(16)
+    assert garage.counted_a * garage.kw_per_a == pytest.approx(3.68)
     site = data.inputs.problem.site
     assert site.fixed_load_a is not None
-    assert site.fixed_load_a[0] == pytest.approx((16 / 3,) * 3)
+    assert site.fixed_load_a[0] == pytest.approx((16, 16, 16))
+    # The house is what the meter shows less the 3.68 kW: 4 A per phase.
+    assert data.inputs.house.phase_a == pytest.approx((4, 4, 4))
 
 
 async def test_a_car_drawing_on_more_phases_than_its_own_counts_on_all(

@@ -752,6 +752,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 vehicle_phases,
                 measured_kw=power,
                 limit_a=reported if reported is not None else state.current_a,
+                fused=limits.fuse_a is not None,
             )
             measured = None if power is None else power / kw_per_a
             health_changed |= self.writer.check(

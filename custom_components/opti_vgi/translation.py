@@ -46,6 +46,7 @@ from .control import (
     draw_a,
     house_load,
     setpoint_seen,
+    worst_phase_a,
 )
 from .helpers import state_number, usable
 from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
@@ -643,6 +644,7 @@ class HomeAssistantTranslation:
             limit_a=reading.limit_a
             if reading.limit_a is not None
             else health.written_a,
+            fused=self.settings.site.limit_mode is LimitMode.CURRENT,
         )
         measured = None if reading.power_kw is None else reading.power_kw / kw_per_a
         counted = 0.0
@@ -958,13 +960,16 @@ def charger_wiring(
     *,
     measured_kw: float | None,
     limit_a: float | None,
+    fused: bool,
 ) -> tuple[tuple[int, ...], float]:
     """The site phases a charger's draw is counted on, and its kW per ampere.
 
     Those of its car (a 1-phase car on a 3-phase charger loads only the site
     phase of the charger's L1, and 3.7 kW there is 16 A, not 5.4 A on three);
     every phase of the charger when the car is not known, or draws more than
-    the car it is taken for can.
+    the car it is taken for can. Under a per-phase fuse (``fused``) such a
+    draw is counted on each of those phases at the most one of them may carry
+    (3.7 kW: 16 A on each), its power staying what is measured.
     """
     count = counted_phases(
         charger_phases=charger.phases,
@@ -973,7 +978,18 @@ def charger_wiring(
         limit_a=limit_a,
         voltage=charger.voltage,
     )
-    return charger.site_phases_for(count), charger.voltage * count / 1000
+    kw_per_a = charger.voltage * count / 1000
+    unsure = count > 1 and (vehicle_phases is None or vehicle_phases < count)
+    if fused and unsure and measured_kw is not None and measured_kw > 0:
+        worst = worst_phase_a(
+            measured_kw=measured_kw,
+            phases=count,
+            voltage=charger.voltage,
+            limit_a=limit_a,
+            max_a=charger.max_current,
+        )
+        kw_per_a = measured_kw / worst
+    return charger.site_phases_for(count), kw_per_a
 
 
 def default_vehicle_state(vehicle: VehicleSettings) -> VehicleState:
