@@ -412,7 +412,11 @@ async def test_one_phase_car_on_an_eleven_kw_charger_is_charged(
     assert row.power_kw[0] == pytest.approx(16 * 230 / 1000)
     assert row.shortfall_kwh < 0.2
     assert data.state is not PlanState.SHORTFALL
-    assert _garage_writes(chargers)[-1] == 16
+    assert data.decisions[GARAGE].target_a == 16
+    garage_limit = hass.states.get(GARAGE_CURRENT)
+    assert garage_limit is not None
+    assert float(garage_limit.state) == 16  # as seeded, or as written
+    assert all(value == 16 for value in _garage_writes(chargers))
 
 
 async def test_derived_obc_of_an_old_vehicle_reaches_the_problem(
