@@ -154,7 +154,9 @@ def resolution_kwh(problem: Problem, vehicle_id: str) -> float:
     """The finest energy step a vehicle can get: one current step for one step.
 
     Setpoints are whole current steps (1 A) and never more than the need, so a
-    shortfall below this is rounding, not a missed target.
+    shortfall below this is rounding, not a missed target. Taken with every
+    phase of the charger: a 1-phase car's step is finer, so this is never less
+    than the step a planner rounds with.
     """
     vehicle = next(v for v in problem.vehicles if v.id == vehicle_id)
     charger = problem.charger(vehicle.charger_id)
