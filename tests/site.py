@@ -5,6 +5,7 @@
 - Charger "Carport" (3-phase, 6-32 A) is an OCPP charger set through
   ``ocpp.set_charge_rate``; its status is OCPP's connector status. Its regular
   vehicle "Leaf" has no SoC sensor: the user sets the energy to add.
+- The vehicles are 3-phase; tests of 1-phase cars change them (``overrides``).
 - Prices (Europe/Stockholm) are high in the evening and cheap from 01:00 to 05:00.
 """
 
@@ -28,6 +29,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.opti_vgi.config_flow import OptiVgiConfigFlow
 from custom_components.opti_vgi.const import (
     CONF_ACTION,
     CONF_ACTION_DATA,
@@ -238,6 +240,9 @@ def site_entry(
         domain=DOMAIN,
         entry_id=ENTRY_ID,
         title="Home",
+        # The current version: nothing to migrate (a charger's phase is its wiring).
+        version=OptiVgiConfigFlow.VERSION,
+        minor_version=OptiVgiConfigFlow.MINOR_VERSION,
         data={
             CONF_PRICE_ENTITY: PRICE,
             CONF_LIMIT_MODE: "power",
@@ -313,6 +318,10 @@ _SUBENTRIES: tuple[ConfigSubentryData, ...] = (
         data={
             CONF_EFFICIENCY: 0.9,
             CONF_MAX_POWER_KW: 7.4,
+            # Its on-board charger as stored: three phases, capped by the 7.4 kW
+            # (10.7 A per phase). The Tesla has none stored: it is derived from
+            # its 11 kW (3 x 16 A), as for a vehicle set up before they existed.
+            CONF_PHASES: 3,
             CONF_DEPARTURE: "08:00:00",
             CONF_ARRIVAL: "17:00:00",
             CONF_PLAN_AHEAD: False,

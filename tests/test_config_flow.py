@@ -32,6 +32,7 @@ from custom_components.opti_vgi.const import (
     CONF_CAPACITY_KWH,
     CONF_CHARGER,
     CONF_CHARGING_STATES,
+    CONF_CONNECTION,
     CONF_CONTROL,
     CONF_CURRENT_ENTITY,
     CONF_DEPARTURE,
@@ -117,8 +118,7 @@ VEHICLE_FORM: dict[str, Any] = {
 # The charger step, as the frontend submits it.
 CHARGER_FORM: dict[str, Any] = {
     CONF_CONTROL: ControlMethod.ACTION,
-    CONF_PHASES: "3",
-    CONF_PHASE: "1",
+    CONF_CONNECTION: "three_phase",
     CONF_VOLTAGE: 230,
     CONF_MIN_CURRENT: 6,
     CONF_MAX_CURRENT: 16,
@@ -678,8 +678,10 @@ async def test_ocpp_charger(hass: HomeAssistant, site: MockConfigEntry) -> None:
     assert suggested(result, CONF_CONTROL) == "action"
     assert suggested(result, CONF_MIN_CURRENT) == 6.0
     assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 60
-    assert suggested(result, CONF_PHASES) == "3"
-    assert suggested(result, CONF_PHASE) == "1"
+    # One choice for the wiring, three-phase by default on a 3-phase site.
+    assert suggested(result, CONF_CONNECTION) == "three_phase"
+    assert CONF_PHASES not in fields(result)
+    assert CONF_PHASE not in fields(result)
     assert suggested(result, CONF_POWER_ENTITY) == power
     assert suggested(result, CONF_ENERGY_ENTITY) == energy
 
@@ -902,8 +904,7 @@ async def test_zaptec_charger_number_control(
         CHARGER_FORM
         | {
             CONF_CONTROL: ControlMethod.NUMBER,
-            CONF_PHASES: "1",
-            CONF_PHASE: "2",
+            CONF_CONNECTION: "single_phase_l2",
             CONF_MIN_WRITE_INTERVAL: 900,
         },
     )
@@ -1318,7 +1319,7 @@ async def test_reconfigure_charger(
     assert suggested(result, CONF_CONTROL) == "action"
     assert suggested(result, CONF_MAX_CURRENT) == 32.0
     assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 30
-    assert suggested(result, CONF_PHASES) == "3"
+    assert suggested(result, CONF_CONNECTION) == "three_phase"
 
     result = await sub(hass, result, CHARGER_FORM | {CONF_MIN_WRITE_INTERVAL: 30})
     assert result["step_id"] == "action"
@@ -1399,6 +1400,63 @@ async def test_reconfigure_charger_to_another_chargers_status_aborts(
     assert result["reason"] == "already_configured"
 
 
+@pytest.mark.parametrize(
+    ("stored", "shown", "chosen", "saved"),
+    [
+        ({CONF_PHASES: 3, CONF_PHASE: 2}, "three_phase_l2", "three_phase_l3", (3, 3)),
+        ({CONF_PHASES: 1, CONF_PHASE: 3}, "single_phase_l3", "three_phase", (3, 1)),
+        # Not a connection there is (stored by hand): the default is suggested.
+        ({CONF_PHASES: 2, CONF_PHASE: 1}, "three_phase", "single_phase_l2", (1, 2)),
+    ],
+)
+async def test_reconfigure_charger_connection(
+    hass: HomeAssistant,
+    stored: dict[str, int],
+    shown: str,
+    chosen: str,
+    saved: tuple[int, int],
+) -> None:
+    """The stored phases and phase are shown as one connection, and saved so."""
+    hass.states.async_set("sensor.cp1_status", "Charging")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data={CONF_PRICE_ENTITY: PRICE, CONF_SITE_LIMIT_KW: 11.0},
+        subentries_data=[charger_subentry("sensor.cp1_status", **stored)],
+    )
+    entry.add_to_hass(hass)
+    (subentry_id,) = entry.subentries
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await sub(
+        hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: "sensor.cp1_status"}
+    )
+    assert result["step_id"] == "charger"
+    assert suggested(result, CONF_CONNECTION) == shown
+    result = await sub(hass, result, CHARGER_FORM | {CONF_CONNECTION: chosen})
+    assert result["step_id"] == "action"
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "ocpp",
+            CONF_ACTION: "ocpp.set_charge_rate",
+            CONF_ACTION_VALUE_FIELD: "limit_amps",
+            CONF_ACTION_UNIT: "A",
+        },
+    )
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    data = entry.subentries[subentry_id].data
+    assert (data[CONF_PHASES], data[CONF_PHASE]) == saved
+    assert CONF_CONNECTION not in data
+
+
 # --- Vehicle subentry ---------------------------------------------------------------
 
 
@@ -1443,6 +1501,20 @@ async def test_vehicle_with_soc_and_charger(
             CONF_CHARGER: charger_id,
         },
     )
+    # Its on-board charger, suggested from the 11 kW: 3 x 16 A.
+    assert result["step_id"] == "obc"
+    assert fields(result) == [CONF_PHASES, CONF_MAX_CURRENT, CONF_MIN_CURRENT]
+    assert suggested(result, CONF_PHASES) == "3"
+    assert suggested(result, CONF_MAX_CURRENT) == 16.0
+    assert suggested(result, CONF_MIN_CURRENT) is None
+    assert result["description_placeholders"] == {
+        "power": "11",
+        "phases": "3",
+        "current": "16",
+    }
+    result = await sub(
+        hass, result, {CONF_PHASES: "3", CONF_MAX_CURRENT: 16, CONF_MIN_CURRENT: 8}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Family car"
     assert result["unique_id"] == "sensor.car_soc"
@@ -1458,6 +1530,9 @@ async def test_vehicle_with_soc_and_charger(
         CONF_PLAN_AHEAD: False,
         CONF_CHARGER: charger_id,
         CONF_SESSION_ENERGY: 20.0,
+        CONF_PHASES: 3,
+        CONF_MAX_CURRENT: 16.0,
+        CONF_MIN_CURRENT: 8.0,
     }
 
 
@@ -1465,19 +1540,108 @@ async def test_vehicle_without_soc(hass: HomeAssistant, site: MockConfigEntry) -
     """No SoC sensor: no unique id, no capacity needed; no charger to choose."""
     result = await start_vehicle(hass, site)
     assert CONF_CHARGER not in fields(result)
-    result = await sub(hass, result, VEHICLE_FORM)
+    result = await sub(hass, result, VEHICLE_FORM | {CONF_MAX_POWER_KW: 3.7})
+    # 3.7 kW is a single-phase car at 16 A.
+    assert suggested(result, CONF_PHASES) == "1"
+    assert suggested(result, CONF_MAX_CURRENT) == 16.0
+    result = await sub(hass, result, {CONF_PHASES: "1", CONF_MAX_CURRENT: 16})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["unique_id"] is None
     assert result["data"] == {
         CONF_TARGET_SOC: 80.0,
         CONF_MIN_SOC: 20.0,
         CONF_EFFICIENCY: 0.9,
-        CONF_MAX_POWER_KW: 11.0,
+        CONF_MAX_POWER_KW: 3.7,
         CONF_DEPARTURE: "07:00:00",
         CONF_ARRIVAL: "18:00:00",
         CONF_PLAN_AHEAD: True,
         CONF_SESSION_ENERGY: 20.0,
+        CONF_PHASES: 1,
+        CONF_MAX_CURRENT: 16.0,
     }
+
+
+async def test_vehicle_obc_range_error_then_fixed(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """A minimum above the maximum is an error on the minimum; nothing is lost."""
+    result = await start_vehicle(hass, site)
+    result = await sub(hass, result, VEHICLE_FORM)
+    entered = {CONF_PHASES: "2", CONF_MAX_CURRENT: 10, CONF_MIN_CURRENT: 12}
+    result = await sub(hass, result, entered)
+    assert result["step_id"] == "obc"
+    assert result["errors"] == {CONF_MIN_CURRENT: "obc_current_range_invalid"}
+    for key, value in entered.items():
+        assert suggested(result, key) == value
+    result = await sub(hass, result, entered | {CONF_MIN_CURRENT: 10})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PHASES] == 2
+    assert result["data"][CONF_MIN_CURRENT] == 10.0
+    with pytest.raises(InvalidData):
+        await sub(hass, await _obc_step(hass, site), {CONF_PHASES: "4"})
+
+
+async def _obc_step(hass: HomeAssistant, entry: MockConfigEntry) -> Result:
+    """A new vehicle's on-board charger step (after a valid vehicle form)."""
+    result = await start_vehicle(hass, entry)
+    return await sub(hass, result, VEHICLE_FORM | {CONF_NAME: "Other"})
+
+
+async def test_one_phase_site_asks_no_connection_and_derives_one_phase(
+    hass: HomeAssistant,
+) -> None:
+    """On a 1-phase site a charger is single-phase on L1 and an 11 kW car 1 x 48 A."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Cottage",
+        data={
+            CONF_PRICE_ENTITY: PRICE,
+            CONF_LIMIT_MODE: LimitMode.CURRENT,
+            CONF_SITE_LIMIT_A: 35.0,
+            CONF_SITE_PHASES: 1,
+            CONF_SITE_VOLTAGE: 230.0,
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await _obc_step(hass, entry)
+    assert suggested(result, CONF_PHASES) == "1"
+    assert suggested(result, CONF_MAX_CURRENT) == 48.0
+    # 22 kW on one phase would be 96 A: the suggestion stays within the form.
+    result = await start_vehicle(hass, entry)
+    result = await sub(
+        hass, result, VEHICLE_FORM | {CONF_NAME: "Big", CONF_MAX_POWER_KW: 22}
+    )
+    assert suggested(result, CONF_MAX_CURRENT) == 80.0
+
+    hass.states.async_set("sensor.cp1_status", "Available")
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    result = await start_charger(hass, entry)
+    result = await sub(
+        hass, result, {CONF_NAME: "Shed", CONF_STATUS_ENTITY: "sensor.cp1_status"}
+    )
+    assert result["step_id"] == "charger"
+    assert CONF_CONNECTION not in fields(result)
+    form = {k: v for k, v in CHARGER_FORM.items() if k != CONF_CONNECTION}
+    result = await sub(hass, result, form)
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "ocpp",
+            CONF_ACTION: "ocpp.set_charge_rate",
+            CONF_ACTION_VALUE_FIELD: "limit_amps",
+            CONF_ACTION_UNIT: "A",
+        },
+    )
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PHASES] == 1
+    assert result["data"][CONF_PHASE] == 1
 
 
 def vehicle_subentry(
@@ -1567,6 +1731,8 @@ async def test_vehicle_errors_then_fixed(
     result = await sub(
         hass, result, form | {CONF_SOC_ENTITY: "sensor.van_soc", CONF_CAPACITY_KWH: 75}
     )
+    assert result["step_id"] == "obc"
+    result = await sub(hass, result, {CONF_PHASES: "3", CONF_MAX_CURRENT: 16})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["unique_id"] == "sensor.van_soc"
 
@@ -1626,7 +1792,15 @@ async def test_reconfigure_vehicle(
             CONF_SOC_ENTITY: "sensor.car_soc",
             CONF_CAPACITY_KWH: 64,
             CONF_CHARGER: charger_id,
+            CONF_MAX_POWER_KW: 7.4,
         },
+    )
+    # Stored before on-board chargers were asked for: derived from its 7.4 kW.
+    assert result["step_id"] == "obc"
+    assert suggested(result, CONF_PHASES) == "1"
+    assert suggested(result, CONF_MAX_CURRENT) == 32.0
+    result = await sub(
+        hass, result, {CONF_PHASES: "2", CONF_MAX_CURRENT: 16, CONF_MIN_CURRENT: 6}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -1635,17 +1809,34 @@ async def test_reconfigure_vehicle(
     assert subentry.data[CONF_CAPACITY_KWH] == 64.0
     assert subentry.data[CONF_EFFICIENCY] == 0.9
     assert subentry.data[CONF_CHARGER] == charger_id
+    assert subentry.data[CONF_PHASES] == 2
+    assert subentry.data[CONF_MAX_CURRENT] == 16.0
+    assert subentry.data[CONF_MIN_CURRENT] == 6.0
 
     # Renamed, without a SoC sensor: no unique id any more; the charger is shown.
+    # The same maximum power keeps what is stored of its on-board charger.
     result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
     assert suggested(result, CONF_CHARGER) == charger_id
-    result = await sub(hass, result, VEHICLE_FORM | {CONF_NAME: "Old car"})
+    result = await sub(
+        hass, result, VEHICLE_FORM | {CONF_NAME: "Old car", CONF_MAX_POWER_KW: 7.4}
+    )
+    assert suggested(result, CONF_PHASES) == "2"
+    assert suggested(result, CONF_MAX_CURRENT) == 16.0
+    assert suggested(result, CONF_MIN_CURRENT) == 6.0
+    result = await sub(hass, result, {CONF_PHASES: "2", CONF_MAX_CURRENT: 16})
     assert result["reason"] == "reconfigure_successful"
     subentry = entry.subentries[vehicle_id]
     assert subentry.title == "Old car"
     assert subentry.unique_id is None
     assert CONF_SOC_ENTITY not in subentry.data
     assert CONF_CHARGER not in subentry.data
+    assert CONF_MIN_CURRENT not in subentry.data  # left empty: none
+
+    # Another maximum power: the suggestion follows it (11 kW: 3 x 16 A).
+    result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
+    result = await sub(hass, result, VEHICLE_FORM | {CONF_NAME: "Old car"})
+    assert suggested(result, CONF_PHASES) == "3"
+    assert suggested(result, CONF_MAX_CURRENT) == 16.0
 
 
 async def test_reconfigure_vehicle_to_another_vehicles_soc_aborts(
@@ -1703,7 +1894,9 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
     async_mock_service(hass, "easee", "set_charger_dynamic_limit")
     result = await start_charger(hass, entry)
     result = await sub(hass, result, {CONF_NAME: "Drive", CONF_STATUS_ENTITY: status})
-    result = await sub(hass, result, CHARGER_FORM | {CONF_PHASES: "1", CONF_PHASE: "3"})
+    result = await sub(
+        hass, result, CHARGER_FORM | {CONF_CONNECTION: "single_phase_l3"}
+    )
     result = await sub(
         hass,
         result,
@@ -1739,6 +1932,9 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
             CONF_EFFICIENCY: 88,
             CONF_CHARGER: charger_id,
         },
+    )
+    result = await sub(
+        hass, result, {CONF_PHASES: "1", CONF_MAX_CURRENT: 16, CONF_MIN_CURRENT: 6}
     )
     vehicle_id = next(s for s in entry.subentries if s != charger_id)
 
@@ -1794,6 +1990,9 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
             arrival=time(18, 0),
             plan_ahead=True,
             charger=charger_id,
+            phases=1,
+            max_current=16.0,
+            min_current=6.0,
         ),
     )
     assert settings.vehicles[0].has_soc

@@ -570,6 +570,9 @@ async def test_plan_ahead_reserves_from_the_next_arrival(
         min_energy_kwh=6,
         max_power_kw=11,
         efficiency=0.9,
+        # Not stored: derived from its 11 kW on the 3-phase site.
+        phases=3,
+        max_current_a=16,
     )
     # Nothing before it arrives, its minimum right after.
     assert data.plan.vehicle(TESLA).current_a[:4] == (0, 0, 0, 0)

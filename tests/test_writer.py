@@ -639,12 +639,27 @@ async def test_echo_of_our_write_does_not_replan(
 
 
 def _room(
-    problem: Problem, limits: Limits, house_kw: float, targets: dict[str, float]
+    problem: Problem,
+    limits: Limits,
+    house_kw: float,
+    targets: dict[str, float],
+    vehicle_phases: int | None = None,
 ) -> _Room:
-    """The writer's room for a round that planned ``targets`` (A per charger)."""
+    """The writer's room for a round that planned ``targets`` (A per charger).
+
+    Each charger's draw lands on the phases of a car with ``vehicle_phases``
+    (None: every phase of the charger), as the round counted it.
+    """
+    chargers = {}
+    for cid in targets:
+        charger = problem.charger(cid)
+        phases = charger.site_phases(vehicle_phases)
+        chargers[cid] = SimpleNamespace(
+            phases=phases, kw_per_a=charger.voltage_v * len(phases) / 1000
+        )
     inputs = SimpleNamespace(
         problem=problem,
-        chargers=dict.fromkeys(targets),
+        chargers=chargers,
         house=House(kw=house_kw, phase_a=(0.0, 0.0, 0.0)),
     )
     decisions = {
@@ -694,6 +709,30 @@ def test_held_back_decrease_respects_the_fuse_per_phase() -> None:
     # The same 4 A extra with the phase not full may wait.
     room = _room(problem, limits, 0.0, {"a": 10.0})
     assert not room.needs(charger, WriteState(current_a=14.0), 10.0)  # type: ignore[arg-type]
+
+
+def test_held_back_decrease_on_the_phase_of_a_one_phase_car() -> None:
+    """A 1-phase car on a 3-phase charger wired L1->L2: its extra is on L2 only.
+
+    The fuse is full on L2 alone, so holding 4 A more there is urgent; on L1
+    and L3 there is room, and in kW 4 A is 0.92 kW (one phase), not 2.76 kW.
+    """
+    start = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    problem = Problem(
+        horizon=Horizon(start=start, step_minutes=15, steps=1),
+        site=Site(import_limit_kw=50.0, fuse_limit_a=16.0),
+        prices=(0.1,),
+        chargers=(Charger(id="a", phases=3, phase=2, max_current_a=32),),
+        vehicles=(),
+    )
+    limits = Limits(kw=50.0, fuse_a=16.0, phases=3, voltage=230.0)
+    room = _room(problem, limits, 0.0, {"a": 16.0}, vehicle_phases=1)
+    assert room.phases == {"a": (2,)}
+    assert room.amps == {1: 16.0, 2: 0.0, 3: 16.0}
+    charger = SimpleNamespace(subentry_id="a", kw_per_a=0.69)
+    assert room.needs(charger, WriteState(current_a=20.0), 16.0)  # type: ignore[arg-type]
+    room.hold(charger, WriteState(current_a=12.0), 16.0)  # type: ignore[arg-type]
+    assert room.kw == pytest.approx(50.0 - 16 * 0.23 + 4 * 0.23)
 
 
 async def test_a_charger_found_paused_is_resumed_after_a_restart(

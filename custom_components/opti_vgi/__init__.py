@@ -10,7 +10,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN
+from .const import CONF_PHASE, CONF_PHASES, DOMAIN, LOGGER, SUBENTRY_CHARGER
 from .coordinator import (
     STORAGE_VERSION,
     OptiVgiConfigEntry,
@@ -41,6 +41,33 @@ PLATFORMS: list[Platform] = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
     """Register the actions once for the domain, not per entry."""
     async_setup_services(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: OptiVgiConfigEntry) -> bool:
+    """Bring an entry of an older version up to this one.
+
+    1.1 -> 1.2: a charger's ``phase`` is now the site phase of its L1 for a
+    3-phase charger too (its wiring). Before, the flow asked it of every charger
+    but said it was not used for 3-phase ones, so what they stored means
+    nothing: it becomes the standard wiring (L1 on L1). A newer major version
+    (written by a later release) is not loaded.
+    """
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:  # noqa: PLR2004  # the version migrated from
+        for subentry in entry.subentries.values():
+            data = subentry.data
+            if (
+                subentry.subentry_type == SUBENTRY_CHARGER
+                and int(data.get(CONF_PHASES, 3)) != 1
+                and int(data.get(CONF_PHASE, 1)) != 1
+            ):
+                hass.config_entries.async_update_subentry(
+                    entry, subentry, data={**data, CONF_PHASE: 1}
+                )
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+        LOGGER.debug("Migrated %s to version 1.2", entry.title)
     return True
 
 

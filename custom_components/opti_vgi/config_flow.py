@@ -62,6 +62,7 @@ from .const import (
     CONF_CAPACITY_KWH,
     CONF_CHARGER,
     CONF_CHARGING_STATES,
+    CONF_CONNECTION,
     CONF_CONTROL,
     CONF_CURRENT_ENTITY,
     CONF_DEPARTURE,
@@ -132,6 +133,7 @@ from .const import (
     MAX_HORIZON_HOURS,
     SUBENTRY_CHARGER,
     SUBENTRY_VEHICLE,
+    ChargerConnection,
     ChargerPreset,
     ControlMethod,
     CurrentUnit,
@@ -141,6 +143,7 @@ from .const import (
     PriceSourceKind,
     ReleaseMode,
 )
+from .optimizer.model import obc_from_power
 from .presets import PRESETS, Preset, preset_for_platform
 from .price_source import (
     PriceReader,
@@ -150,7 +153,7 @@ from .price_source import (
 )
 from .prices.errors import PriceError
 from .prices.tariffs import WEEKDAY_NAMES, tariff_from_dict, tariff_to_dict
-from .settings import SiteSettings
+from .settings import SiteSettings, obc_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -170,7 +173,8 @@ MAX_PHASE_SENSORS: Final = 3
 # out because translations/en.json names them (selector.<key>.options).
 STEP_OPTIONS: Final = ("5", "15", "30", "60")
 PHASES_OPTIONS: Final = ("1", "3")
-PHASE_OPTIONS: Final = ("1", "2", "3")
+VEHICLE_PHASES_OPTIONS: Final = ("1", "2", "3")
+MAX_OBC_CURRENT: Final = 80.0  # A per phase: the most an on-board charger takes
 ALGORITHM_OPTIONS: Final = ("lp", "heuristic")
 
 # A charger integration we have no preset for: a number entity, paused with 0 A.
@@ -223,10 +227,10 @@ PHASES_SELECTOR = SelectSelector(
         mode=SelectSelectorMode.LIST,
     )
 )
-PHASE_SELECTOR = SelectSelector(
+CONNECTION_SELECTOR = SelectSelector(
     SelectSelectorConfig(
-        options=list(PHASE_OPTIONS),
-        translation_key="phase",
+        options=[connection.value for connection in ChargerConnection],
+        translation_key="connection",
         mode=SelectSelectorMode.LIST,
     )
 )
@@ -411,8 +415,9 @@ CHARGER_IDENTITY_SCHEMA = vol.Schema(
 CHARGER_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_CONTROL): CONTROL_SELECTOR,
-        vol.Required(CONF_PHASES, default="3"): PHASES_SELECTOR,
-        vol.Required(CONF_PHASE, default="1"): PHASE_SELECTOR,
+        vol.Required(
+            CONF_CONNECTION, default=ChargerConnection.THREE_PHASE.value
+        ): CONNECTION_SELECTOR,
         vol.Required(CONF_VOLTAGE, default=DEFAULT_VOLTAGE): VOLTAGE_SELECTOR,
         vol.Required(CONF_MIN_CURRENT): CURRENT_SELECTOR,
         vol.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT): CURRENT_SELECTOR,
@@ -464,6 +469,22 @@ VEHICLE_SCHEMA = vol.Schema(
         vol.Required(CONF_DEPARTURE, default=DEFAULT_DEPARTURE): TimeSelector(),
         vol.Required(CONF_ARRIVAL, default=DEFAULT_ARRIVAL): TimeSelector(),
         vol.Required(CONF_PLAN_AHEAD, default=True): BooleanSelector(),
+    }
+)
+
+OBC_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PHASES): SelectSelector(
+            SelectSelectorConfig(
+                options=list(VEHICLE_PHASES_OPTIONS),
+                translation_key="vehicle_phases",
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
+        vol.Required(CONF_MAX_CURRENT): _number(
+            1, MAX_OBC_CURRENT, 0.1, UnitOfElectricCurrent.AMPERE
+        ),
+        vol.Optional(CONF_MIN_CURRENT): CURRENT_SELECTOR,
     }
 )
 
@@ -568,7 +589,7 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
     """Create (or reconfigure) the site: price source, grid limit and meters."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2  # 1.2: a 3-phase charger's phase is its wiring (see __init__)
 
     def __init__(self) -> None:
         """Start with nothing collected."""
@@ -1047,11 +1068,10 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                     unit_error="energy_unit_invalid",
                 )
             if not errors:
+                self._data.update(self._connection_data(user_input))
                 self._data.update(
                     {
                         CONF_CONTROL: user_input[CONF_CONTROL],
-                        CONF_PHASES: int(user_input[CONF_PHASES]),
-                        CONF_PHASE: int(user_input[CONF_PHASE]),
                         CONF_VOLTAGE: float(user_input[CONF_VOLTAGE]),
                         CONF_MIN_CURRENT: float(user_input[CONF_MIN_CURRENT]),
                         CONF_MAX_CURRENT: float(user_input[CONF_MAX_CURRENT]),
@@ -1071,12 +1091,44 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
         return self.async_show_form(
             step_id="charger",
             data_schema=self.add_suggested_values_to_schema(
-                CHARGER_SCHEMA,
-                user_input
-                or _with_ints_as_text(self._defaults, CONF_PHASES, CONF_PHASE),
+                self._charger_schema(), user_input or self._connection_shown()
             ),
             errors=errors,
         )
+
+    def _single_phase_site(self) -> bool:
+        """A 1-phase site: every charger is single-phase on L1, nothing to ask."""
+        return SiteSettings.from_entry(self._get_entry()).phases == 1
+
+    def _charger_schema(self) -> vol.Schema:
+        """The charger step; without the connection on a 1-phase site."""
+        if not self._single_phase_site():
+            return CHARGER_SCHEMA
+        return vol.Schema(
+            {k: v for k, v in CHARGER_SCHEMA.schema.items() if k != CONF_CONNECTION}
+        )
+
+    def _connection_shown(self) -> dict[str, Any]:
+        """The defaults, with a stored charger's phases and phase as one choice."""
+        shown = dict(self._defaults)
+        if CONF_PHASES in shown:
+            try:
+                connection = ChargerConnection.of(
+                    int(shown[CONF_PHASES]), int(shown.get(CONF_PHASE, 1))
+                )
+            except ValueError:
+                return shown  # not one we know: the default is suggested
+            shown[CONF_CONNECTION] = connection.value
+        return shown
+
+    def _connection_data(self, user_input: Mapping[str, Any]) -> dict[str, int]:
+        """The chosen connection, stored as phases and the site phase of its L1."""
+        connection = (
+            ChargerConnection.SINGLE_PHASE_L1
+            if self._single_phase_site()
+            else ChargerConnection(user_input[CONF_CONNECTION])
+        )
+        return {CONF_PHASES: connection.phases, CONF_PHASE: connection.phase}
 
     async def async_step_number(
         self, user_input: dict[str, Any] | None = None
@@ -1299,7 +1351,17 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
 
 
 class VehicleSubentryFlow(ConfigSubentryFlow):
-    """Add or reconfigure a vehicle: battery, defaults and its usual charger."""
+    """Add or reconfigure a vehicle: battery, defaults and its usual charger.
+
+    Steps: ``user`` (or ``reconfigure``), then ``obc``: its on-board charger,
+    suggested from the maximum power entered before.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing collected."""
+        self._title = ""
+        self._data: dict[str, Any] = {}
+        self._subentry: ConfigSubentry | None = None
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -1356,14 +1418,10 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             if user_input[CONF_MIN_SOC] > user_input[CONF_TARGET_SOC]:
                 errors[CONF_MIN_SOC] = "soc_range_invalid"
             if not errors:
-                data = self._vehicle_data(user_input)
-                if subentry is not None:
-                    return self.async_update_and_abort(
-                        entry, subentry, title=name, data=data, unique_id=soc or None
-                    )
-                return self.async_create_entry(
-                    title=name, data=data, unique_id=soc or None
-                )
+                self._title = name
+                self._data = self._vehicle_data(user_input)
+                self._subentry = subentry
+                return await self.async_step_obc()
         suggested: dict[str, Any] = dict(user_input or {})
         if user_input is None and subentry is not None:
             suggested = {CONF_NAME: subentry.title, **subentry.data}
@@ -1391,6 +1449,77 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
+        )
+
+    async def async_step_obc(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The on-board charger: phases, and its current range per phase."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            maximum = float(user_input[CONF_MAX_CURRENT])
+            minimum = user_input.get(CONF_MIN_CURRENT)
+            if minimum is not None and float(minimum) > maximum:
+                errors[CONF_MIN_CURRENT] = "obc_current_range_invalid"
+            if not errors:
+                data = self._data | {
+                    CONF_PHASES: int(user_input[CONF_PHASES]),
+                    CONF_MAX_CURRENT: maximum,
+                }
+                if minimum:
+                    data[CONF_MIN_CURRENT] = float(minimum)
+                return self._async_finish(data)
+        site = SiteSettings.from_entry(self._get_entry())
+        power = float(self._data[CONF_MAX_POWER_KW])
+        phases, current = obc_from_power(power, site.voltage, site_phases=site.phases)
+        return self.async_show_form(
+            step_id="obc",
+            data_schema=self.add_suggested_values_to_schema(
+                OBC_SCHEMA, user_input or self._obc_suggested(site)
+            ),
+            errors=errors,
+            description_placeholders={
+                "power": f"{power:g}",
+                "phases": str(phases),
+                "current": f"{current:.3g}",
+            },
+        )
+
+    def _obc_suggested(self, site: SiteSettings) -> dict[str, Any]:
+        """What is stored; derived from the maximum power when that is new.
+
+        A reconfigured vehicle keeps its on-board charger unless its maximum
+        power was changed: then the suggestion follows the new power.
+        """
+        stored: Mapping[str, Any] = {}
+        if self._subentry is not None:
+            stored = self._subentry.data
+        data: Mapping[str, Any] = stored
+        if stored.get(CONF_MAX_POWER_KW) != self._data[CONF_MAX_POWER_KW]:
+            data = {CONF_MAX_POWER_KW: self._data[CONF_MAX_POWER_KW]}
+        phases, current = obc_settings(data, site)
+        suggested: dict[str, Any] = {CONF_PHASES: str(phases)}
+        if current is not None:
+            # 22 kW on a 1-phase site would be 96 A: no more than the form takes.
+            suggested[CONF_MAX_CURRENT] = min(round(current, 1), MAX_OBC_CURRENT)
+        if stored.get(CONF_MIN_CURRENT):
+            suggested[CONF_MIN_CURRENT] = stored[CONF_MIN_CURRENT]
+        return suggested
+
+    @callback
+    def _async_finish(self, data: dict[str, Any]) -> SubentryFlowResult:
+        """Add the vehicle, or replace the reconfigured vehicle's data."""
+        unique_id = data.get(CONF_SOC_ENTITY)
+        if self._subentry is not None:
+            return self.async_update_and_abort(
+                self._get_entry(),
+                self._subentry,
+                title=self._title,
+                data=data,
+                unique_id=unique_id,
+            )
+        return self.async_create_entry(
+            title=self._title, data=data, unique_id=unique_id
         )
 
     @staticmethod

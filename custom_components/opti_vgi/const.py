@@ -65,7 +65,8 @@ CONF_CHARGING_STATES: Final = "charging_states"
 CONF_POWER_ENTITY: Final = "power_entity"
 CONF_ENERGY_ENTITY: Final = "energy_entity"
 CONF_PHASES: Final = "phases"
-CONF_PHASE: Final = "phase"
+CONF_PHASE: Final = "phase"  # the site phase of the charger's L1 (its wiring)
+CONF_CONNECTION: Final = "connection"  # flow field: ChargerConnection, stored as both
 CONF_VOLTAGE: Final = "voltage"
 CONF_MIN_CURRENT: Final = "min_current"
 CONF_MAX_CURRENT: Final = "max_current"
@@ -93,6 +94,9 @@ CONF_PLUGGED_ENTITY: Final = "plugged_entity"
 CONF_CALENDAR_ENTITY: Final = "calendar_entity"
 CONF_TRACKER_ENTITY: Final = "tracker_entity"
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Its on-board charger, under the charger's key names: CONF_PHASES (1, 2 or 3),
+# CONF_MAX_CURRENT (A per phase) and CONF_MIN_CURRENT (A, optional). A vehicle
+# stored without them has them derived from CONF_MAX_POWER_KW.
 
 # --- Defaults -------------------------------------------------------------------
 DEFAULT_SITE_LIMIT_KW: Final = 11.0
@@ -168,6 +172,40 @@ class CurrentUnit(StrEnum):
 
     AMPERE = "A"
     WATT = "W"
+
+
+class ChargerConnection(StrEnum):
+    """How a charger is wired to the site: its phases, and the site phase of its L1.
+
+    A 3-phase charger is often rotated, so that 1-phase cars on several
+    chargers do not all load the site's L1: its L1 on the site's L2 puts its
+    L2 on L3 and its L3 on L1. Stored as ``phases`` and ``phase``.
+    """
+
+    THREE_PHASE = "three_phase"  # L1-L2-L3 on the site's L1-L2-L3
+    THREE_PHASE_L2 = "three_phase_l2"  # its L1 on the site's L2 (L2-L3-L1)
+    THREE_PHASE_L3 = "three_phase_l3"  # its L1 on the site's L3 (L3-L1-L2)
+    SINGLE_PHASE_L1 = "single_phase_l1"
+    SINGLE_PHASE_L2 = "single_phase_l2"
+    SINGLE_PHASE_L3 = "single_phase_l3"
+
+    @property
+    def phases(self) -> int:
+        """How many phases the charger has (1 or 3)."""
+        return 3 if self.value.startswith("three") else 1
+
+    @property
+    def phase(self) -> int:
+        """The site phase (1-3) of the charger's L1."""
+        return int(self.value[-1]) if self.value[-1].isdigit() else 1
+
+    @classmethod
+    def of(cls, phases: int, phase: int) -> ChargerConnection:
+        """The connection of a charger stored as ``phases`` and ``phase``."""
+        for connection in cls:
+            if connection.phases == phases and connection.phase == phase:
+                return connection
+        raise ValueError(f"no connection with {phases} phases, L1 on L{phase}")
 
 
 class PauseMode(StrEnum):

@@ -105,6 +105,59 @@ def counted_a(
     return max_a
 
 
+# A car drawing more than its own phases can carry at the charger's limit (by
+# this factor, plus this much for meter noise) is not the car it is taken for.
+PLAUSIBLE_SHARE = 1.1
+PLAUSIBLE_KW = 0.2
+PLAUSIBLE_A = 0.5
+
+
+def counted_phases(
+    *,
+    charger_phases: int,
+    vehicle_phases: int | None,
+    measured_kw: float | None,
+    limit_a: float | None,
+    voltage: float,
+) -> int:
+    """On how many of a charger's phases its draw is counted.
+
+    A known car loads its own phases (at most the charger's); an unknown car
+    is counted on every phase of the charger, as it may use them all. A car
+    that draws more than its phases can carry at the charger's limit is not
+    the car it is taken for (another car was plugged in): every phase then.
+    """
+    if vehicle_phases is None or vehicle_phases >= charger_phases:
+        return charger_phases
+    if measured_kw is not None and limit_a is not None:
+        most_kw = limit_a * voltage * vehicle_phases / 1000
+        if measured_kw > most_kw * PLAUSIBLE_SHARE + PLAUSIBLE_KW:
+            return charger_phases
+    return vehicle_phases
+
+
+def worst_phase_a(
+    *,
+    measured_kw: float,
+    phases: int,
+    voltage: float,
+    limit_a: float | None,
+    max_a: float,
+) -> float:
+    """The most current one phase may carry of a draw whose split is not known.
+
+    An unknown car's ``measured_kw`` may all be on one phase (a 1-phase car)
+    or spread over ``phases``: count the worst, but no more than the charger
+    lets through per phase (its limit when the draw fits it, else its
+    maximum) and no less than spread evenly.
+    """
+    spread = measured_kw * 1000 / (voltage * phases)
+    bound = max_a
+    if limit_a is not None and spread <= limit_a * PLAUSIBLE_SHARE + PLAUSIBLE_A:
+        bound = limit_a
+    return max(spread, min(measured_kw * 1000 / voltage, bound))
+
+
 def draw_a(
     *,
     measured_a: float | None,

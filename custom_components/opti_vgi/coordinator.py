@@ -73,6 +73,7 @@ from .translation import (
     MeterSource,
     UserState,
     VehicleState,
+    charger_wiring,
     default_vehicle_state,
     floor_to_step,
     read_energy_kwh,
@@ -154,7 +155,9 @@ def resolution_kwh(problem: Problem, vehicle_id: str) -> float:
     """The finest energy step a vehicle can get: one current step for one step.
 
     Setpoints are whole current steps (1 A) and never more than the need, so a
-    shortfall below this is rounding, not a missed target.
+    shortfall below this is rounding, not a missed target. Taken with every
+    phase of the charger: a 1-phase car's step is finer, so this is never less
+    than the step a planner rounds with.
     """
     vehicle = next(v for v in problem.vehicles if v.id == vehicle_id)
     charger = problem.charger(vehicle.charger_id)
@@ -766,11 +769,17 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 meter = read_energy_kwh(self.hass.states.get(charger.energy_entity))
             power = None
             if meter is None:
-                measured = self.translation.measured_a(charger)
+                # Per ampere of setpoint, the phases its car draws on.
+                kw_per_a = charger.kw_per_a
+                if self.data is not None:
+                    kw_per_a = self.data.inputs.chargers[charger.subentry_id].kw_per_a
+                measured = self.translation.measured_kw(charger)
                 setpoint = self.writer.states[charger.subentry_id].current_a
                 power = (
-                    draw_a(measured_a=measured, setpoint_a=setpoint, charging=charging)
-                    * charger.kw_per_a
+                    max(0.0, measured)
+                    if measured is not None
+                    else draw_a(measured_a=None, setpoint_a=setpoint, charging=charging)
+                    * kw_per_a
                 )
             self.sessions.update(
                 charger.subentry_id,
@@ -802,8 +811,23 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         for charger in self.settings.chargers:
             cid = charger.subentry_id
             by_id[cid] = charger
+            seen = data.inputs.chargers[cid]
+            state = self.writer.states[cid]
             reported = self.translation.reported_limit_a(charger)
-            measured = self.translation.measured_a(charger)
+            power = self.translation.measured_kw(charger)
+            # The phases of the round's car; all of the charger's once its
+            # status changed since (another car may be on it by now).
+            vehicle_phases = seen.vehicle_phases
+            if self.translation.replugged(charger, data.inputs.now):
+                vehicle_phases = None
+            phases, kw_per_a = charger_wiring(
+                charger,
+                vehicle_phases,
+                measured_kw=power,
+                limit_a=reported if reported is not None else state.current_a,
+                fused=limits.fuse_a is not None,
+            )
+            measured = None if power is None else power / kw_per_a
             health_changed |= self.writer.check(
                 charger,
                 now,
@@ -811,8 +835,6 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                 measured_a=measured,
                 override_minutes=self.settings.site.override_minutes,
             )
-            state = self.writer.states[cid]
-            seen = data.inputs.chargers[cid]
             setpoint = reported if reported is not None else state.current_a
             seen_a = setpoint_seen(
                 setpoint,
@@ -822,8 +844,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             )
             draws.append(
                 (
-                    charger.site_phases,
-                    charger.kw_per_a,
+                    phases,
+                    kw_per_a,
                     draw_a(
                         measured_a=measured, setpoint_a=seen_a, charging=seen.charging
                     ),
@@ -847,8 +869,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             loads.append(
                 Load(
                     charger_id=cid,
-                    phases=charger.site_phases,
-                    kw_per_a=charger.kw_per_a,
+                    phases=phases,
+                    kw_per_a=kw_per_a,
                     current_a=may,
                     min_a=charger.min_current,
                     planned=not control.left_alone,

@@ -441,6 +441,8 @@ class ChargerControlSensor(OptiVgiSensor):
         return {
             "target_current": decision.target_a,
             "counted_current": round(decision.counted_a, 2),
+            # Where that current is: its car's phases, or all when unknown.
+            "counted_phases": [f"L{phase}" for phase in seen.phases],
             "written_current": state.current_a,
             "reported_current": None
             if seen.limit_a is None

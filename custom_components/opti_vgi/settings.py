@@ -94,6 +94,7 @@ from .const import (
     SUBENTRY_CHARGER,
     SUBENTRY_VEHICLE,
     WEEKDAYS,
+    ChargerConnection,
     ChargerPreset,
     ControlMethod,
     CurrentUnit,
@@ -103,6 +104,7 @@ from .const import (
     PriceSourceKind,
     ReleaseMode,
 )
+from .optimizer.model import obc_from_power
 
 THREE_PHASE = 3
 
@@ -325,14 +327,52 @@ class ChargerSettings:
         return tuple(e for e in entities if e)
 
     @property
+    def connection(self) -> ChargerConnection:
+        """How it is wired: its phases and the site phase of its L1."""
+        return ChargerConnection.of(self.phases, self.phase)
+
+    @property
     def kw_per_a(self) -> float:
-        """Power per ampere of setpoint."""
+        """Power per ampere of setpoint, with every phase of the charger in use."""
         return self.voltage * self.phases / 1000
 
     @property
     def site_phases(self) -> tuple[int, ...]:
-        """The site phases (1-3) this charger draws on."""
-        return (1, 2, 3) if self.phases == THREE_PHASE else (self.phase,)
+        """The site phases (1-3) this charger can draw on, its L1's first.
+
+        Its L1 is on site phase ``phase``; a 3-phase charger's L2 and L3 follow
+        in rotation (L1 on the site's L2 puts its L2 on L3 and its L3 on L1).
+        """
+        return self.site_phases_for(None)
+
+    def site_phases_for(self, vehicle_phases: int | None) -> tuple[int, ...]:
+        """The site phases a vehicle with ``vehicle_phases`` phases loads here.
+
+        A car draws on the charger's first phases (L1, then L2): a 1-phase car
+        on a rotated 3-phase charger loads only the site phase of its L1. None
+        (the car is not known) counts every phase of the charger.
+        """
+        used = self.phases
+        if vehicle_phases is not None:
+            used = min(vehicle_phases, self.phases)
+        return tuple((self.phase - 1 + k) % THREE_PHASE + 1 for k in range(used))
+
+
+def obc_settings(
+    data: Mapping[str, Any], site: SiteSettings
+) -> tuple[int, float | None]:
+    """A vehicle's on-board charger: phases and maximum current per phase.
+
+    As stored; or derived from its maximum power on this site (what the vehicle
+    flow suggests, too); or, without either, 3 phases and no current limit.
+    """
+    if CONF_PHASES in data:
+        current = data.get(CONF_MAX_CURRENT)
+        return int(data[CONF_PHASES]), float(current) if current else None
+    power = data.get(CONF_MAX_POWER_KW)
+    if not power:
+        return THREE_PHASE, None
+    return obc_from_power(float(power), site.voltage, site_phases=site.phases)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,12 +397,24 @@ class VehicleSettings:
     weekly_departures: Mapping[int, time | None] = field(default_factory=dict)
     plugged_entity: str | None = None  # the car's own "plugged in" sensor
     tracker_entity: str | None = None  # where the car is (home or not)
+    phases: int = 3  # of its on-board charger
+    max_current: float | None = None  # A per phase its on-board charger takes
+    min_current: float = 0.0  # A; below it the car does not charge
 
     @classmethod
-    def from_subentry(cls, subentry: ConfigSubentry) -> VehicleSettings:
-        """Parse a vehicle subentry."""
+    def from_subentry(
+        cls, subentry: ConfigSubentry, site: SiteSettings | None = None
+    ) -> VehicleSettings:
+        """Parse a vehicle subentry.
+
+        A vehicle stored before its on-board charger was asked for has it
+        derived from its maximum power on ``site`` (3.7 kW is 1 x 16 A on a
+        3-phase site); without a maximum power, 3 phases and no current limit.
+        """
         data = subentry.data
         capacity = data.get(CONF_CAPACITY_KWH)
+        phases, max_current = obc_settings(data, site or SiteSettings())
+        min_current = data.get(CONF_MIN_CURRENT)
         return cls(
             subentry_id=subentry.subentry_id,
             name=subentry.title,
@@ -382,6 +434,9 @@ class VehicleSettings:
             weekly_departures=parse_weekly(data.get(CONF_WEEKLY_DEPARTURES)),
             plugged_entity=_optional(data, CONF_PLUGGED_ENTITY),
             tracker_entity=_optional(data, CONF_TRACKER_ENTITY),
+            phases=phases,
+            max_current=max_current,
+            min_current=float(min_current) if min_current else 0.0,
         )
 
     @property
@@ -424,15 +479,16 @@ class Settings:
     def from_entry(cls, entry: ConfigEntry) -> Settings:
         """Parse the entry and every subentry."""
         subentries = entry.subentries.values()
+        site = SiteSettings.from_entry(entry)
         return cls(
-            site=SiteSettings.from_entry(entry),
+            site=site,
             chargers=tuple(
                 ChargerSettings.from_subentry(subentry)
                 for subentry in subentries
                 if subentry.subentry_type == SUBENTRY_CHARGER
             ),
             vehicles=tuple(
-                VehicleSettings.from_subentry(subentry)
+                VehicleSettings.from_subentry(subentry, site)
                 for subentry in subentries
                 if subentry.subentry_type == SUBENTRY_VEHICLE
             ),

@@ -45,9 +45,11 @@ from .control import (
     Limits,
     classify,
     counted_a,
+    counted_phases,
     draw_a,
     house_load,
     setpoint_seen,
+    worst_phase_a,
 )
 from .helpers import state_number, usable
 from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
@@ -138,6 +140,9 @@ class ChargerInputs:
     limit_a: float | None  # the limit it reports (its number entity), in A
     control: Control
     counted_a: float  # per phase it loads, when the plan does not control it
+    vehicle_phases: int | None  # its vehicle's on-board charger; None: not known
+    phases: tuple[int, ...]  # the site phases its draw is counted on this round
+    kw_per_a: float  # grid power per ampere on those phases
 
 
 class MeterSource(StrEnum):
@@ -484,12 +489,18 @@ class HomeAssistantTranslation:
             return value / charger.kw_per_a
         return value
 
-    def measured_a(self, charger: ChargerSettings) -> float | None:
-        """What the charger's power sensor says it draws, as current per phase."""
+    def measured_kw(self, charger: ChargerSettings) -> float | None:
+        """What the charger's power sensor says it draws, in kW."""
         if not charger.power_entity:
             return None
-        power = read_power_kw(self.hass.states.get(charger.power_entity))
-        return None if power is None else power / charger.kw_per_a
+        return read_power_kw(self.hass.states.get(charger.power_entity))
+
+    def replugged(self, charger: ChargerSettings, since: datetime) -> bool:
+        """Whether the charger's status changed after ``since`` (another car?)."""
+        if not charger.status_entity:
+            return False
+        state = self.hass.states.get(charger.status_entity)
+        return state is None or state.last_changed > since
 
     def status(self, charger: ChargerSettings) -> tuple[bool, bool] | None:
         """Plugged in and charging, from the status entity; None when unusable."""
@@ -707,16 +718,29 @@ class HomeAssistantTranslation:
             needs_nothing=vehicle is not None and vehicle.energy_needed_kwh <= 0,
             health=health,
         )
-        measured = (
-            None if reading.power_kw is None else reading.power_kw / charger.kw_per_a
+        settings = self._settings_of(vehicle_id) if vehicle_id else None
+        vehicle_phases = settings.phases if settings is not None else None
+        phases, kw_per_a = charger_wiring(
+            charger,
+            vehicle_phases,
+            measured_kw=reading.power_kw,
+            limit_a=reading.limit_a
+            if reading.limit_a is not None
+            else health.written_a,
+            fused=self.settings.site.limit_mode is LimitMode.CURRENT,
         )
+        measured = None if reading.power_kw is None else reading.power_kw / kw_per_a
         counted = 0.0
         if control.left_alone:
+            most = charger.max_current
+            if settings is not None and settings.max_current is not None:
+                # The car takes no more than its on-board charger's maximum.
+                most = min(most, settings.max_current)
             counted = counted_a(
                 measured_a=measured,
                 limit_a=reading.limit_a,
                 written_a=health.written_a,
-                max_a=charger.max_current,
+                max_a=most,
             )
         elif control is Control.IDLE and measured is not None:
             counted = max(0.0, measured)  # its status may lag: what it draws counts
@@ -731,6 +755,9 @@ class HomeAssistantTranslation:
             limit_a=reading.limit_a,
             control=control,
             counted_a=counted,
+            vehicle_phases=vehicle_phases,
+            phases=phases,
+            kw_per_a=kw_per_a,
         )
 
     @staticmethod
@@ -924,9 +951,7 @@ class HomeAssistantTranslation:
         for charger in self.settings.chargers:
             seen = chargers[charger.subentry_id]
             known = health.get(charger.subentry_id, Health())
-            measured = (
-                None if seen.power_kw is None else seen.power_kw / charger.kw_per_a
-            )
+            measured = None if seen.power_kw is None else seen.power_kw / seen.kw_per_a
             setpoint = setpoint_seen(
                 seen.limit_a if seen.limit_a is not None else known.written_a,
                 previous_a=known.previous_a,
@@ -936,7 +961,7 @@ class HomeAssistantTranslation:
             amps = draw_a(
                 measured_a=measured, setpoint_a=setpoint, charging=seen.charging
             )
-            draws.append((charger.site_phases, charger.kw_per_a, amps))
+            draws.append((seen.phases, seen.kw_per_a, amps))
         return self.house_now(now, draws, problems)
 
     def _site(
@@ -949,15 +974,16 @@ class HomeAssistantTranslation:
 
         Meters tell the present only, so the measured house load holds for the
         current step; later steps are re-read at every replan. A charger left
-        alone is counted on its own phases for the whole horizon: a new plan
-        comes as soon as its situation changes.
+        alone is counted on the phases it loads for the whole horizon (its
+        car's when the car is known, else all of its own): a new plan comes as
+        soon as its situation changes.
         """
         site = self.settings.site
         fixed = [0.0, 0.0, 0.0]
         for charger in self.settings.chargers:
-            counted = chargers[charger.subentry_id].counted_a
-            for phase in charger.site_phases:
-                fixed[phase - 1] += counted
+            seen = chargers[charger.subentry_id]
+            for phase in seen.phases:
+                fixed[phase - 1] += seen.counted_a
         base_now = max(house.kw, max(house.phase_a) * site.voltage * site.phases / 1000)
         base = (base_now,) + (0.0,) * (horizon.steps - 1)
         row = (fixed[0], fixed[1], fixed[2])
@@ -1005,7 +1031,48 @@ class HomeAssistantTranslation:
             min_energy_kwh=self._min_energy(vehicle, inputs, user),
             max_power_kw=vehicle.max_power_kw,
             efficiency=vehicle.efficiency,
+            phases=vehicle.phases,
+            max_current_a=vehicle.max_current,
+            min_current_a=vehicle.min_current,
         )
+
+
+def charger_wiring(
+    charger: ChargerSettings,
+    vehicle_phases: int | None,
+    *,
+    measured_kw: float | None,
+    limit_a: float | None,
+    fused: bool,
+) -> tuple[tuple[int, ...], float]:
+    """The site phases a charger's draw is counted on, and its kW per ampere.
+
+    Those of its car (a 1-phase car on a 3-phase charger loads only the site
+    phase of the charger's L1, and 3.7 kW there is 16 A, not 5.4 A on three);
+    every phase of the charger when the car is not known, or draws more than
+    the car it is taken for can. Under a per-phase fuse (``fused``) such a
+    draw is counted on each of those phases at the most one of them may carry
+    (3.7 kW: 16 A on each), its power staying what is measured.
+    """
+    count = counted_phases(
+        charger_phases=charger.phases,
+        vehicle_phases=vehicle_phases,
+        measured_kw=measured_kw,
+        limit_a=limit_a,
+        voltage=charger.voltage,
+    )
+    kw_per_a = charger.voltage * count / 1000
+    unsure = count > 1 and (vehicle_phases is None or vehicle_phases < count)
+    if fused and unsure and measured_kw is not None and measured_kw > 0:
+        worst = worst_phase_a(
+            measured_kw=measured_kw,
+            phases=count,
+            voltage=charger.voltage,
+            limit_a=limit_a,
+            max_a=charger.max_current,
+        )
+        kw_per_a = measured_kw / worst
+    return charger.site_phases_for(count), kw_per_a
 
 
 def default_vehicle_state(vehicle: VehicleSettings) -> VehicleState:
@@ -1070,6 +1137,7 @@ def describe_inputs(inputs: Inputs) -> dict[str, Any]:
                 "limit_a": value.limit_a,
                 "control": value.control.value,
                 "counted_a": round(value.counted_a, 2),
+                "phases": list(value.phases),
             }
             for key, value in inputs.chargers.items()
         },

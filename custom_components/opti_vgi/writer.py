@@ -617,9 +617,10 @@ class _Room:
     ) -> None:
         """Room left by the decisions now: kW, and A per phase with a fuse."""
         self.limits = limits
-        phases = {cid: _phases_of(inputs, cid) for cid in inputs.chargers}
+        # Where each charger's draw lands this round: its car's phases.
+        phases = {cid: c.phases for cid, c in inputs.chargers.items()}
         self.phases = phases
-        kw_per_a = {c.id: c.kw_per_a for c in inputs.problem.chargers}
+        kw_per_a = {cid: c.kw_per_a for cid, c in inputs.chargers.items()}
         self.kw_per_a = kw_per_a
         self.counted = {cid: d.counted_a for cid, d in decisions.items()}
         used_kw = sum(
@@ -656,7 +657,7 @@ class _Room:
         """Whether holding this decrease back would break a limit (else hold it)."""
         extra_a = self._extra(charger, state, target)
         phases = self.phases.get(charger.subentry_id, ())
-        extra_kw = extra_a * charger.kw_per_a
+        extra_kw = extra_a * self.kw_per_a.get(charger.subentry_id, charger.kw_per_a)
         return extra_kw > self.kw + 1e-9 or any(
             extra_a > self.amps[p] + 1e-9 for p in phases if p in self.amps
         )
@@ -664,7 +665,7 @@ class _Room:
     def hold(self, charger: ChargerSettings, state: WriteState, target: float) -> None:
         """A charger stays at its old value: its extra takes room (or frees it)."""
         extra_a = (state.current_a or 0.0) - self._reserved(charger, target)
-        self.kw -= extra_a * charger.kw_per_a
+        self.kw -= extra_a * self.kw_per_a.get(charger.subentry_id, charger.kw_per_a)
         for phase in self.phases.get(charger.subentry_id, ()):
             if phase in self.amps:
                 self.amps[phase] -= extra_a
@@ -675,9 +676,3 @@ class _Room:
         return self.kw >= -_SLACK and all(
             self.amps[p] >= -_SLACK for p in phases if p in self.amps
         )
-
-
-def _phases_of(inputs: Inputs, charger_id: str) -> tuple[int, ...]:
-    """The site phases a charger of the problem loads."""
-    charger = inputs.problem.charger(charger_id)
-    return tuple(p for p in (1, 2, 3) if charger.loads_phase(p))
