@@ -1997,3 +1997,66 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
     )
     assert settings.vehicles[0].has_soc
     assert settings.charger(charger_id) is settings.chargers[0]
+
+
+async def test_vehicle_week_and_evidence_sections(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Weekly departures (a time, or none that day) and the car's own entities.
+
+    Stored as the settings read them, and shown again on reconfigure.
+    """
+    result = await start_vehicle(hass, site)
+    result = await sub(
+        hass,
+        result,
+        VEHICLE_FORM
+        | {
+            CONF_MAX_POWER_KW: 3.7,
+            "week": {"wed": "09:30:00", "no_departure": ["sat", "sun"]},
+            "evidence": {
+                "plugged_entity": "binary_sensor.car_plugged",
+                "tracker_entity": "device_tracker.car",
+            },
+        },
+    )
+    result = await sub(hass, result, {CONF_PHASES: "1", CONF_MAX_CURRENT: 16})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data["weekly_departures"] == {"wed": "09:30:00", "sat": None, "sun": None}
+    assert data["plugged_entity"] == "binary_sensor.car_plugged"
+    assert data["tracker_entity"] == "device_tracker.car"
+    vehicle = VehicleSettings.from_subentry(
+        next(s for s in site.subentries.values() if s.title == "Family car")
+    )
+    assert vehicle.weekly_departures == {2: time(9, 30), 5: None, 6: None}
+
+    subentry_id = next(s for s, v in site.subentries.items() if v.title == "Family car")
+    result = await site.start_subentry_reconfigure_flow(hass, subentry_id)
+
+    def in_section(name: str, key: str) -> Any:
+        part = next(v for k, v in result["data_schema"].schema.items() if k == name)
+        return suggested({"data_schema": part.schema}, key)  # type: ignore[typeddict-item]
+
+    assert in_section("week", "wed") == "09:30:00"
+    assert in_section("week", "mon") is None
+    assert in_section("week", "no_departure") == ["sat", "sun"]
+    assert in_section("evidence", "plugged_entity") == "binary_sensor.car_plugged"
+    assert in_section("evidence", "tracker_entity") == "device_tracker.car"
+
+
+async def test_options_calendar(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    """A reservations calendar is an option; leaving it empty stores none."""
+    result = await hass.config_entries.options.async_init(site.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_STEP_MINUTES: "15",
+            CONF_HORIZON_HOURS: 24,
+            CONF_ALGORITHM: "lp",
+            "calendar_entity": "calendar.family",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert site.options["calendar_entity"] == "calendar.family"
+    assert SiteSettings.from_entry(site).calendar_entity == "calendar.family"

@@ -59,6 +59,7 @@ from .const import (
     CONF_ACTION_VALUE_FIELD,
     CONF_ALGORITHM,
     CONF_ARRIVAL,
+    CONF_CALENDAR_ENTITY,
     CONF_CAPACITY_KWH,
     CONF_CHARGER,
     CONF_CHARGING_STATES,
@@ -88,6 +89,7 @@ from .const import (
     CONF_PHASE_CURRENT_ENTITIES,
     CONF_PHASES,
     CONF_PLAN_AHEAD,
+    CONF_PLUGGED_ENTITY,
     CONF_PLUGGED_STATES,
     CONF_POWER_ENTITY,
     CONF_PRESET,
@@ -112,7 +114,9 @@ from .const import (
     CONF_TARIFF,
     CONF_TARIFF_PERIODS,
     CONF_TARIFF_PRICE,
+    CONF_TRACKER_ENTITY,
     CONF_VOLTAGE,
+    CONF_WEEKLY_DEPARTURES,
     DEFAULT_ALGORITHM,
     DEFAULT_ARRIVAL,
     DEFAULT_DEPARTURE,
@@ -133,6 +137,7 @@ from .const import (
     MAX_HORIZON_HOURS,
     SUBENTRY_CHARGER,
     SUBENTRY_VEHICLE,
+    WEEKDAYS,
     ChargerConnection,
     ChargerPreset,
     ControlMethod,
@@ -348,6 +353,34 @@ LIMIT_CURRENT_SCHEMA = vol.Schema(
     }
 )
 
+SECTION_WEEK = "week"  # the vehicle's weekly departures
+SECTION_EVIDENCE = "evidence"  # how to tell that it is plugged in here
+NO_DEPARTURE = "no_departure"  # weekdays without a departure
+
+
+def _week_data(week: Mapping[str, Any]) -> dict[str, str | None]:
+    """The form's week section as stored: a day's time, None for no departure."""
+    stored: dict[str, str | None] = {
+        day: str(week[day]) for day in WEEKDAYS if week.get(day)
+    }
+    for day in week.get(NO_DEPARTURE) or ():
+        if day in WEEKDAYS:
+            stored[day] = None
+    return stored
+
+
+def _week_form(stored: object) -> dict[str, Any]:
+    """Stored weekly departures back as the form's section."""
+    if not isinstance(stored, dict):
+        return {}
+    form: dict[str, Any] = {
+        day: value for day, value in stored.items() if day in WEEKDAYS and value
+    }
+    if off := [day for day in WEEKDAYS if day in stored and stored[day] is None]:
+        form[NO_DEPARTURE] = off
+    return form
+
+
 OPTIONS_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_STEP_MINUTES, default=str(DEFAULT_STEP_MINUTES)): (
@@ -357,6 +390,7 @@ OPTIONS_SCHEMA = vol.Schema(
             1, MAX_HORIZON_HOURS, 1, UnitOfTime.HOURS
         ),
         vol.Required(CONF_ALGORITHM, default=DEFAULT_ALGORITHM): ALGORITHM_SELECTOR,
+        vol.Optional(CONF_CALENDAR_ENTITY): _entity("calendar"),
     }
 )
 
@@ -469,6 +503,36 @@ VEHICLE_SCHEMA = vol.Schema(
         vol.Required(CONF_DEPARTURE, default=DEFAULT_DEPARTURE): TimeSelector(),
         vol.Required(CONF_ARRIVAL, default=DEFAULT_ARRIVAL): TimeSelector(),
         vol.Required(CONF_PLAN_AHEAD, default=True): BooleanSelector(),
+        # Rarely changed: collapsed sections.
+        vol.Optional(SECTION_WEEK): section(
+            vol.Schema(
+                {
+                    **{vol.Optional(day): TimeSelector() for day in WEEKDAYS},
+                    vol.Optional(NO_DEPARTURE): SelectSelector(
+                        SelectSelectorConfig(
+                            options=list(WEEKDAYS),
+                            multiple=True,
+                            translation_key="weekday",
+                            mode=SelectSelectorMode.LIST,
+                        )
+                    ),
+                }
+            ),
+            {"collapsed": True},
+        ),
+        vol.Optional(SECTION_EVIDENCE): section(
+            vol.Schema(
+                {
+                    vol.Optional(CONF_PLUGGED_ENTITY): _entity(
+                        "binary_sensor", "sensor"
+                    ),
+                    vol.Optional(CONF_TRACKER_ENTITY): _entity(
+                        "device_tracker", "person"
+                    ),
+                }
+            ),
+            {"collapsed": True},
+        ),
     }
 )
 
@@ -893,6 +957,8 @@ class OptiVgiOptionsFlow(OptionsFlow):
                 CONF_HORIZON_HOURS: int(user_input[CONF_HORIZON_HOURS]),
                 CONF_ALGORITHM: str(user_input[CONF_ALGORITHM]),
             }
+            if calendar := user_input.get(CONF_CALENDAR_ENTITY):
+                data[CONF_CALENDAR_ENTITY] = calendar
             for key, value in safety.items():
                 data[key] = str(value) if key == CONF_RELEASE_MODE else float(value)
             return self.async_create_entry(data=data)
@@ -1428,6 +1494,14 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             suggested[CONF_EFFICIENCY] = round(
                 float(subentry.data.get(CONF_EFFICIENCY, DEFAULT_EFFICIENCY)) * 100
             )
+            suggested[SECTION_WEEK] = _week_form(
+                subentry.data.get(CONF_WEEKLY_DEPARTURES)
+            )
+            suggested[SECTION_EVIDENCE] = {
+                key: subentry.data[key]
+                for key in (CONF_PLUGGED_ENTITY, CONF_TRACKER_ENTITY)
+                if subentry.data.get(key)
+            }
         schema = VEHICLE_SCHEMA
         if chargers:
             if suggested.get(CONF_CHARGER) not in chargers:
@@ -1541,4 +1615,10 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             data[CONF_CAPACITY_KWH] = float(capacity)
         if charger := user_input.get(CONF_CHARGER):
             data[CONF_CHARGER] = charger
+        if week := _week_data(user_input.get(SECTION_WEEK) or {}):
+            data[CONF_WEEKLY_DEPARTURES] = week
+        evidence = user_input.get(SECTION_EVIDENCE) or {}
+        for key in (CONF_PLUGGED_ENTITY, CONF_TRACKER_ENTITY):
+            if value := evidence.get(key):
+                data[key] = value
         return data
