@@ -91,6 +91,7 @@ from custom_components.opti_vgi.const import (
     PauseMode,
     ReleaseMode,
 )
+from custom_components.opti_vgi.price_source import action_candidates
 from custom_components.opti_vgi.settings import (
     ChargerSettings,
     Settings,
@@ -103,6 +104,8 @@ type Result = dict[str, Any]
 PRICE = "sensor.price"
 GRID = "sensor.grid_power"
 PHASES = ["sensor.l1_current", "sensor.l2_current", "sensor.l3_current"]
+PHASE_KEYS = ("phase_l1_entity", "phase_l2_entity", "phase_l3_entity")
+PHASE_FORM = dict(zip(PHASE_KEYS, PHASES, strict=True))
 
 # A complete vehicle form, as the frontend submits it.
 VEHICLE_FORM: dict[str, Any] = {
@@ -195,7 +198,11 @@ async def start_site(hass: HomeAssistant, source: str = "price_entity") -> Resul
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["price_entity", "price_action", "price_tariff"]
+    # The action source only when a price integration offers one.
+    expected = ["price_entity", "price_action", "price_tariff"]
+    if not action_candidates(hass):
+        expected.remove("price_action")
+    assert result["menu_options"] == expected
     return await configure(hass, result, {"next_step_id": source})
 
 
@@ -231,7 +238,7 @@ async def test_site_with_power_limit_and_meters(hass: HomeAssistant) -> None:
             CONF_LIMIT_MODE: LimitMode.POWER,
             CONF_GRID_POWER_ENTITY: GRID,
             CONF_GRID_POWER_SIGN: GridSign.EXPORT_POSITIVE,
-            CONF_PHASE_CURRENT_ENTITIES: PHASES,
+            **PHASE_FORM,
         },
     )
     assert result["step_id"] == "limit_power"
@@ -379,22 +386,22 @@ async def test_unit_from_entity_registry(hass: HomeAssistant) -> None:
             {CONF_GRID_POWER_ENTITY: "power_unit_invalid"},
         ),
         (
-            {CONF_PHASE_CURRENT_ENTITIES: [*PHASES, "sensor.l4_current"]},
-            {CONF_PHASE_CURRENT_ENTITIES: "too_many_phase_sensors"},
+            {"phase_l1_entity": PHASES[0], "phase_l2_entity": PHASES[0]},
+            {"phase_l2_entity": "phase_sensor_twice"},
         ),
         (
-            {CONF_PHASE_CURRENT_ENTITIES: [PHASES[0], "sensor.nope"]},
-            {CONF_PHASE_CURRENT_ENTITIES: "entity_not_found"},
+            {"phase_l1_entity": PHASES[0], "phase_l2_entity": "sensor.nope"},
+            {"phase_l2_entity": "entity_not_found"},
         ),
         (
-            {CONF_PHASE_CURRENT_ENTITIES: [GRID, PHASES[0]]},
-            {CONF_PHASE_CURRENT_ENTITIES: "current_unit_invalid"},
+            {"phase_l1_entity": GRID, "phase_l3_entity": PHASES[2]},
+            {"phase_l1_entity": "current_unit_invalid"},
         ),
         (
-            {CONF_GRID_POWER_ENTITY: PHASES[0], CONF_PHASE_CURRENT_ENTITIES: [GRID]},
+            {CONF_GRID_POWER_ENTITY: PHASES[0], "phase_l1_entity": GRID},
             {
                 CONF_GRID_POWER_ENTITY: "power_unit_invalid",
-                CONF_PHASE_CURRENT_ENTITIES: "current_unit_invalid",
+                "phase_l1_entity": "current_unit_invalid",
             },
         ),
     ],
@@ -402,7 +409,7 @@ async def test_unit_from_entity_registry(hass: HomeAssistant) -> None:
 async def test_limit_errors_then_fixed(
     hass: HomeAssistant, user_input: dict[str, Any], errors: dict[str, str]
 ) -> None:
-    """Meters must exist and measure W/kW (grid) or A (phases), three at most."""
+    """Meters must exist and measure W/kW (grid) or A (phases), one per phase."""
     hass.states.async_set("sensor.l4_current", "1", {"unit_of_measurement": "A"})
     result = await start_site(hass)
     result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
@@ -469,7 +476,7 @@ async def test_reconfigure_site(hass: HomeAssistant) -> None:
         {
             CONF_LIMIT_MODE: LimitMode.CURRENT,
             CONF_GRID_POWER_SIGN: GridSign.EXPORT_POSITIVE,
-            CONF_PHASE_CURRENT_ENTITIES: PHASES,
+            **PHASE_FORM,
         },
     )
     assert result["step_id"] == "limit_current"
@@ -494,7 +501,8 @@ async def test_reconfigure_site(hass: HomeAssistant) -> None:
     # And back: the current limit is prefilled, then replaced by a power limit.
     result = await start_reconfigure(hass, entry)
     result = await configure(hass, result, {CONF_PRICE_ENTITY: "sensor.spot"})
-    assert suggested(result, CONF_PHASE_CURRENT_ENTITIES) == PHASES
+    for key, entity_id in PHASE_FORM.items():
+        assert suggested(result, key) == entity_id
     result = await configure(
         hass,
         result,
@@ -1873,7 +1881,7 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
             CONF_LIMIT_MODE: "current",
             CONF_GRID_POWER_ENTITY: GRID,
             CONF_GRID_POWER_SIGN: "export_positive",
-            CONF_PHASE_CURRENT_ENTITIES: PHASES,
+            **PHASE_FORM,
         },
     )
     result = await configure(
@@ -2060,3 +2068,32 @@ async def test_options_calendar(hass: HomeAssistant, site: MockConfigEntry) -> N
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert site.options["calendar_entity"] == "calendar.family"
     assert SiteSettings.from_entry(site).calendar_entity == "calendar.family"
+
+
+async def test_phase_sensors_land_on_their_phase(hass: HomeAssistant) -> None:
+    """A sensor picked for L2 (with none for L1) measures L2, not L1.
+
+    (A multi-select mapped the picks to L1, L2, L3 in the order they were made.)
+    """
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    result = await configure(
+        hass,
+        result,
+        {
+            CONF_LIMIT_MODE: "current",
+            CONF_GRID_POWER_SIGN: "import_positive",
+            "phase_l2_entity": PHASES[1],
+            "phase_l3_entity": PHASES[2],
+        },
+    )
+    result = await configure(
+        hass,
+        result,
+        {CONF_SITE_LIMIT_A: 25, CONF_SITE_PHASES: "3", CONF_SITE_VOLTAGE: 230},
+    )
+    entry = result["result"]
+    assert entry.data[CONF_PHASE_CURRENT_ENTITIES] == ["", PHASES[1], PHASES[2]]
+    site = SiteSettings.from_entry(entry)
+    assert site.phase_current_entities == (None, PHASES[1], PHASES[2])
+    assert site.meter_entities == (PHASES[1], PHASES[2])

@@ -36,6 +36,7 @@ from custom_components.opti_vgi.const import (
     PlanState,
 )
 from custom_components.opti_vgi.coordinator import PlanData
+from custom_components.opti_vgi.price_source import Candidate
 
 from .site import ENTRY_ID, seed_states, site_entry
 
@@ -307,10 +308,26 @@ async def test_action_source_area_unknown(
 
 
 async def test_no_price_action_available(hass: HomeAssistant) -> None:
-    """Without any price integration the action path says what to do."""
+    """Without any price integration the action is not offered.
+
+    When the price integration goes away between the menu and the choice, the
+    action step says what to do instead of failing.
+    """
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
+    assert result["menu_options"] == ["price_entity", "price_tariff"]
+    hass.config_entries.flow.async_abort(result["flow_id"])
+
+    gone = Candidate(value="nordpool:gone", label="Nord Pool")
+    with patch(
+        "custom_components.opti_vgi.config_flow.action_candidates",
+        return_value=[gone],
+    ):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    assert "price_action" in result["menu_options"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "price_action"}
     )

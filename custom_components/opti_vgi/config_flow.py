@@ -172,7 +172,9 @@ ENERGY_UNITS: Final = frozenset({UnitOfEnergy.WATT_HOUR, UnitOfEnergy.KILO_WATT_
 CURRENT_UNITS: Final = frozenset({UnitOfElectricCurrent.AMPERE})
 NUMBER_UNITS: Final = frozenset({CurrentUnit.AMPERE, CurrentUnit.WATT})
 SOC_UNITS: Final = frozenset({"%"})
-MAX_PHASE_SENSORS: Final = 3
+# The site's phase current sensors, one field per phase (stored in phase order,
+# "" for a phase without a sensor).
+PHASE_FIELDS: Final = ("phase_l1_entity", "phase_l2_entity", "phase_l3_entity")
 
 # Select options are strings; these are stored as integers. The literals are spelled
 # out because translations/en.json names them (selector.<key>.options).
@@ -191,9 +193,21 @@ CUSTOM_PRESET: Final = Preset(
 # --- Selectors --------------------------------------------------------------------
 
 
-def _entity(*domains: str, multiple: bool = False) -> EntitySelector:
-    """An entity selector for one or more domains."""
-    return EntitySelector(EntitySelectorConfig(domain=list(domains), multiple=multiple))
+def _entity(
+    *domains: str, multiple: bool = False, device_class: str | None = None
+) -> EntitySelector:
+    """An entity selector for one or more domains (and one device class).
+
+    The device class keeps the list short (a power meter picker does not start
+    with "Backup Manager state"); the unit is still checked on submit, since
+    some integrations leave the class out.
+    """
+    config = EntitySelectorConfig(domain=list(domains), multiple=multiple)
+    if device_class is not None:
+        config = EntitySelectorConfig(
+            domain=list(domains), multiple=multiple, device_class=device_class
+        )
+    return EntitySelector(config)
 
 
 def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
@@ -327,11 +341,16 @@ LIMIT_SCHEMA = vol.Schema(
         vol.Required(CONF_LIMIT_MODE, default=LimitMode.POWER.value): (
             LIMIT_MODE_SELECTOR
         ),
-        vol.Optional(CONF_GRID_POWER_ENTITY): _entity("sensor"),
+        vol.Optional(CONF_GRID_POWER_ENTITY): _entity("sensor", device_class="power"),
         vol.Required(
             CONF_GRID_POWER_SIGN, default=GridSign.IMPORT_POSITIVE.value
         ): GRID_SIGN_SELECTOR,
-        vol.Optional(CONF_PHASE_CURRENT_ENTITIES): _entity("sensor", multiple=True),
+        # One field per phase, named for it: a multi-select mapped its picks to
+        # L1, L2, L3 in the order they were made, and nothing said so.
+        **{
+            vol.Optional(key): _entity("sensor", device_class="current")
+            for key in PHASE_FIELDS
+        },
     }
 )
 
@@ -682,14 +701,25 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Choose where the prices come from."""
-        return self.async_show_menu(step_id="user", menu_options=PRICE_MENU)
+        return self.async_show_menu(step_id="user", menu_options=self._price_menu())
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the site's sources and limit; every field is prefilled."""
         self._stored = self._get_reconfigure_entry().data
-        return self.async_show_menu(step_id="reconfigure", menu_options=PRICE_MENU)
+        return self.async_show_menu(
+            step_id="reconfigure", menu_options=self._price_menu()
+        )
+
+    def _price_menu(self) -> list[str]:
+        """The price sources to offer: an action only when an integration has one.
+
+        (Offered without one, choosing it could only abort the whole flow.)
+        """
+        if action_candidates(self.hass):
+            return PRICE_MENU
+        return [option for option in PRICE_MENU if option != "price_action"]
 
     async def async_step_price_entity(
         self, user_input: dict[str, Any] | None = None
@@ -850,7 +880,9 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             grid = user_input.get(CONF_GRID_POWER_ENTITY)
-            phases: list[str] = user_input.get(CONF_PHASE_CURRENT_ENTITIES) or []
+            phases = [str(user_input.get(key) or "") for key in PHASE_FIELDS]
+            while phases and not phases[-1]:
+                phases.pop()
             if grid:
                 _check_entity(
                     self.hass,
@@ -860,15 +892,18 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
                     units=POWER_UNITS,
                     unit_error="power_unit_invalid",
                 )
-            if len(phases) > MAX_PHASE_SENSORS:
-                errors[CONF_PHASE_CURRENT_ENTITIES] = "too_many_phase_sensors"
-            for entity_id in phases:
-                if CONF_PHASE_CURRENT_ENTITIES in errors:
-                    break
+            for index, (key, entity_id) in enumerate(
+                zip(PHASE_FIELDS, phases, strict=False)
+            ):
+                if not entity_id:
+                    continue
+                if entity_id in phases[:index]:
+                    errors[key] = "phase_sensor_twice"
+                    continue
                 _check_entity(
                     self.hass,
                     errors,
-                    CONF_PHASE_CURRENT_ENTITIES,
+                    key,
                     entity_id,
                     units=CURRENT_UNITS,
                     unit_error="current_unit_invalid",
@@ -884,10 +919,17 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
                 if mode is LimitMode.CURRENT:
                     return await self.async_step_limit_current()
                 return await self.async_step_limit_power()
+        stored = dict(self._stored)
+        saved = stored.pop(CONF_PHASE_CURRENT_ENTITIES, None) or ()
+        stored |= {
+            key: entity_id
+            for key, entity_id in zip(PHASE_FIELDS, saved, strict=False)
+            if entity_id
+        }
         return self.async_show_form(
             step_id="limit",
             data_schema=self.add_suggested_values_to_schema(
-                LIMIT_SCHEMA, user_input or self._stored
+                LIMIT_SCHEMA, user_input or stored
             ),
             errors=errors,
         )

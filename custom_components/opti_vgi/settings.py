@@ -145,7 +145,8 @@ class SiteSettings:
     voltage: float = DEFAULT_VOLTAGE
     grid_power_entity: str | None = None
     grid_sign: GridSign = GridSign.IMPORT_POSITIVE
-    phase_current_entities: tuple[str, ...] = ()
+    # In phase order (L1, L2, L3); None for a phase without a sensor.
+    phase_current_entities: tuple[str | None, ...] = ()
     step_minutes: int = DEFAULT_STEP_MINUTES
     horizon_hours: int = DEFAULT_HORIZON_HOURS
     algorithm: str = DEFAULT_ALGORITHM
@@ -196,7 +197,10 @@ class SiteSettings:
             grid_sign=GridSign(
                 data.get(CONF_GRID_POWER_SIGN, GridSign.IMPORT_POSITIVE)
             ),
-            phase_current_entities=tuple(data.get(CONF_PHASE_CURRENT_ENTITIES) or ()),
+            phase_current_entities=tuple(
+                str(e) if e else None
+                for e in data.get(CONF_PHASE_CURRENT_ENTITIES) or ()
+            ),
             step_minutes=int(options.get(CONF_STEP_MINUTES, DEFAULT_STEP_MINUTES)),
             horizon_hours=int(options.get(CONF_HORIZON_HOURS, DEFAULT_HORIZON_HOURS)),
             algorithm=str(options.get(CONF_ALGORITHM, DEFAULT_ALGORITHM)),
@@ -241,7 +245,7 @@ class SiteSettings:
     def meter_entities(self) -> tuple[str, ...]:
         """The grid meter and the phase currents: the guard's inputs."""
         grid = (self.grid_power_entity,) if self.grid_power_entity else ()
-        return (*grid, *self.phase_current_entities)
+        return (*grid, *(e for e in self.phase_current_entities if e))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -916,6 +916,8 @@ class HomeAssistantTranslation:
                 problems.append(site.grid_power_entity)
         phase_a: dict[int, float] = {}
         for phase, entity_id in enumerate(site.phase_current_entities, start=1):
+            if entity_id is None:
+                continue
             amps, source = self.read_meter(entity_id, now, current=True)
             sources.append(source)
             if source is not MeterSource.MEASURED and problems is not None:
