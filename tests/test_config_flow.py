@@ -2097,3 +2097,27 @@ async def test_phase_sensors_land_on_their_phase(hass: HomeAssistant) -> None:
     site = SiteSettings.from_entry(entry)
     assert site.phase_current_entities == (None, PHASES[1], PHASES[2])
     assert site.meter_entities == (PHASES[1], PHASES[2])
+
+
+def _picker(result: Result, key: str) -> dict[str, Any]:
+    """The config of a form's entity picker."""
+    marker = next(m for m in result["data_schema"].schema if str(m) == key)
+    config: dict[str, Any] = result["data_schema"].schema[marker].config
+    return config
+
+
+async def test_meter_pickers_are_filtered(hass: HomeAssistant) -> None:
+    """Meter pickers list only sensors of their kind (not every entity)."""
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    assert _picker(result, CONF_GRID_POWER_ENTITY)["device_class"] == ["power"]
+    for key in PHASE_KEYS:
+        assert _picker(result, key)["device_class"] == ["current"]
+
+
+async def test_soc_picker_is_filtered(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """The SoC picker lists battery sensors."""
+    result = await start_vehicle(hass, site)
+    assert _picker(result, CONF_SOC_ENTITY)["device_class"] == ["battery"]

@@ -504,7 +504,7 @@ PAUSE_SCHEMA = vol.Schema(
 VEHICLE_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_NAME): TextSelector(),
-        vol.Optional(CONF_SOC_ENTITY): _entity("sensor"),
+        vol.Optional(CONF_SOC_ENTITY): _entity("sensor", device_class="battery"),
         vol.Optional(CONF_CAPACITY_KWH): _number(
             1, 500, 0.1, UnitOfEnergy.KILO_WATT_HOUR
         ),
