@@ -2121,3 +2121,32 @@ async def test_soc_picker_is_filtered(
     """The SoC picker lists battery sensors."""
     result = await start_vehicle(hass, site)
     assert _picker(result, CONF_SOC_ENTITY)["device_class"] == ["battery"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "field", "bad", "error", "good"),
+    [
+        ("power", CONF_SITE_LIMIT_KW, 0, "site_limit_kw_range", 11),
+        ("power", CONF_SITE_LIMIT_KW, 20000, "site_limit_kw_range", 11),
+        ("current", CONF_SITE_LIMIT_A, 0, "site_limit_a_range", 25),
+    ],
+)
+async def test_site_limit_out_of_range_is_a_translated_error(
+    hass: HomeAssistant, mode: str, field: str, bad: float, error: str, good: float
+) -> None:
+    """A 0 A or 0 kW limit: our own translated error, the value kept to fix."""
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    result = await configure(
+        hass,
+        result,
+        {CONF_LIMIT_MODE: mode, CONF_GRID_POWER_SIGN: "import_positive"},
+    )
+    extra = {CONF_SITE_PHASES: "3", CONF_SITE_VOLTAGE: 230} if mode == "current" else {}
+    result = await configure(hass, result, {field: bad, **extra})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: error}
+    assert suggested(result, field) == bad
+    result = await configure(hass, result, {field: good, **extra})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][field] == good

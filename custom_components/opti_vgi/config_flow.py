@@ -354,18 +354,34 @@ LIMIT_SCHEMA = vol.Schema(
     }
 )
 
+# The site limit's range, checked by the flow (not the selector) so that a value
+# outside it is a translated error ("Value 0.0 is too small" came from the
+# selector's own check, in English).
+SITE_LIMIT_KW_RANGE: Final = (0.5, 10000.0)
+SITE_LIMIT_A_RANGE: Final = (1.0, 4000.0)
+
+
+def _unbounded(step: float, unit: str) -> NumberSelector:
+    """A number box whose range the step checks itself (a translated error)."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            step=step, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
+        )
+    )
+
+
 LIMIT_POWER_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_SITE_LIMIT_KW, default=DEFAULT_SITE_LIMIT_KW): _number(
-            0.5, 10000, 0.1, UnitOfPower.KILO_WATT
+        vol.Required(CONF_SITE_LIMIT_KW, default=DEFAULT_SITE_LIMIT_KW): _unbounded(
+            0.1, UnitOfPower.KILO_WATT
         ),
     }
 )
 
 LIMIT_CURRENT_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_SITE_LIMIT_A, default=DEFAULT_SITE_LIMIT_A): _number(
-            1, 4000, 1, UnitOfElectricCurrent.AMPERE
+        vol.Required(CONF_SITE_LIMIT_A, default=DEFAULT_SITE_LIMIT_A): _unbounded(
+            1, UnitOfElectricCurrent.AMPERE
         ),
         vol.Required(CONF_SITE_PHASES, default="3"): PHASES_SELECTOR,
         vol.Required(CONF_SITE_VOLTAGE, default=DEFAULT_VOLTAGE): VOLTAGE_SELECTOR,
@@ -938,30 +954,41 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The site limit as a power."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            self._data[CONF_SITE_LIMIT_KW] = float(user_input[CONF_SITE_LIMIT_KW])
-            return self._async_finish()
+            low, high = SITE_LIMIT_KW_RANGE
+            if low <= float(user_input[CONF_SITE_LIMIT_KW]) <= high:
+                self._data[CONF_SITE_LIMIT_KW] = float(user_input[CONF_SITE_LIMIT_KW])
+                return self._async_finish()
+            errors[CONF_SITE_LIMIT_KW] = "site_limit_kw_range"
         return self.async_show_form(
             step_id="limit_power",
             data_schema=self.add_suggested_values_to_schema(
-                LIMIT_POWER_SCHEMA, self._stored
+                LIMIT_POWER_SCHEMA, user_input or self._stored
             ),
+            errors=errors,
         )
 
     async def async_step_limit_current(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The site limit as a current per phase."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            self._data[CONF_SITE_LIMIT_A] = float(user_input[CONF_SITE_LIMIT_A])
-            self._data[CONF_SITE_PHASES] = int(user_input[CONF_SITE_PHASES])
-            self._data[CONF_SITE_VOLTAGE] = float(user_input[CONF_SITE_VOLTAGE])
-            return self._async_finish()
+            low, high = SITE_LIMIT_A_RANGE
+            if low <= float(user_input[CONF_SITE_LIMIT_A]) <= high:
+                self._data[CONF_SITE_LIMIT_A] = float(user_input[CONF_SITE_LIMIT_A])
+                self._data[CONF_SITE_PHASES] = int(user_input[CONF_SITE_PHASES])
+                self._data[CONF_SITE_VOLTAGE] = float(user_input[CONF_SITE_VOLTAGE])
+                return self._async_finish()
+            errors[CONF_SITE_LIMIT_A] = "site_limit_a_range"
         return self.async_show_form(
             step_id="limit_current",
             data_schema=self.add_suggested_values_to_schema(
-                LIMIT_CURRENT_SCHEMA, _with_ints_as_text(self._stored, CONF_SITE_PHASES)
+                LIMIT_CURRENT_SCHEMA,
+                user_input or _with_ints_as_text(self._stored, CONF_SITE_PHASES),
             ),
+            errors=errors,
         )
 
     @callback
