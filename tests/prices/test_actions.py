@@ -228,7 +228,7 @@ def test_tibber_home_selection_and_shape() -> None:
     }
     with pytest.raises(PriceError) as info:
         source.parse_response({}, tz=OSLO)
-    assert check_error(info, PRICE_RESPONSE_INVALID).placeholders["found"] == "none"
+    assert check_error(info, PRICE_RESPONSE_INVALID).placeholders["found"] == "—"
 
 
 def test_tibber_home_named_none() -> None:

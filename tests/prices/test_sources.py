@@ -549,22 +549,23 @@ def test_unknown_format_lists_what_was_found() -> None:
     with pytest.raises(PriceError) as info:
         detect(attributes)
     error = check_error(info, PRICE_FORMAT_UNKNOWN)
-    assert error.placeholders == {"found": "current_price (float), levels (list)"}
+    # What a user can read (not Python's type names such as "list" or "Wrapper").
+    assert error.placeholders == {"found": "current_price: 0.2, levels: [1]"}
 
 
 def test_unknown_format_with_no_attributes_and_not_a_mapping() -> None:
     with pytest.raises(PriceError) as info:
         parse_attributes({"friendly_name": "x"}, tz=BERLIN)
-    assert check_error(info, PRICE_FORMAT_UNKNOWN).placeholders == {"found": "none"}
+    assert check_error(info, PRICE_FORMAT_UNKNOWN).placeholders == {"found": "—"}
     with pytest.raises(PriceError) as info:
         parse_attributes(["not", "a", "dict"], tz=BERLIN)
-    assert check_error(info, PRICE_FORMAT_UNKNOWN).placeholders == {"found": "list"}
+    assert check_error(info, PRICE_FORMAT_UNKNOWN).placeholders == {"found": "[3]"}
 
 
 def test_detect_on_something_that_is_not_a_mapping() -> None:
     with pytest.raises(PriceError) as info:
         detect("prices")
-    assert check_error(info, PRICE_FORMAT_UNKNOWN).placeholders == {"found": "str"}
+    assert check_error(info, PRICE_FORMAT_UNKNOWN).placeholders == {"found": '"prices"'}
 
 
 def test_generic_mapping_skips_missing_prices() -> None:
@@ -581,7 +582,7 @@ def test_unknown_format_found_is_shortened() -> None:
         detect(attributes)
     found = check_error(info, PRICE_FORMAT_UNKNOWN).placeholders["found"]
     assert len(found) <= 120
-    assert found.startswith("attribute_00 (int), attribute_01 (int)")
+    assert found.startswith("attribute_00: 0, attribute_01: 1")
 
 
 def test_generic_forced_on_unrelated_attributes() -> None:
@@ -667,3 +668,20 @@ def test_every_source_key_is_registered_once() -> None:
         "entsoe",
         "generic",
     ]
+
+
+def test_found_shows_values_not_type_names() -> None:
+    """Mappings show their first keys, long text is cut, nothing is a dash."""
+    attributes = {
+        "info": {"a": 1, "b": 2, "c": 3, "d": 4},
+        "note": "x" * 40,
+        "flag": True,
+        "empty": None,
+    }
+    with pytest.raises(PriceError) as info:
+        detect(attributes)
+    found = check_error(info, PRICE_FORMAT_UNKNOWN).placeholders["found"]
+    assert "info: {a, b, c, …}" in found
+    assert f'note: "{"x" * 24}…"' in found
+    assert "flag: true" in found
+    assert "empty: —" in found

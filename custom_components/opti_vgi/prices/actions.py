@@ -46,11 +46,13 @@ from typing import TYPE_CHECKING, ClassVar, Final, override
 
 from .combine import PricePoint, build_series, merge_series
 from .errors import (
+    NOTHING,
     PRICE_AREA_UNKNOWN,
     PRICE_HOME_UNKNOWN,
     PRICE_LIST_EMPTY,
     PRICE_RESPONSE_INVALID,
     PriceError,
+    shape,
 )
 from .reading import read_amber, read_entries
 from .times import local_date
@@ -96,9 +98,7 @@ class ActionOptions:
 def _mapping(source: str, response: object) -> Mapping[str, object]:
     """The response as a dict, or ``price_response_invalid``."""
     if not isinstance(response, Mapping):
-        raise PriceError(
-            PRICE_RESPONSE_INVALID, source=source, found=type(response).__name__
-        )
+        raise PriceError(PRICE_RESPONSE_INVALID, source=source, found=shape(response))
     return response
 
 
@@ -107,7 +107,7 @@ def _list_at(source: str, response: Mapping[str, object], key: str) -> Sequence[
     value = response.get(key)
     if isinstance(value, list | tuple):
         return value
-    found = ", ".join(sorted(str(name) for name in response)) or "none"
+    found = ", ".join(sorted(str(name) for name in response)) or NOTHING
     raise PriceError(PRICE_RESPONSE_INVALID, source=source, found=found)
 
 
@@ -127,7 +127,7 @@ def _pick[K](
 ) -> Sequence[object]:
     """The list of the selected area/home, or the only one when none is selected."""
     lists = {str(name): value for name, value in groups.items()}
-    found = ", ".join(sorted(lists)) or "none"
+    found = ", ".join(sorted(lists)) or NOTHING
     if select is None and len(lists) == 1:
         chosen = next(iter(lists.values()))
     elif select is not None and select in lists:
@@ -271,7 +271,7 @@ class Tibber(ActionSource):
         answer = _mapping(self.key, response)
         homes = answer.get("prices")
         if not isinstance(homes, Mapping):
-            found = ", ".join(sorted(str(name) for name in answer)) or "none"
+            found = ", ".join(sorted(str(name) for name in answer)) or NOTHING
             raise PriceError(PRICE_RESPONSE_INVALID, source=self.key, found=found)
         entries = _pick(self.key, homes, select, PRICE_HOME_UNKNOWN, "home")
         return read_entries(

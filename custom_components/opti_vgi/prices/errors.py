@@ -19,6 +19,38 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+NOTHING: Final = "—"  # the "found" placeholder when there is nothing to show
+_SHOWN_TEXT = 24
+_SHOWN_KEYS = 3
+
+
+def shape(value: object) -> str:  # noqa: PLR0911  # one answer per kind
+    """A value as a user can read it in any language, for the ``found`` placeholder.
+
+    Python's type names ("list", "Wrapper", "NoneType") meant nothing to users:
+    a list shows its length, a mapping its first keys, text and numbers
+    themselves (shortened).
+    """
+    if value is None:
+        return NOTHING
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int | str):
+        text = str(value)
+        text = text if len(text) <= _SHOWN_TEXT else text[:_SHOWN_TEXT] + "…"
+        return text if isinstance(value, int) else f'"{text}"'
+    if isinstance(value, list | tuple):
+        return f"[{len(value)}]"
+    keys = getattr(value, "keys", None)
+    if callable(keys):
+        names = [str(key) for key in keys()]
+        more = ", …" if len(names) > _SHOWN_KEYS else ""
+        return "{" + ", ".join(names[:_SHOWN_KEYS]) + more + "}"
+    return "?"
+
+
 PRICE_FORMAT_UNKNOWN: Final = "price_format_unknown"
 PRICE_UNIT_UNKNOWN: Final = "price_unit_unknown"
 PRICE_LIST_EMPTY: Final = "price_list_empty"

@@ -25,6 +25,7 @@ from .errors import (
     PRICE_TIME_INVALID,
     PRICE_VALUE_INVALID,
     PriceError,
+    shape,
 )
 from .times import floor_to_minute, parse_time
 
@@ -96,7 +97,7 @@ def as_list(name: str, value: object) -> Sequence[object]:
         return ()
     if isinstance(value, list | tuple):
         return value
-    raise PriceError(PRICE_FORMAT_UNKNOWN, found=f"{name} ({type(value).__name__})")
+    raise PriceError(PRICE_FORMAT_UNKNOWN, found=f"{name}: {shape(value)}")
 
 
 def read_entries(

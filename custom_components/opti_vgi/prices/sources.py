@@ -21,7 +21,7 @@ from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, ClassVar, Final, override
 
 from .combine import PricePoint, build_series
-from .errors import PRICE_FORMAT_UNKNOWN, PriceError
+from .errors import NOTHING, PRICE_FORMAT_UNKNOWN, PriceError, shape
 from .reading import KeyPath, as_list, read_amber, read_entries, read_mapping
 from .times import parse_time
 from .units import PER_KWH, PriceUnit, parse_unit, resolve_unit
@@ -81,14 +81,14 @@ def _unit_of(attributes: Attributes, unit: str | None) -> object:
 def found_summary(attributes: object) -> str:
     """What an unrecognised entity has, for the ``found`` placeholder."""
     if not isinstance(attributes, Mapping):
-        return type(attributes).__name__
+        return shape(attributes)
     names = sorted(
-        f"{name} ({type(value).__name__})"
+        f"{name}: {shape(value)}"
         for name, value in attributes.items()
         if isinstance(name, str) and name not in HA_STANDARD_ATTRIBUTES
     )
     if not names:
-        return "none"
+        return NOTHING
     shown = ", ".join(names[:MAX_FOUND_NAMES])
     more = len(names) - MAX_FOUND_NAMES
     return f"{shown}, … (+{more})" if more > 0 else shown

@@ -29,6 +29,7 @@ from .errors import (
     TARIFF_TIME_INVALID,
     TARIFF_WEEKDAYS_INVALID,
     PriceError,
+    shape,
 )
 from .model import PriceInterval, PriceSeries
 from .reading import parse_number
@@ -234,16 +235,14 @@ def tariff_from_dict(data: object) -> Tariff:
     the form.
     """
     if not isinstance(data, Mapping):
-        raise PriceError(PRICE_FORMAT_UNKNOWN, found=type(data).__name__)
+        raise PriceError(PRICE_FORMAT_UNKNOWN, found=shape(data))
     raw_periods = data.get("periods") or []
     if not isinstance(raw_periods, Sequence) or isinstance(raw_periods, str):
-        raise PriceError(
-            PRICE_FORMAT_UNKNOWN, found=f"periods ({type(raw_periods).__name__})"
-        )
+        raise PriceError(PRICE_FORMAT_UNKNOWN, found=f"periods: {shape(raw_periods)}")
     periods: list[TouPeriod] = []
     for raw in raw_periods:
         if not isinstance(raw, Mapping):
-            raise PriceError(PRICE_FORMAT_UNKNOWN, found=type(raw).__name__)
+            raise PriceError(PRICE_FORMAT_UNKNOWN, found=shape(raw))
         periods.append(
             TouPeriod(
                 start=_parse_clock(raw.get("start")),
