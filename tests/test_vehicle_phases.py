@@ -384,12 +384,6 @@ async def test_a_car_drawing_on_more_phases_than_its_own_counts_on_all(
     assert garage.counted_a == pytest.approx(16)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the planners to use the vehicle's phases (optimizer helper's "
-    "branch): today a 1-phase 16 A car on a 3-phase 6 A-minimum charger gets "
-    "3.68 kW / 0.69 kW per A = 5.3 A, below the minimum, so 0 A",
-)
 async def test_one_phase_car_on_an_eleven_kw_charger_is_charged(
     hass: HomeAssistant, today: datetime, chargers: ChargerCalls
 ) -> None:

@@ -65,6 +65,11 @@ def problems(draw: st.DrawFn) -> Problem:
                 max_power_kw=draw(st.none() | st.sampled_from((1.4, 3.7, 7.4, 11.0))),
                 efficiency=draw(st.sampled_from((1.0, 0.9, 0.85))),
                 priority=draw(st.sampled_from((1.0, 0.5, 3.0))),
+                # On-board chargers: 1-, 2- or 3-phase, some with their own
+                # current range (a 1-phase car on a rotated 3-phase charger).
+                phases=draw(st.sampled_from((3, 1, 2))),
+                max_current_a=draw(st.none() | st.sampled_from((10.0, 16.0, 32.0))),
+                min_current_a=draw(st.sampled_from((0.0, 0.0, 8.0))),
             )
         )
     prices = st.integers(-5, 40).map(lambda cents: cents / 100)

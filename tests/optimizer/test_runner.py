@@ -61,7 +61,7 @@ class AsyncRecorder(AsyncTranslation):
 class Broken(Algorithm):
     name = "broken"
 
-    def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
+    def plan(self, problem: Problem, options: SolveOptions) -> Plan:
         del problem, options
         raise RuntimeError("solver exploded")
 

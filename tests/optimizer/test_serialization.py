@@ -142,7 +142,7 @@ REMOVE = object()
         ("chargers", {}, "chargers: expected a list"),
         ("chargers.0", "c1", "chargers[0]: expected an object"),
         ("chargers.0.id", "", "chargers[0].id: expected a non-empty string"),
-        ("chargers.0.phases", 2, "chargers[0]: charger c1: phases must be 1 or 3"),
+        ("chargers.0.phases", 4, "chargers[0]: charger c1: phases must be 1, 2 or 3"),
         ("chargers.0.accepts_zero", "yes", "chargers[0].accepts_zero: expected true"),
         ("chargers.0.max_a", 16, "unknown field chargers[0].max_a"),
         ("vehicles.0.departure", REMOVE, "vehicles[0].departure: missing"),

@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from .model import effective_problem
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -39,9 +41,18 @@ class Algorithm(ABC):
 
     name: ClassVar[str]
 
-    @abstractmethod
     def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
-        """Plan ``problem`` and return the plan; never raise for a valid problem."""
+        """Plan ``problem`` and return the plan; never raise for a valid problem.
+
+        Every planner sees the problem as the cars draw (their on-board
+        chargers' phases and currents on their chargers), so none of them can
+        get a 1-phase car's power or fuse phase wrong on its own.
+        """
+        return self.plan(effective_problem(problem), options)
+
+    @abstractmethod
+    def plan(self, problem: Problem, options: SolveOptions) -> Plan:
+        """Plan an effective problem (see :func:`.model.effective_problem`)."""
 
 
 _REGISTRY: dict[str, type[Algorithm]] = {}

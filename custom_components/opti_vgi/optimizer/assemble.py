@@ -23,7 +23,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .model import ChargerPlan, Plan, PlanStatus, Problem, VehiclePlan
+from .model import (
+    ChargerPlan,
+    Plan,
+    PlanStatus,
+    Problem,
+    VehiclePlan,
+    effective_problem,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -341,8 +348,10 @@ def assemble_plan(
     trickle below a minimum): it is clipped to the windows and maxima, rounded
     down to the current grid, pushed under the site and fuse limits and the
     vehicles' needs, and then topped up again in the cheapest steps, because
-    rounding down alone would leave energy on the table.
+    rounding down alone would leave energy on the table. It works on what the
+    cars draw (:func:`.model.effective_problem`), whoever calls it.
     """
+    problem = effective_problem(problem)
     steps = problem.horizon.steps
     if len(power_kw) != len(problem.vehicles) or any(
         len(row) != steps for row in power_kw
@@ -477,8 +486,11 @@ def check_plan(problem: Problem, plan: Plan) -> list[str]:
     Recomputes everything from the per-step series instead of trusting the
     totals, so it also catches a plan whose summary contradicts its setpoints.
     The tests run it against every algorithm, and the integration can run it
-    before sending anything to a charger.
+    before sending anything to a charger. It checks what the cars draw: a
+    1-phase car on a 3-phase charger on its one site phase, at most at its
+    on-board charger's current (see :func:`.model.effective_problem`).
     """
+    problem = effective_problem(problem)
     steps = problem.horizon.steps
     errors: list[str] = []
     if plan.horizon != problem.horizon:

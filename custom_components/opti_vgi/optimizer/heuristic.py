@@ -39,7 +39,7 @@ class HeuristicAlgorithm(Algorithm):
 
     name = "heuristic"
 
-    def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
+    def plan(self, problem: Problem, options: SolveOptions) -> Plan:
         """Plan ``problem`` greedily; ``options`` has nothing a greedy could use."""
         del options  # no time limit or gap applies to a single greedy pass
         started = time.perf_counter()

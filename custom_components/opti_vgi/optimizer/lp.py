@@ -736,7 +736,7 @@ class LinearProgramAlgorithm(Algorithm):
 
     name = "lp"
 
-    def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
+    def plan(self, problem: Problem, options: SolveOptions) -> Plan:
         """Solve, round, and return the best of the candidate plans.
 
         The candidates are the heuristic's plan, the rounded pure LP and, when a

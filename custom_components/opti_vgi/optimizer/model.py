@@ -19,7 +19,7 @@ draws at most 16 A, on site L2 only, whatever the setpoint says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import math
@@ -155,8 +155,9 @@ class Charger:
 
     def __post_init__(self) -> None:
         """Reject chargers whose limits contradict each other."""
-        if self.phases not in (1, 3):
-            raise ModelError(f"charger {self.id}: phases must be 1 or 3")
+        if self.phases not in (1, 2, 3):
+            # 2: the charger as a 2-phase car uses it (see effective_problem).
+            raise ModelError(f"charger {self.id}: phases must be 1, 2 or 3")
         if self.phase not in (1, 2, 3):
             raise ModelError(f"charger {self.id}: phase must be 1, 2 or 3")
         if not 0 <= self.min_current_a <= self.max_current_a:
@@ -181,7 +182,7 @@ class Charger:
 
     def loads_phase(self, phase: int) -> bool:
         """Whether this charger can draw current on site phase ``phase``."""
-        return self.phases == THREE_PHASE or self.phase == phase
+        return phase in self.site_phases()
 
     def site_phases(self, count: int | None = None) -> tuple[int, ...]:
         """Site phases of the charger's first ``count`` phases (all by default).
@@ -433,3 +434,50 @@ class Plan:
             if plan.charger_id == charger_id:
                 return plan
         raise KeyError(charger_id)
+
+
+def effective_problem(problem: Problem) -> Problem:
+    """The problem as the cars really draw: every planner plans this one.
+
+    A charger with exactly one vehicle becomes the charger that vehicle makes
+    of it: the fewer of the two's phases (a 1-phase car on a 3-phase charger
+    loads only the site phase of the charger's L1, and its power per ampere is a
+    third), the lower of the two maximum currents and the higher of the two
+    minimums. The setpoints planned for it are valid for the real charger
+    (within its own range), and what they cost in power and on each fuse phase
+    is what the car draws. A charger shared by several vehicles (the optimizer
+    allows it; the integration does not) stays as it is, which counts every
+    phase it could load: never less than the truth.
+    """
+    on: dict[str, list[Vehicle]] = {}
+    for vehicle in problem.vehicles:
+        on.setdefault(vehicle.charger_id, []).append(vehicle)
+    chargers = []
+    changed = False
+    for charger in problem.chargers:
+        vehicles = on.get(charger.id, [])
+        if len(vehicles) != 1:
+            chargers.append(charger)
+            continue
+        vehicle = vehicles[0]
+        phases = min(charger.phases, vehicle.phases)
+        most = charger.max_current_a
+        if vehicle.max_current_a is not None:
+            most = min(most, vehicle.max_current_a)
+        least = max(charger.min_current_a, vehicle.min_current_a)
+        if least > most:  # the car cannot charge within the charger's range
+            least = most = 0.0
+        if (phases, most, least) == (
+            charger.phases,
+            charger.max_current_a,
+            charger.min_current_a,
+        ):
+            chargers.append(charger)
+            continue
+        changed = True
+        chargers.append(
+            replace(charger, phases=phases, min_current_a=least, max_current_a=most)
+        )
+    if not changed:
+        return problem
+    return replace(problem, chargers=tuple(chargers))

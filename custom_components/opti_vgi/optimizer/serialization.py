@@ -278,6 +278,9 @@ def _vehicle(fields: _Fields, now: datetime) -> Vehicle:
             max_power_kw=fields.optional_number("max_power_kw"),
             efficiency=fields.number("efficiency", 1.0),
             priority=fields.number("priority", 1.0),
+            phases=fields.integer("phases", 3),
+            max_current_a=fields.optional_number("max_current_a"),
+            min_current_a=fields.number("min_current_a", 0.0),
         ),
     )
     fields.done()
@@ -335,6 +338,9 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
                 "max_power_kw": v.max_power_kw,
                 "efficiency": v.efficiency,
                 "priority": v.priority,
+                "phases": v.phases,
+                "max_current_a": v.max_current_a,
+                "min_current_a": v.min_current_a,
             }
             for v in problem.vehicles
         ],

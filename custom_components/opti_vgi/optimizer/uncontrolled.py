@@ -28,7 +28,7 @@ class UncontrolledAlgorithm(Algorithm):
 
     name = "uncontrolled"
 
-    def calculate(self, problem: Problem, options: SolveOptions) -> Plan:
+    def plan(self, problem: Problem, options: SolveOptions) -> Plan:
         """Plan ``problem`` without looking at prices; ``options`` do not apply."""
         del options  # no time limit or gap applies to a single greedy pass
         started = time.perf_counter()
