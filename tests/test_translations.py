@@ -24,7 +24,7 @@ import pytest
 from .const import INTEGRATION, ROOT, load_json, translations
 
 # Every language besides English; each needs a complete translations/<lang>.json.
-LANGUAGES = ("da", "de", "fr", "nb", "nl", "sv")
+LANGUAGES = ("da", "de", "fi", "fr", "nb", "nl", "sv")
 
 # Abort reasons Home Assistant produces itself from the helpers we call.
 HA_ABORT_REASONS = {
