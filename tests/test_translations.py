@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+import copy
+import importlib.machinery
+import importlib.util
+import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from homeassistant.util.yaml import load_yaml
 import pytest
 
-from .const import INTEGRATION, load_json, translations
+from .const import INTEGRATION, ROOT, load_json, translations
+
+# Every language besides English; each needs a complete translations/<lang>.json.
+LANGUAGES = ("da", "de", "fi", "fr", "nb", "nl", "sv")
 
 # Abort reasons Home Assistant produces itself from the helpers we call.
 HA_ABORT_REASONS = {
@@ -319,3 +327,100 @@ def test_entity_translations_match_modules(platform: str) -> None:
     """Entity translations exist only for platforms the integration has."""
     if platform in translations().get("entity", {}):
         assert (INTEGRATION / f"{platform}.py").exists()
+
+
+def _i18n_missing() -> ModuleType:
+    """scripts/i18n_missing as a module: the test and the script share one check."""
+    path = ROOT / "scripts" / "i18n_missing"
+    loader = importlib.machinery.SourceFileLoader("i18n_missing", str(path))
+    spec = importlib.util.spec_from_loader("i18n_missing", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, unless it names a key twice (json would keep the last)."""
+    keys = [key for key, _ in pairs]
+    assert len(keys) == len(set(keys)), f"repeated key in {keys}"
+    return dict(pairs)
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """A translation file's text, parsed strictly."""
+    data: dict[str, Any] = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    return data
+
+
+def _language(language: str) -> dict[str, Any]:
+    """A translation file, parsed strictly."""
+    path = INTEGRATION / "translations" / f"{language}.json"
+    return _parse(path.read_text(encoding="utf-8"))
+
+
+def test_languages_are_the_files() -> None:
+    """The languages tested are exactly the translation files there are."""
+    assert _i18n_missing().languages() == sorted(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_language_matches_english(language: str) -> None:
+    """Each language has exactly en.json's keys, and each string its placeholders."""
+    assert _i18n_missing().problems(translations(), _language(language)) == []
+
+
+def test_language_check_catches_a_missing_key() -> None:
+    """Removing one key from de.json is reported, and only that key."""
+    german = copy.deepcopy(_language("de"))
+    del german["config"]["step"]["limit"]["data"]["phase_current_entities"]
+    assert _i18n_missing().problems(translations(), german) == [
+        "missing config.step.limit.data.phase_current_entities"
+    ]
+
+
+def test_language_check_catches_an_extra_key() -> None:
+    """A key en.json no longer has is reported."""
+    german = copy.deepcopy(_language("de"))
+    german["exceptions"]["gone"] = {"message": "Weg"}
+    assert _i18n_missing().problems(translations(), german) == [
+        "extra exceptions.gone.message"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Ladestation {ladestation} verweigert ihren Sollwert", "['ladestation']"),
+        ("Ladestation verweigert ihren Sollwert", "[]"),
+        ("Ladestation {charger}: {error}", "['charger', 'error']"),
+    ],
+)
+def test_language_check_catches_a_changed_placeholder(text: str, found: str) -> None:
+    """A placeholder renamed, dropped or added in de.json is reported."""
+    german = copy.deepcopy(_language("de"))
+    german["issues"]["charger_write_failed"]["title"] = text
+    key = "issues.charger_write_failed.title"
+    assert _i18n_missing().problems(translations(), german) == [
+        f"placeholders {key}: {found} instead of ['charger']"
+    ]
+
+
+@pytest.mark.parametrize("empty", ["", "  ", None, {}])
+def test_language_check_catches_an_empty_string(empty: Any) -> None:
+    """An empty or non-text translation is reported."""
+    german = copy.deepcopy(_language("de"))
+    german["entity"]["button"]["charge_now"]["name"] = empty
+    assert _i18n_missing().problems(translations(), german) == [
+        "empty entity.button.charge_now.name"
+    ]
+
+
+def test_strict_parse_rejects_bad_json() -> None:
+    """Truncated JSON, or a key named twice, does not load."""
+    text = (INTEGRATION / "translations" / "de.json").read_text(encoding="utf-8")
+    assert _parse(text)
+    with pytest.raises(json.JSONDecodeError):
+        _parse(text[: len(text) // 2])
+    with pytest.raises(AssertionError, match="repeated key"):
+        _parse('{"title": "Eins", "title": "Zwei"}')
