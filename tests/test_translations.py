@@ -373,9 +373,9 @@ def test_language_matches_english(language: str) -> None:
 def test_language_check_catches_a_missing_key() -> None:
     """Removing one key from de.json is reported, and only that key."""
     german = copy.deepcopy(_language("de"))
-    del german["config"]["step"]["limit"]["data"]["phase_current_entities"]
+    del german["config"]["step"]["limit"]["data"]["phase_l2_entity"]
     assert _i18n_missing().problems(translations(), german) == [
-        "missing config.step.limit.data.phase_current_entities"
+        "missing config.step.limit.data.phase_l2_entity"
     ]
 
 
