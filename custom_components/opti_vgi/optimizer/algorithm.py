@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+import importlib
 from typing import TYPE_CHECKING, ClassVar
 
 from .model import effective_problem
@@ -66,30 +67,43 @@ def register[A: type[Algorithm]](cls: A) -> A:
     return cls
 
 
-def _load_builtin() -> None:
-    """Import the built-in algorithms so that they register themselves.
+# Built-in algorithms imported only when first asked for: importing PuLP takes
+# about a second (its solver plug-ins), which a command line that plans with the
+# heuristic, or only prints its help, should not wait for.
+_LAZY: dict[str, str] = {"lp": "lp"}
 
-    Each on its own: the heuristic and the uncontrolled baseline are pure Python
-    and are the fallbacks when the solver cannot be loaded, so a missing or
-    broken PuLP or HiGHS must not take them down with ``lp``.
+
+def _load_builtin() -> None:
+    """Import the pure-Python built-in algorithms so that they register themselves.
+
+    The heuristic and the uncontrolled baseline are the fallbacks when the
+    solver cannot be loaded, so a missing or broken PuLP or HiGHS must not take
+    them down with ``lp`` (which is imported on first use, see ``_load_lazy``).
     """
     from . import heuristic, uncontrolled  # noqa: F401, PLC0415
 
+
+def _load_lazy(name: str) -> None:
+    """Import the module of a lazily loaded built-in algorithm, once."""
+    module = _LAZY.get(name)
+    if module is None or name in _REGISTRY or name in _UNAVAILABLE:
+        return
     try:
-        from . import lp  # noqa: F401, PLC0415
+        importlib.import_module(f".{module}", __package__)
     except ImportError as err:
-        _UNAVAILABLE["lp"] = f"{type(err).__name__}: {err}"
+        _UNAVAILABLE[name] = f"{type(err).__name__}: {err}"
 
 
 def algorithm_names() -> tuple[str, ...]:
-    """Names of every registered algorithm, sorted."""
+    """Names of every registered algorithm (and the lazy built-ins), sorted."""
     _load_builtin()
-    return tuple(sorted(_REGISTRY))
+    return tuple(sorted(set(_REGISTRY) | set(_LAZY)))
 
 
 def get_algorithm(name: str) -> Algorithm:
     """Return a new instance of the algorithm registered as ``name``."""
     _load_builtin()
+    _load_lazy(name)
     try:
         factory: Callable[[], Algorithm] = _REGISTRY[name]
     except KeyError:
