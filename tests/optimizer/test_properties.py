@@ -89,3 +89,19 @@ def test_assembling_a_feasible_plan_loses_no_energy(problem: Problem) -> None:
     assert check_plan(problem, again) == []
     for before, after in zip(plan.vehicles, again.vehicles, strict=True):
         assert after.energy_kwh >= before.energy_kwh - 1e-9
+
+
+@FAST
+@given(problem=problems())
+def test_lp_never_delivers_less_than_uncontrolled(problem: Problem) -> None:
+    """Energy comes first: lp delivers at least what charging at once would.
+
+    Rounded onto the current grid, with vehicle phases, rotated chargers and
+    fractional steps (the strategies draw them all).
+    """
+    lp = solve(problem, "lp", OPTIONS)
+    uncontrolled = solve(problem, "uncontrolled", OPTIONS)
+    assert (
+        sum(v.energy_kwh for v in lp.vehicles)
+        >= sum(v.energy_kwh for v in uncontrolled.vehicles) - 0.05
+    )
