@@ -2150,3 +2150,99 @@ async def test_site_limit_out_of_range_is_a_translated_error(
     result = await configure(hass, result, {field: good, **extra})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][field] == good
+
+
+NUMBER_PRESETS = [
+    # (preset, platform, pause mode, pause option, resume option, interval, minimum)
+    ("wallbox", "wallbox", "switch", None, None, 120, 6.0),
+    ("peblar", "peblar", "switch", None, None, 60, 6.0),
+    ("lektrico", "lektrico", "zero", None, None, 60, 6.0),
+    ("goe", "goecharger_api2", "select", "1", "0", 60, 6.0),
+    ("openevse", "openevse", "select", "disabled", "auto", 60, 6.0),
+    ("hypervolt", "hypervolt_charger", "switch", None, None, 120, 6.0),
+    ("smartevse", "smartevse", "select", "PAUSE", "NORMAL", 60, 6.0),
+    ("emporia", "emporia_vue", "switch", None, None, 120, 6.0),
+    ("tesla_fleet", "tesla_fleet", "switch", None, None, 300, 5.0),
+    ("teslemetry", "teslemetry", "switch", None, None, 300, 5.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("preset", "platform", "pause", "pause_option", "resume_option", "interval", "low"),
+    NUMBER_PRESETS,
+    ids=[row[0] for row in NUMBER_PRESETS],
+)
+async def test_number_presets(  # one parameter per preset fact
+    hass: HomeAssistant,
+    site: MockConfigEntry,
+    preset: str,
+    platform: str,
+    pause: str,
+    pause_option: str | None,
+    resume_option: str | None,
+    interval: int,
+    low: float,
+) -> None:
+    """A status entity of each integration fills in its preset, number and pause.
+
+    The number entity of the device (in A) is suggested; the preset's pause
+    method, select options and write interval are the defaults.
+    """
+    _, (status, limit, switch, select) = charger_device(
+        hass,
+        platform,
+        ("binary_sensor", "plugged", None),
+        ("number", "current_limit", "A"),
+        ("switch", "charging", None),
+        ("select", "mode", None),
+    )
+    hass.states.async_set(status, "on")
+    hass.states.async_set(limit, "16", {"unit_of_measurement": "A"})
+    hass.states.async_set(switch, "on")
+    options = [o for o in (pause_option, resume_option) if o] or ["a", "b"]
+    hass.states.async_set(select, options[-1], {"options": options})
+
+    result = await start_charger(hass, site)
+    result = await sub(hass, result, {CONF_NAME: "Box", CONF_STATUS_ENTITY: status})
+    assert suggested(result, CONF_CONTROL) == "number"
+    assert suggested(result, CONF_MIN_WRITE_INTERVAL) == interval
+    assert suggested(result, CONF_MIN_CURRENT) == low
+    result = await sub(
+        hass,
+        result,
+        CHARGER_FORM
+        | {
+            CONF_CONTROL: ControlMethod.NUMBER,
+            CONF_MIN_CURRENT: low,
+            CONF_MIN_WRITE_INTERVAL: interval,
+        },
+    )
+    assert result["step_id"] == "number"
+    assert suggested(result, CONF_CURRENT_ENTITY) == limit
+    result = await sub(hass, result, {CONF_CURRENT_ENTITY: limit})
+    assert result["step_id"] == "pause"
+    assert suggested(result, CONF_PAUSE_MODE) == pause
+    pause_input: dict[str, Any] = {CONF_PAUSE_MODE: pause}
+    if pause == "switch":
+        pause_input[CONF_PAUSE_ENTITY] = switch
+    elif pause == "select":
+        assert suggested(result, CONF_PAUSE_OPTION) == pause_option
+        assert suggested(result, CONF_RESUME_OPTION) == resume_option
+        pause_input |= {
+            CONF_PAUSE_ENTITY: select,
+            CONF_PAUSE_OPTION: pause_option,
+            CONF_RESUME_OPTION: resume_option,
+        }
+    result = await sub(hass, result, pause_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data[CONF_PRESET] == preset
+    assert data[CONF_CURRENT_ENTITY] == limit
+    assert data[CONF_PAUSE_MODE] == pause
+    assert data[CONF_MIN_WRITE_INTERVAL] == interval
+    assert (
+        ChargerSettings.from_subentry(
+            next(s for s in site.subentries.values() if s.title == "Box")
+        ).preset.value
+        == preset
+    )

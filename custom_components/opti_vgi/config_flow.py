@@ -1067,6 +1067,9 @@ def _preset_values(preset: Preset, device_id: str | None) -> dict[str, Any]:
         CONF_PLUGGED_STATES: list(preset.plugged_states),
         CONF_CHARGING_STATES: list(preset.charging_states),
     }
+    if preset.pause_option and preset.resume_option:
+        values[CONF_PAUSE_OPTION] = preset.pause_option
+        values[CONF_RESUME_OPTION] = preset.resume_option
     return values
 
 

@@ -223,6 +223,16 @@ class ChargerPreset(StrEnum):
     EASEE = "easee"
     KEBA = "keba"
     ZAPTEC = "zaptec"
+    WALLBOX = "wallbox"
+    PEBLAR = "peblar"
+    LEKTRICO = "lektrico"
+    GOE = "goe"
+    OPENEVSE = "openevse"
+    HYPERVOLT = "hypervolt"
+    SMARTEVSE = "smartevse"
+    EMPORIA = "emporia"
+    TESLA_FLEET = "tesla_fleet"
+    TESLEMETRY = "teslemetry"
     CUSTOM = "custom"
 
 

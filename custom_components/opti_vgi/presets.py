@@ -43,6 +43,8 @@ class Preset:
     charging_states: tuple[str, ...] = ()
     min_current: float = 6.0
     min_write_interval: float = DEFAULT_MIN_WRITE_INTERVAL
+    pause_option: str | None = None  # for PauseMode.SELECT: the option that pauses
+    resume_option: str | None = None  # and the one that resumes
 
 
 PRESETS: dict[ChargerPreset, Preset] = {
@@ -93,6 +95,113 @@ PRESETS: dict[ChargerPreset, Preset] = {
         min_write_interval=900,
     ),
 }
+
+
+def _number_preset(  # one line per fact of the integration
+    preset: ChargerPreset,
+    platform: str,
+    *,
+    pause_mode: PauseMode,
+    min_write_interval: float = DEFAULT_MIN_WRITE_INTERVAL,
+    min_current: float = 6.0,
+    pause_option: str | None = None,
+    resume_option: str | None = None,
+) -> Preset:
+    """A charger whose limit is a number entity in A on its device."""
+    return Preset(
+        preset=preset,
+        platform=platform,
+        control=ControlMethod.NUMBER,
+        pause_mode=pause_mode,
+        min_write_interval=min_write_interval,
+        min_current=min_current,
+        pause_option=pause_option,
+        resume_option=resume_option,
+    )
+
+
+# Number-controlled chargers, from their integrations' number and switch or
+# select platforms (anchors.md section D, anchors-2026-12.md section 4). Their
+# status states differ per firmware, so the status step asks for them.
+PRESETS.update(
+    {
+        # Core: number "maximum_charging_current", switch "pause_resume" (off
+        # pauses). Cloud API.
+        ChargerPreset.WALLBOX: _number_preset(
+            ChargerPreset.WALLBOX,
+            "wallbox",
+            pause_mode=PauseMode.SWITCH,
+            min_write_interval=120,
+        ),
+        # Core: number "charge_current_limit" (min 6 A), switch "charge".
+        ChargerPreset.PEBLAR: _number_preset(
+            ChargerPreset.PEBLAR, "peblar", pause_mode=PauseMode.SWITCH
+        ),
+        # Core: number "dynamic_limit" 0-32 A, 0 pauses.
+        ChargerPreset.LEKTRICO: _number_preset(
+            ChargerPreset.LEKTRICO, "lektrico", pause_mode=PauseMode.ZERO
+        ),
+        # marq24/ha-goecharger-api2: number "amp" 6-32 A; select "frc" (force
+        # state) pauses with "1" (do not charge) and resumes with "0" (neutral).
+        ChargerPreset.GOE: _number_preset(
+            ChargerPreset.GOE,
+            "goecharger_api2",
+            pause_mode=PauseMode.SELECT,
+            pause_option="1",
+            resume_option="0",
+        ),
+        # firstof9/openevse: number "Charge Rate"; select "override_state".
+        ChargerPreset.OPENEVSE: _number_preset(
+            ChargerPreset.OPENEVSE,
+            "openevse",
+            pause_mode=PauseMode.SELECT,
+            pause_option="disabled",
+            resume_option="auto",
+        ),
+        # gndean/home-assistant-hypervolt-charger: number "Max Current" 6-32 A
+        # (sent as mA by the integration), switch "charging". Cloud API.
+        ChargerPreset.HYPERVOLT: _number_preset(
+            ChargerPreset.HYPERVOLT,
+            "hypervolt_charger",
+            pause_mode=PauseMode.SWITCH,
+            min_write_interval=120,
+        ),
+        # dingo35/ha-SmartEVSEv3: number "override_current" 6-16 A (a cap of
+        # the integration), select "mode" PAUSE / NORMAL (override works in
+        # Normal mode only).
+        ChargerPreset.SMARTEVSE: _number_preset(
+            ChargerPreset.SMARTEVSE,
+            "smartevse",
+            pause_mode=PauseMode.SELECT,
+            pause_option="PAUSE",
+            resume_option="NORMAL",
+        ),
+        # magico13/ha-emporia-vue: number "Current Limit", switch. Cloud API.
+        ChargerPreset.EMPORIA: _number_preset(
+            ChargerPreset.EMPORIA,
+            "emporia_vue",
+            pause_mode=PauseMode.SWITCH,
+            min_write_interval=120,
+        ),
+        # Core Tesla Fleet and Teslemetry: the car is the charger here; number
+        # "charge_state_charge_current_request", switch
+        # "charge_state_user_charge_enable_request". Every command may wake it.
+        ChargerPreset.TESLA_FLEET: _number_preset(
+            ChargerPreset.TESLA_FLEET,
+            "tesla_fleet",
+            pause_mode=PauseMode.SWITCH,
+            min_write_interval=300,
+            min_current=5.0,
+        ),
+        ChargerPreset.TESLEMETRY: _number_preset(
+            ChargerPreset.TESLEMETRY,
+            "teslemetry",
+            pause_mode=PauseMode.SWITCH,
+            min_write_interval=300,
+            min_current=5.0,
+        ),
+    }
+)
 
 
 def preset_for_platform(platform: str | None) -> ChargerPreset:
