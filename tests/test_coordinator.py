@@ -146,6 +146,38 @@ async def test_soc_change_replans(
     assert data.inputs.vehicles[TESLA].energy_needed_kwh == pytest.approx(18)
 
 
+async def test_a_soc_tick_waits_for_the_step_a_jump_replans(
+    hass: HomeAssistant, today: datetime, freezer: FrozenDateTimeFactory
+) -> None:
+    """A charging car's SoC creeps up every few seconds: that is no reason to solve.
+
+    Below SOC_REPLAN_POINTS from what the last plan used, the next step boundary
+    takes it; a jump replans at once.
+    """
+    assert await async_setup_component(hass, "number", {})
+    async_mock_service(hass, "number", "set_value")
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    seed_states(hass, today)
+    entry = site_entry()
+    coordinator = await setup_site(hass, entry)
+    first = coordinator.plan_data
+    assert first is not None
+    assert first.inputs.vehicles[TESLA].energy_needed_kwh == pytest.approx(30)
+
+    freezer.tick(timedelta(seconds=30))
+    hass.states.async_set(TESLA_SOC, "31.5", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    assert coordinator.plan_data is first  # no new round
+
+    freezer.tick(timedelta(seconds=30))
+    hass.states.async_set(TESLA_SOC, "32", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    data = coordinator.plan_data
+    assert data is not first
+    assert data is not None
+    assert data.inputs.vehicles[TESLA].energy_needed_kwh == pytest.approx(28.8)
+
+
 async def test_new_prices_replan(
     hass: HomeAssistant, today: datetime, freezer: FrozenDateTimeFactory
 ) -> None:

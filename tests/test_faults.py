@@ -467,7 +467,7 @@ async def test_every_planner_failing_still_keeps_the_limits(
         assert _garage_a(chargers) == 15
 
     await tick(hass, freezer, 61)
-    hass.states.async_set(TESLA_SOC, "31", {"unit_of_measurement": "%"})
+    hass.states.async_set(TESLA_SOC, "33", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
     assert plan_of(coordinator).plan.algorithm == "lp"
     assert hass.states.get(STATUS).state == "ok"
@@ -503,7 +503,7 @@ async def test_a_round_has_a_deadline(
     await hass.async_add_executor_job(time.sleep, 1)  # the slow solve ends
 
     await tick(hass, freezer, 61)
-    hass.states.async_set(TESLA_SOC, "31", {"unit_of_measurement": "%"})
+    hass.states.async_set(TESLA_SOC, "33", {"unit_of_measurement": "%"})
     await hass.async_block_till_done()
     assert coordinator.error_reason is None
     assert hass.states.get(STATUS).state == "ok"

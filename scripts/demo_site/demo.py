@@ -15,15 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 import json
 import os
+from pathlib import Path
 import shutil
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -95,7 +95,10 @@ CHARGERS: tuple[dict[str, Any], ...] = (
         "plug": "input_boolean.sim_carport_plugged",
     },
 )
-STATUS_STATES = {"plugged_states": ["connected", "charging"], "charging_states": ["charging"]}
+STATUS_STATES = {
+    "plugged_states": ["connected", "charging"],
+    "charging_states": ["charging"],
+}
 
 VEHICLES: tuple[dict[str, Any], ...] = (
     {
@@ -189,7 +192,8 @@ class Demo:
             stored = (self.folder / "address").read_text().strip()
             if stored != f"{self.host}:{self.port}":
                 msg = (
-                    f"this demo folder serves {stored}; start it with that --host/--port, "
+                    f"this demo folder serves {stored}; start it with that "
+                    "--host/--port, "
                     "or use --reset to start again from nothing"
                 )
                 raise DemoError(msg)
@@ -239,16 +243,36 @@ class Demo:
                 os.killpg(self.process.pid, signal.SIGKILL)
             await self.process.wait()
 
+    async def run_until(self, stop: asyncio.Event) -> None:
+        """Until Ctrl-C, or until Home Assistant ends by itself (an error then)."""
+        if self.process is None:
+            return
+        waiter = asyncio.ensure_future(stop.wait())
+        ended = asyncio.ensure_future(self.process.wait())
+        await asyncio.wait({waiter, ended}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if not stop.is_set():
+            self._alive()
+
     def _alive(self) -> None:
         if self.process is not None and self.process.returncode is not None:
+            output = (self.folder / "hass.out").read_text(errors="replace")[-2000:]
+            if "Another Home Assistant instance is already running" in output:
+                msg = (
+                    f"another Home Assistant already runs on {self.config}; stop it "
+                    "(Ctrl-C in its terminal, or kill the 'homeassistant --config' "
+                    "process)"
+                )
+                raise DemoError(msg)
             msg = (
                 f"Home Assistant exited with code {self.process.returncode}; "
-                f"see {self.folder / 'hass.out'} and {self.config / 'home-assistant.log'}"
+                f"see {self.folder / 'hass.out'} and "
+                f"{self.config / 'home-assistant.log'}"
             )
             raise DemoError(msg)
 
     async def wait_up(self, timeout: float) -> None:
-        """Until the onboarding endpoint answers (it needs no token)."""
+        """Until the onboarding endpoint answers (it needs no token; 404 when done)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self._alive()
@@ -256,7 +280,8 @@ class Demo:
                 async with self.session.get(
                     f"{self.url}/api/onboarding", timeout=aiohttp.ClientTimeout(total=5)
                 ) as response:
-                    if response.status == 200:
+                    # 404 once onboarding is done: the view is gone, the server is up.
+                    if response.status in (200, 404):
                         return
             await asyncio.sleep(1)
         msg = f"Home Assistant did not answer on {self.url} within {timeout:.0f} s"
@@ -282,7 +307,10 @@ class Demo:
     async def ws(self, *messages: dict[str, Any]) -> list[Any]:
         """Send websocket commands in order; the result of each."""
         results = []
-        async with self.session.ws_connect(f"{self.url}/api/websocket") as socket:
+        async with (
+            asyncio.timeout(60),
+            self.session.ws_connect(f"{self.url}/api/websocket") as socket,
+        ):
             await socket.receive_json()
             await socket.send_json({"type": "auth", "access_token": self.token})
             if (await socket.receive_json()).get("type") != "auth_ok":
@@ -305,8 +333,14 @@ class Demo:
     async def onboard(self) -> None:
         """Create the user, finish onboarding, write a long-lived token."""
         client_id = f"{self.url}/"
+        steps: dict[str, bool] = {}
         async with self.session.get(f"{self.url}/api/onboarding") as response:
-            steps = {step["step"]: step["done"] for step in await response.json()}
+            if response.status == 200:
+                steps = {step["step"]: step["done"] for step in await response.json()}
+            else:  # onboarding finished earlier
+                steps = dict.fromkeys(
+                    ("user", "core_config", "analytics", "integration"), True
+                )
         if not steps.get("user"):
             async with self.session.post(
                 f"{self.url}/api/onboarding/users",
@@ -326,7 +360,11 @@ class Demo:
             code = await self._login(client_id)
         async with self.session.post(
             f"{self.url}/auth/token",
-            data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": client_id,
+            },
         ) as response:
             self.token = (await response.json())["access_token"]
         for step, body in (
@@ -369,20 +407,24 @@ class Demo:
         ) as response:
             result = await response.json()
         if result.get("type") != "create_entry":
-            msg = f"could not log in as {USERNAME!r}: {result.get('errors')}; use --reset"
+            msg = (
+                f"could not log in as {USERNAME!r}: {result.get('errors')}; use --reset"
+            )
             raise DemoError(msg)
         return str(result["result"])
 
     # --- opti_vgi through its flows --------------------------------------------
 
     async def wait_entities(self, entity_ids: list[str], timeout: float) -> None:
-        """Until the simulated site's entities exist (templates load in the background)."""
+        """Until the simulated site's entities exist (templates load later)."""
         deadline = time.monotonic() + timeout
         missing = entity_ids
         while time.monotonic() < deadline:
             states = {s["entity_id"]: s for s in await self.api("GET", "/api/states")}
             missing = [
-                e for e in entity_ids if states.get(e, {}).get("state") in (None, "unavailable")
+                e
+                for e in entity_ids
+                if states.get(e, {}).get("state") in (None, "unavailable")
             ]
             if not missing:
                 return
@@ -390,7 +432,9 @@ class Demo:
         msg = f"the simulated site did not come up: {', '.join(missing)}"
         raise DemoError(msg)
 
-    async def flow(self, base: str, start: dict[str, Any], answers: list[Any]) -> dict[str, Any]:
+    async def flow(
+        self, base: str, start: dict[str, Any], answers: list[Any]
+    ) -> dict[str, Any]:
         """Walk one flow: each answer is a menu choice (str) or a form's fields."""
         result = await self.api("POST", base, start)
         for answer in answers:
@@ -413,7 +457,9 @@ class Demo:
 
     async def configure(self) -> str:
         """The site, its chargers and its vehicles, unless they exist; the entry id."""
-        entries = await self.api("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+        entries = await self.api(
+            "GET", f"/api/config/config_entries/entry?domain={DOMAIN}"
+        )
         if entries:
             return str(entries[0]["entry_id"])
         times = scenario_times(datetime.now().astimezone())
@@ -438,7 +484,10 @@ class Demo:
                 sub,
                 {"handler": [entry_id, "charger"]},
                 [
-                    {"name": charger["name"], "status_entity": charger["status_entity"]},
+                    {
+                        "name": charger["name"],
+                        "status_entity": charger["status_entity"],
+                    },
                     {"voltage": 230, **charger["charger"]},
                     charger[kind],
                     {"pause_mode": "zero"},
@@ -446,9 +495,9 @@ class Demo:
                 ],
             )
             await self._wait_loaded(entry_id)
-        for item in (await self.api("GET", f"/api/config/config_entries/entry?domain={DOMAIN}"))[
-            0
-        ].get("subentries", []) or []:
+        for item in (
+            await self.api("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+        )[0].get("subentries", []) or []:
             chargers[item["title"]] = item["subentry_id"]
         if not chargers:
             chargers = await self._subentry_ids(entry_id)
@@ -457,12 +506,16 @@ class Demo:
             user["charger"] = chargers[user["charger"]]
             user["departure"] = times["departure"]
             user["arrival"] = times[f"{user['name'].split()[0].lower()}_arrival"]
-            await self.flow(sub, {"handler": [entry_id, "vehicle"]}, [user, vehicle["obc"]])
+            await self.flow(
+                sub, {"handler": [entry_id, "vehicle"]}, [user, vehicle["obc"]]
+            )
             await self._wait_loaded(entry_id)
         # The first two cars are home when the demo starts, the Leaf comes later.
         for charger in CHARGERS[:2]:
             await self.api(
-                "POST", "/api/services/input_boolean/turn_on", {"entity_id": charger["plug"]}
+                "POST",
+                "/api/services/input_boolean/turn_on",
+                {"entity_id": charger["plug"]},
             )
         return entry_id
 
@@ -493,19 +546,23 @@ class Demo:
             )
 
     async def _subentry_ids(self, entry_id: str) -> dict[str, str]:
-        """Charger subentry ids by title, from the websocket (the REST list has none)."""
+        """Charger subentry ids by title, from the websocket."""
         (subentries,) = await self.ws(
             {"type": "config_entries/subentries/list", "entry_id": entry_id}
         )
         return {
-            s["title"]: s["subentry_id"] for s in subentries if s["subentry_type"] == "charger"
+            s["title"]: s["subentry_id"]
+            for s in subentries
+            if s["subentry_type"] == "charger"
         }
 
     async def _wait_loaded(self, entry_id: str, timeout: float = 60) -> None:
         """Until the site entry is loaded again (a subentry reloads it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            entries = await self.api("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+            entries = await self.api(
+                "GET", f"/api/config/config_entries/entry?domain={DOMAIN}"
+            )
             entry = next((e for e in entries if e["entry_id"] == entry_id), None)
             if entry and entry["state"] == "loaded":
                 return
@@ -537,13 +594,17 @@ class Demo:
         ours = [e for e in registry if e.get("platform") == DOMAIN]
         config = build_dashboard(ours)
         await self.ws(
-            {"type": "lovelace/config/save", "url_path": "smart-charging", "config": config}
+            {
+                "type": "lovelace/config/save",
+                "url_path": "smart-charging",
+                "config": config,
+            }
         )
 
     # --- the check -----------------------------------------------------------------
 
     async def check(self, timeout: float) -> list[str]:
-        """Until the site shows a plan and every plugged-in charger has its planned limit.
+        """Until the site shows a plan and each plugged-in charger its planned limit.
 
         A charger's limit is read back from the simulated hardware (the number, or the
         helper the OCPP-style script sets) and compared with the current step of
@@ -562,10 +623,16 @@ class Demo:
                 key = charger["name"].lower()
                 plugged = states.get(charger["plug"], {}).get("state") == "on"
                 limit = _number(states.get(charger["limit_entity"], {}).get("state"))
-                planned = _number(states.get(f"sensor.{key}_planned_current", {}).get("state"))
+                planned = _number(
+                    states.get(f"sensor.{key}_planned_current", {}).get("state")
+                )
                 control = states.get(f"sensor.{key}_control", {}).get("state")
                 unit = "W" if charger["limit_entity"].endswith("power_limit") else "A"
-                want = None if planned is None else planned * (230 * 3 if unit == "W" else 1)
+                want = (
+                    None
+                    if planned is None
+                    else planned * (230 * 3 if unit == "W" else 1)
+                )
                 follows = (
                     limit is not None
                     and want is not None
@@ -573,7 +640,8 @@ class Demo:
                 )
                 seen.append(
                     f"{charger['name']}: plugged in {'yes' if plugged else 'no'}, "
-                    f"plan {planned} A now, {charger['limit_entity']} = {limit} {unit}, "
+                    f"plan {planned} A now, "
+                    f"{charger['limit_entity']} = {limit} {unit}, "
                     f"control {control}"
                 )
                 if plugged and not (follows and control in ("plan", "stop")):
@@ -594,7 +662,7 @@ def _number(value: object) -> float | None:
 
 
 def scenario_times(now: datetime) -> dict[str, str]:
-    """Departure about nine hours ahead; the Leaf in half an hour, the others next evening.
+    """Departure nine hours ahead; the Leaf in half an hour, the others next evening.
 
     Times of day ("HH:MM:SS"), as both the helpers and the vehicles take them.
     """
@@ -614,16 +682,42 @@ def scenario_times(now: datetime) -> dict[str, str]:
 def build_dashboard(registry: list[dict[str, Any]]) -> dict[str, Any]:
     """The demo dashboard from opti_vgi's registered entities (core cards only)."""
 
-    def find(suffix: str) -> list[str]:
+    def find(key: str) -> list[str]:
         return sorted(
-            e["entity_id"]
-            for e in registry
-            if e.get("translation_key") == suffix or e["entity_id"].endswith(suffix)
+            e["entity_id"] for e in registry if e.get("translation_key") == key
         )
 
     status = find("status")
     site = [*status, *find("planned_site_power"), *find("plan_cost"), *find("savings")]
     planned_power = find("planned_power")
+    currents = find("planned_current")
+    header = " | ".join(
+        c.removeprefix("sensor.").removesuffix("_planned_current").title()
+        for c in currents
+    )
+    cells = " | ".join(
+        f"{{{{ state_attr('{c}', 'schedule')[i].value | round(0) }}}} A"
+        for c in currents
+    )
+    plan_table = (
+        (
+            f"| Time | Price (EUR/kWh) | {header} |\n|---|---|"
+            + "---|" * len(currents)
+            + "\n"
+            "{% set rows = (state_attr('sensor.day_ahead_price', 'raw_today') or [])"
+            " + (state_attr('sensor.day_ahead_price', 'raw_tomorrow') or []) %}"
+            f"{{% set first = state_attr('{currents[0]}', 'schedule') or [] %}}"
+            "{% for i in range(0, [first | count, 64] | min, 4) %}"
+            "{% set at = as_datetime(first[i].start) %}"
+            "{% set price = rows | selectattr('start', 'eq', as_local(at).isoformat())"
+            " | map(attribute='value') | first | default('') %}"
+            "| {{ as_local(at).strftime('%a %H:%M') }} | {{ price }} | "
+            f"{cells} |\n"
+            "{% endfor %}"
+        )
+        if currents
+        else "No charger yet."
+    )
     cards: list[dict[str, Any]] = [
         {
             "type": "entities",
@@ -637,6 +731,11 @@ def build_dashboard(registry: list[dict[str, Any]]) -> dict[str, Any]:
                 "sensor.grid_current_l2",
                 "sensor.grid_current_l3",
             ],
+        },
+        {
+            "type": "markdown",
+            "title": "The plan, hour by hour (each charger's current then)",
+            "content": plan_table,
         },
         {
             "type": "history-graph",
@@ -706,7 +805,10 @@ def build_dashboard(registry: list[dict[str, Any]]) -> dict[str, Any]:
             ],
         },
     ]
-    return {"title": "Smart charging", "views": [{"title": "Plan", "path": "plan", "cards": cards}]}
+    return {
+        "title": "Smart charging",
+        "views": [{"title": "Plan", "path": "plan", "cards": cards}],
+    }
 
 
 def _local_time_zone() -> str:
@@ -714,7 +816,7 @@ def _local_time_zone() -> str:
     if zone := os.environ.get("TZ"):
         return zone
     with contextlib.suppress(OSError):
-        target = os.readlink("/etc/localtime")
+        target = str(Path("/etc/localtime").readlink())
         if "zoneinfo/" in target:
             return target.split("zoneinfo/", 1)[1]
     with contextlib.suppress(OSError):
@@ -724,7 +826,7 @@ def _local_time_zone() -> str:
 
 async def run(args: argparse.Namespace) -> int:
     """Start, set up, then wait for Ctrl-C (or check and stop)."""
-    folder = Path(args.folder).resolve()
+    folder = Path(args.folder).resolve()  # noqa: ASYNC240 - before anything runs
     if args.reset and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -732,18 +834,36 @@ async def run(args: argparse.Namespace) -> int:
     new = demo.write_config()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+
+    def interrupted() -> None:
+        # Ctrl-C at any moment: stop waiting, then stop Home Assistant (finally below).
+        stop.set()
+        if main_task is not None and not waiting.is_set():
+            main_task.cancel()
+
+    waiting = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    print(f"Starting Home Assistant in {demo.config} ({'new' if new else 'reused'})", flush=True)
+        loop.add_signal_handler(sig, interrupted)
+    print(
+        f"Starting Home Assistant in {demo.config} ({'new' if new else 'reused'})",
+        flush=True,
+    )
     started = time.monotonic()
     await demo.start()
     try:
         await demo.wait_up(args.timeout)
+        print("Home Assistant answers; onboarding ...", flush=True)
         await demo.onboard()
         await demo.wait_entities(
-            ["sensor.day_ahead_price", "sensor.garage_wallbox_status", "sensor.grid_current_l3"],
+            [
+                "sensor.day_ahead_price",
+                "sensor.garage_wallbox_status",
+                "sensor.grid_current_l3",
+            ],
             120,
         )
+        print("Setting up opti_vgi through its flows ...", flush=True)
         await demo.configure()
         await demo.dashboard()
         print(
@@ -757,19 +877,22 @@ async def run(args: argparse.Namespace) -> int:
         if args.check:
             for line in await demo.check(args.timeout):
                 print(f"  {line}")
-            print("demo check passed: the site status shows a plan and every plugged-in "
-                  "charger received its limit")
+            print(
+                "demo check passed: the site status shows a plan and every plugged-in "
+                "charger received its limit"
+            )
             return 0
         print("Ctrl-C stops Home Assistant.", flush=True)
-        waiter = asyncio.ensure_future(stop.wait())
-        assert demo.process is not None
-        ended = asyncio.ensure_future(demo.process.wait())
-        await asyncio.wait({waiter, ended}, return_when=asyncio.FIRST_COMPLETED)
-        demo._alive()
-        return 0
+        waiting.set()
+        await demo.run_until(stop)
     except DemoError as error:
         print(f"scripts/demo: {error}", file=sys.stderr)
         return 1
+    except asyncio.CancelledError:
+        print("Interrupted.", flush=True)
+        return 130
+    else:
+        return 0
     finally:
         print("Stopping Home Assistant ...", flush=True)
         await demo.stop()
@@ -778,15 +901,25 @@ async def run(args: argparse.Namespace) -> int:
 
 def main() -> int:
     """Parse the command line and run."""
-    parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="scripts/demo", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--host", default=os.environ.get("DEMO_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8123")))
-    parser.add_argument("--folder", default=str(REPO / "demo"), help="demo folder (git-ignored)")
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("DEMO_PORT", "8123"))
+    )
+    parser.add_argument(
+        "--folder", default=str(REPO / "demo"), help="demo folder (git-ignored)"
+    )
     parser.add_argument("--reset", action="store_true", help="start again from nothing")
     parser.add_argument(
-        "--check", action="store_true", help="start, wait for a written plan, stop; exit 0 if seen"
+        "--check",
+        action="store_true",
+        help="start, wait for a written plan, stop; exit 0 if seen",
     )
-    parser.add_argument("--timeout", type=float, default=240, help="seconds for each wait")
+    parser.add_argument(
+        "--timeout", type=float, default=240, help="seconds for each wait"
+    )
     return asyncio.run(run(parser.parse_args()))
 
 
