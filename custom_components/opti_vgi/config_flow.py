@@ -88,6 +88,19 @@ from .const import (
     PriceSourceKind,
     ReleaseMode,
 )
+from .flow_charger import ChargerSubentryFlow
+from .flow_common import (
+    CURRENT_UNITS,
+    POWER_UNITS,
+    PRICE_ENERGY_UNITS,
+    VOLTAGE_SELECTOR,
+    check_entity,
+    entity_selector,
+    entity_unit,
+    number_selector,
+    unbounded_number,
+)
+from .flow_vehicle import VehicleSubentryFlow
 from .price_source import (
     PriceReader,
     action_candidates,
@@ -102,19 +115,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from homeassistant.core import HomeAssistant
-from .flow_charger import ChargerSubentryFlow
-from .flow_common import (
-    CURRENT_UNITS,
-    POWER_UNITS,
-    PRICE_ENERGY_UNITS,
-    VOLTAGE_SELECTOR,
-    check_entity,
-    entity_selector,
-    entity_unit,
-    number_selector,
-    unbounded_number,
-)
-from .flow_vehicle import VehicleSubentryFlow
 
 # The site's phase current sensors, one field per phase (stored in phase order,
 # "" for a phase without a sensor).

@@ -63,13 +63,6 @@ from .const import (
     CurrentUnit,
     PauseMode,
 )
-from .presets import PRESETS, Preset, preset_for_platform
-from .settings import SiteSettings
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
-
-    from homeassistant.core import HomeAssistant
 from .flow_common import (
     CURRENT_SELECTOR,
     ENERGY_UNITS,
@@ -82,6 +75,13 @@ from .flow_common import (
     number_selector,
     unique_id_taken,
 )
+from .presets import PRESETS, Preset, preset_for_platform
+from .settings import SiteSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from homeassistant.core import HomeAssistant
 
 # A charger integration we have no preset for: a number entity, paused with 0 A.
 CUSTOM_PRESET: Final = Preset(

@@ -57,12 +57,6 @@ from .const import (
     SUBENTRY_VEHICLE,
     WEEKDAYS,
 )
-from .optimizer.model import obc_from_power
-from .settings import SiteSettings, obc_settings
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
 from .flow_common import (
     CURRENT_SELECTOR,
     PERCENT_SELECTOR,
@@ -72,6 +66,12 @@ from .flow_common import (
     number_selector,
     unique_id_taken,
 )
+from .optimizer.model import obc_from_power
+from .settings import SiteSettings, obc_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 
 # Select options are strings; these are stored as integers. The literals are spelled
 # out because translations/en.json names them (selector.<key>.options).
