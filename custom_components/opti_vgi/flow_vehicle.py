@@ -62,6 +62,7 @@ from .flow_common import (
     PERCENT_SELECTOR,
     SOC_UNITS,
     check_entity,
+    check_ranges,
     entity_selector,
     number_selector,
     unique_id_taken,
@@ -111,7 +112,7 @@ VEHICLE_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_NAME): TextSelector(),
         vol.Optional(CONF_SOC_ENTITY): entity_selector(
-            "sensor", device_class="battery"
+            "sensor", device_class="battery", units=SOC_UNITS
         ),
         vol.Optional(CONF_CAPACITY_KWH): number_selector(
             1, 500, 0.1, UnitOfEnergy.KILO_WATT_HOUR
@@ -224,10 +225,13 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             if other.subentry_type == SUBENTRY_CHARGER
         }
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             soc = user_input.get(CONF_SOC_ENTITY)
             if soc and unique_id_taken(entry, soc, own_id):
                 return self.async_abort(reason="already_configured")
+            # Out of bounds first: the other checks only add where it is not.
+            check_ranges(VEHICLE_SCHEMA, user_input, errors, placeholders)
             name = user_input[CONF_NAME].strip()
             if any(
                 other.subentry_type == SUBENTRY_VEHICLE
@@ -246,9 +250,9 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
                     unit_error="soc_unit_invalid",
                 )
                 if not user_input.get(CONF_CAPACITY_KWH):
-                    errors[CONF_CAPACITY_KWH] = "capacity_required"
+                    errors.setdefault(CONF_CAPACITY_KWH, "capacity_required")
             if user_input[CONF_MIN_SOC] > user_input[CONF_TARGET_SOC]:
-                errors[CONF_MIN_SOC] = "soc_range_invalid"
+                errors.setdefault(CONF_MIN_SOC, "soc_range_invalid")
             if not errors:
                 self._title = name
                 self._data = self._vehicle_data(user_input)
@@ -289,6 +293,7 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_obc(
@@ -296,11 +301,13 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """The on-board charger: phases, and its current range per phase."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             maximum = float(user_input[CONF_MAX_CURRENT])
             minimum = user_input.get(CONF_MIN_CURRENT)
+            check_ranges(OBC_SCHEMA, user_input, errors, placeholders)
             if minimum is not None and float(minimum) > maximum:
-                errors[CONF_MIN_CURRENT] = "obc_current_range_invalid"
+                errors.setdefault(CONF_MIN_CURRENT, "obc_current_range_invalid")
             if not errors:
                 data = self._data | {
                     CONF_PHASES: int(user_input[CONF_PHASES]),
@@ -322,6 +329,7 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
                 "power": f"{power:g}",
                 "phases": str(phases),
                 "current": f"{current:.3g}",
+                **placeholders,
             },
         )
 
