@@ -83,3 +83,34 @@ def problem(
         chargers=tuple(chargers) if chargers is not None else (charger(),),
         vehicles=tuple(vehicles),
     )
+
+
+def fragmented_fuse() -> Problem:
+    """A 3 x 16 A fuse that 1-phase chargers at full current fragment.
+
+    A 13 A 1-phase charger on each site phase (L1, L2, L3), each car needing
+    28 kWh in 10 hours, and two 16 A 3-phase chargers whose cars need 30 kWh
+    each. With the 1-phase cars at 13 A, 3 A are left on every phase, less than
+    the 6 A a 3-phase charger needs to start. The fuse carries 3 x 16 A x 230 V
+    = 11.04 kW, 110.4 kWh over the ten hours, and the cars need 144 kWh, so an
+    optimal plan uses the fuse in full: 110.4 kWh. A greedy that gives the
+    1-phase cars (the least slack) their cheap hours at 13 A strands 3 A per
+    phase in eight of them and delivered 90.39 kWh before fragments were
+    reclaimed.
+    """
+    chargers = [
+        charger(f"a{p}", phases=1, phase=p, max_current_a=13.0) for p in (1, 2, 3)
+    ]
+    chargers += [charger(f"b{i}", phases=3, phase=i) for i in (1, 2)]
+    vehicles = [
+        vehicle(f"v{p}", f"a{p}", departure_h=10, need_kwh=28.0) for p in (1, 2, 3)
+    ]
+    vehicles += [
+        vehicle(f"w{i}", f"b{i}", departure_h=10, need_kwh=30.0) for i in (1, 2)
+    ]
+    return problem(
+        (0.30, 0.28, 0.25, 0.20, 0.12, 0.10, 0.10, 0.15, 0.22, 0.30),
+        vehicles=vehicles,
+        chargers=chargers,
+        fuse_a=16.0,
+    )

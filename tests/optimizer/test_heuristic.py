@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from custom_components.opti_vgi.optimizer.algorithm import SolveOptions
+from custom_components.opti_vgi.optimizer.algorithm import SolveOptions, solve
 from custom_components.opti_vgi.optimizer.assemble import check_plan
 from custom_components.opti_vgi.optimizer.heuristic import HeuristicAlgorithm
 from custom_components.opti_vgi.optimizer.model import (
@@ -21,7 +21,7 @@ from custom_components.opti_vgi.optimizer.model import (
     Vehicle,
 )
 
-from .builders import START, at, charger, problem, vehicle
+from .builders import START, at, charger, fragmented_fuse, problem, vehicle
 
 
 def plan_for(problem: Problem) -> Plan:
@@ -265,6 +265,35 @@ def test_a_vehicle_that_cannot_draw_the_minimum_gets_nothing() -> None:
         problem((0.1, 0.2), vehicles=[vehicle(need_kwh=5, max_power_kw=3.7)])
     )
     assert currents(plan) == (0, 0)  # 3.7 kW is 5 A, below the 6 A minimum
+
+
+def test_fragments_of_a_fuse_are_reclaimed_within_five_percent_of_lp() -> None:
+    p = fragmented_fuse()
+    heuristic = plan_for(p)
+    lp = solve(p, "lp", SolveOptions())
+    energy = sum(vp.energy_kwh for vp in heuristic.vehicles)
+    lp_energy = sum(vp.energy_kwh for vp in lp.vehicles)
+    assert lp_energy == pytest.approx(110.4)  # the fuse in full, by hand
+    assert energy >= 0.95 * lp_energy
+    # The 3-phase chargers run beside the 1-phase ones: 6 A on every phase
+    # next to 10 A, where the greedy pass had left 3 A per phase unused.
+    assert any(
+        currents(heuristic, "w1")[t] and currents(heuristic, "v1")[t] for t in range(10)
+    )
+
+
+def test_a_fragment_is_not_reclaimed_from_a_vehicle_with_a_minimum_energy() -> None:
+    chargers = [charger("a", phases=1, phase=1, max_current_a=13.0), charger("b")]
+    vehicles = [
+        vehicle("v1", "a", departure_h=2, need_kwh=5.98, min_energy_kwh=5.98),
+        vehicle("w1", "b", departure_h=2, need_kwh=20.0),
+    ]
+    plan = plan_for(
+        problem((0.1, 0.1), vehicles=vehicles, chargers=chargers, fuse_a=16.0)
+    )
+    # 13 A on L1 leaves 3 A there: w1 would need v1 lowered, which it is not.
+    assert currents(plan, "v1") == (13, 13)
+    assert currents(plan, "w1") == (0, 0)
 
 
 @pytest.mark.parametrize(

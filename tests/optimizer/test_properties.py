@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 import pytest
 
 from custom_components.opti_vgi.optimizer.algorithm import (
@@ -13,6 +13,7 @@ from custom_components.opti_vgi.optimizer.algorithm import (
 from custom_components.opti_vgi.optimizer.assemble import assemble_plan, check_plan
 from custom_components.opti_vgi.optimizer.model import PlanStatus, Problem
 
+from .builders import fragmented_fuse
 from .strategies import problems
 
 FAST = settings(
@@ -30,6 +31,7 @@ def test_registry_has_the_builtin_algorithms() -> None:
 @pytest.mark.parametrize("name", algorithm_names())
 @FAST
 @given(problem=problems())
+@example(problem=fragmented_fuse())
 def test_every_algorithm_keeps_every_hard_limit(name: str, problem: Problem) -> None:
     plan = solve(problem, name, OPTIONS)
     assert check_plan(problem, plan) == []
@@ -93,6 +95,7 @@ def test_assembling_a_feasible_plan_loses_no_energy(problem: Problem) -> None:
 
 @FAST
 @given(problem=problems())
+@example(problem=fragmented_fuse())
 def test_lp_never_delivers_less_than_uncontrolled(problem: Problem) -> None:
     """Energy comes first: lp draws at least the grid energy charging at once would.
 

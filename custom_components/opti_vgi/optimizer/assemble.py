@@ -362,6 +362,19 @@ def assemble_plan(
     _enforce_limits(allocation)
     _trim_to_need(allocation)
     _repair(allocation)
+    # Rounding a trickle below a minimum away strands the room it had: start
+    # the vehicles that miss the most there, higher priority first.
+    reclaim_fragments(
+        allocation,
+        sorted(
+            range(len(problem.vehicles)),
+            key=lambda v: (
+                -problem.vehicles[v].priority,
+                -allocation.missing_units(v) * allocation.unit_kwh[v],
+                v,
+            ),
+        ),
+    )
     return allocation.plan(
         algorithm=algorithm,
         status=status,
@@ -478,6 +491,151 @@ def _repair(allocation: Allocation) -> None:
             sorted(window, key=lambda t: (prices[t], t)),
             sorted(window, key=lambda t: (-prices[t], -t)),
         )
+
+
+def reclaim_fragments(allocation: Allocation, vehicles: Sequence[int]) -> None:
+    """Start short vehicles where the room left is a fragment below their minimum.
+
+    A charger that is off needs its minimum (6 A) on every phase it loads. When
+    1-phase chargers take most of a phase, the few amperes left on each phase are
+    stranded: no 3-phase charger can start there, and the greedy passes leave
+    them unused (a 13 A 1-phase charger on each phase of a 3 x 16 A fuse strands
+    3 A on all three for every 3-phase charger). Here each short vehicle of
+    ``vehicles``, in that order, tries the steps of its window cheapest first:
+    where it is off, a fragment is left on everything it loads, and the chargers
+    already on there can spare the rest above their own minimum, they are
+    lowered just enough for it to start, and get what they lost back in their
+    other steps where room is left. A move is kept only if it adds grid energy,
+    so the plan never delivers less than before. Vehicles with a minimum energy
+    are never lowered: theirs comes first and as early as possible.
+    """
+    problem = allocation.problem
+    prices = problem.prices
+    cheapest = sorted(range(problem.horizon.steps), key=lambda t: (prices[t], t))
+    hours = problem.horizon.step_hours
+    for vehicle in vehicles:
+        charger = allocation.charger_of[vehicle]
+        minimum = allocation.unit_min[charger]
+        window = allocation.windows[vehicle]
+        for step in cheapest:
+            if allocation.missing_units(vehicle) < minimum:
+                break
+            if step in window and not allocation.charger_units[charger][step]:
+                _start_in_fragment(allocation, vehicle, step, cheapest, hours)
+
+
+def _start_in_fragment(
+    allocation: Allocation,
+    vehicle: int,
+    step: int,
+    cheapest: Sequence[int],
+    hours: float,
+) -> None:
+    """One move of :func:`reclaim_fragments`: start ``vehicle`` in ``step``."""
+    charger = allocation.charger_of[vehicle]
+    minimum = allocation.unit_min[charger]
+    wanted = min(
+        allocation.missing_units(vehicle),
+        allocation.vehicle_unit_max[vehicle],
+        allocation.unit_max[charger],
+    )
+    if wanted < minimum:
+        return
+    fits = allocation.addable(vehicle, step, wanted)
+    if fits:
+        allocation.add(vehicle, step, fits)
+        return
+    phases = allocation.charger_phases[charger] if allocation.has_fuse else ()
+    # Only a fragment is worth reclaiming: with no room at all on a dimension,
+    # lowering others gives this vehicle no more than they lose.
+    if allocation.site_free_kw[step] <= _EPS or any(
+        allocation.phase_free_a[p][step] <= _EPS for p in phases
+    ):
+        return
+    log = _lower_others(allocation, vehicle, step, phases)
+    added = allocation.addable(vehicle, step, wanted)
+    if added:
+        donors = {w for w, _, _ in log}
+        allocation.add(vehicle, step, added)
+        log.append((vehicle, step, added))
+        for w in sorted(donors):
+            log.extend(_give_back(allocation, w, step, cheapest))
+    gained = sum(units * allocation.unit_kw[w] for w, _, units in log) * hours
+    if gained > _EPS:
+        return
+    for w, t, units in reversed(log):
+        allocation.add(w, t, -units)
+
+
+def _lower_others(
+    allocation: Allocation, vehicle: int, step: int, phases: Sequence[int]
+) -> list[tuple[int, int, int]]:
+    """Lower the others in ``step`` until ``vehicle``'s minimum fits; the changes.
+
+    Each stays at least at its charger's minimum; 1-phase chargers go first,
+    since lowering one frees its phase at a third of a 3-phase charger's energy.
+    """
+    problem = allocation.problem
+    minimum = allocation.unit_min[allocation.charger_of[vehicle]]
+    # What is missing for the minimum, on the site (kW) and on each phase (A).
+    site_short = minimum * allocation.unit_kw[vehicle] - allocation.site_free_kw[step]
+    phase_short = {
+        p: minimum * allocation.unit_a[vehicle] - allocation.phase_free_a[p][step]
+        for p in phases
+    }
+    donors = sorted(
+        (
+            w
+            for w in range(len(allocation.units))
+            if w != vehicle
+            and allocation.units[w][step]
+            and problem.vehicles[w].min_energy_kwh <= 0
+        ),
+        key=lambda w: (allocation.unit_kw[w] / allocation.unit_a[w], w),
+    )
+    log: list[tuple[int, int, int]] = []
+    for w in donors:
+        short = [p for p, amps in phase_short.items() if amps > _EPS]
+        if site_short <= _EPS and not short:
+            break
+        w_charger = allocation.charger_of[w]
+        relieves = [p for p in short if p in allocation.charger_phases[w_charger]]
+        needed = [
+            math.ceil(phase_short[p] / allocation.unit_a[w] - _EPS) for p in relieves
+        ]
+        if site_short > _EPS:
+            needed.append(math.ceil(site_short / allocation.unit_kw[w] - _EPS))
+        take = min(
+            max(needed, default=0),
+            allocation.units[w][step],
+            allocation.charger_units[w_charger][step] - allocation.unit_min[w_charger],
+        )
+        if take <= 0:
+            continue
+        allocation.add(w, step, -take)
+        log.append((w, step, -take))
+        site_short -= take * allocation.unit_kw[w]
+        for p in relieves:
+            phase_short[p] -= take * allocation.unit_a[w]
+    return log
+
+
+def _give_back(
+    allocation: Allocation, vehicle: int, skip: int, cheapest: Sequence[int]
+) -> list[tuple[int, int, int]]:
+    """Let ``vehicle`` take back what it misses, cheapest steps first; the changes."""
+    log = []
+    window = allocation.windows[vehicle]
+    for t in cheapest:
+        lost = allocation.missing_units(vehicle)
+        if not lost:
+            break
+        if t != skip and t in window:
+            back = allocation.addable(vehicle, t, lost)
+            if back:
+                allocation.add(vehicle, t, back)
+                log.append((vehicle, t, back))
+    return log
 
 
 def check_plan(problem: Problem, plan: Plan) -> list[str]:

@@ -23,7 +23,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .algorithm import Algorithm, register
-from .assemble import Allocation, nothing_to_plan
+from .assemble import Allocation, nothing_to_plan, reclaim_fragments
 from .model import PlanStatus
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class HeuristicAlgorithm(Algorithm):
         for vehicle in order:
             allocation.fill(vehicle, cheapest, allocation.missing_units(vehicle))
             allocation.top_up(vehicle, cheapest, dearest)
+        reclaim_fragments(allocation, order)
         return allocation.plan(
             algorithm=self.name,
             status=PlanStatus.EMPTY
