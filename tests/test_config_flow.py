@@ -121,6 +121,16 @@ VEHICLE_FORM: dict[str, Any] = {
     CONF_ARRIVAL: "18:00:00",
     CONF_PLAN_AHEAD: True,
 }
+VEHICLE_ADVANCED = (CONF_EFFICIENCY, CONF_PLAN_AHEAD)
+
+
+def vehicle_form(changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The vehicle form as the frontend submits it, the rarely changed in a section."""
+    flat = VEHICLE_FORM | (changes or {})
+    nested = {k: v for k, v in flat.items() if k not in VEHICLE_ADVANCED}
+    return nested | {"advanced": {k: flat[k] for k in VEHICLE_ADVANCED if k in flat}}
+
+
 # The charger step's fields (the voltage and write interval are in a section).
 CHARGER_FORM: dict[str, Any] = {
     CONF_CONTROL: ControlMethod.ACTION,
@@ -1540,15 +1550,16 @@ async def test_vehicle_with_soc_and_charger(
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {
-            CONF_SOC_ENTITY: "sensor.car_soc",
-            CONF_CAPACITY_KWH: 77,
-            CONF_EFFICIENCY: 85,
-            CONF_DEPARTURE: "06:30:00",
-            CONF_PLAN_AHEAD: False,
-            CONF_CHARGER: charger_id,
-        },
+        vehicle_form(
+            {
+                CONF_SOC_ENTITY: "sensor.car_soc",
+                CONF_CAPACITY_KWH: 77,
+                CONF_EFFICIENCY: 85,
+                CONF_DEPARTURE: "06:30:00",
+                CONF_PLAN_AHEAD: False,
+                CONF_CHARGER: charger_id,
+            }
+        ),
     )
     # Its on-board charger, suggested from the 11 kW: 3 x 16 A.
     assert result["step_id"] == "obc"
@@ -1589,7 +1600,7 @@ async def test_vehicle_without_soc(hass: HomeAssistant, site: MockConfigEntry) -
     """No SoC sensor: no unique id, no capacity needed; no charger to choose."""
     result = await start_vehicle(hass, site)
     assert CONF_CHARGER not in fields(result)
-    result = await sub(hass, result, VEHICLE_FORM | {CONF_MAX_POWER_KW: 3.7})
+    result = await sub(hass, result, vehicle_form({CONF_MAX_POWER_KW: 3.7}))
     # 3.7 kW is a single-phase car at 16 A.
     assert suggested(result, CONF_PHASES) == "1"
     assert suggested(result, CONF_MAX_CURRENT) == 16.0
@@ -1615,7 +1626,7 @@ async def test_vehicle_obc_range_error_then_fixed(
 ) -> None:
     """A minimum above the maximum is an error on the minimum; nothing is lost."""
     result = await start_vehicle(hass, site)
-    result = await sub(hass, result, VEHICLE_FORM)
+    result = await sub(hass, result, vehicle_form())
     entered = {CONF_PHASES: "2", CONF_MAX_CURRENT: 10, CONF_MIN_CURRENT: 12}
     result = await sub(hass, result, entered)
     assert result["step_id"] == "obc"
@@ -1633,7 +1644,7 @@ async def test_vehicle_obc_range_error_then_fixed(
 async def _obc_step(hass: HomeAssistant, entry: MockConfigEntry) -> Result:
     """A new vehicle's on-board charger step (after a valid vehicle form)."""
     result = await start_vehicle(hass, entry)
-    return await sub(hass, result, VEHICLE_FORM | {CONF_NAME: "Other"})
+    return await sub(hass, result, vehicle_form({CONF_NAME: "Other"}))
 
 
 async def test_one_phase_site_asks_no_connection_and_derives_one_phase(
@@ -1658,7 +1669,7 @@ async def test_one_phase_site_asks_no_connection_and_derives_one_phase(
     # 22 kW on one phase would be 96 A: the suggestion stays within the form.
     result = await start_vehicle(hass, entry)
     result = await sub(
-        hass, result, VEHICLE_FORM | {CONF_NAME: "Big", CONF_MAX_POWER_KW: 22}
+        hass, result, vehicle_form({CONF_NAME: "Big", CONF_MAX_POWER_KW: 22})
     )
     assert suggested(result, CONF_MAX_CURRENT) == 80.0
 
@@ -1769,7 +1780,7 @@ async def test_vehicle_errors_then_fixed(
     errors: dict[str, str],
 ) -> None:
     """Each check is an error on its field, shown with what was entered."""
-    form = VEHICLE_FORM | {CONF_NAME: "Van"}
+    form = vehicle_form({CONF_NAME: "Van"})
     result = await start_vehicle(hass, site_with_vehicle)
     result = await sub(hass, result, form | user_input)
     assert result["type"] is FlowResultType.FORM
@@ -1794,12 +1805,13 @@ async def test_duplicate_vehicle_soc_aborts(
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {
-            CONF_NAME: "Other",
-            CONF_SOC_ENTITY: "sensor.car_soc",
-            CONF_CAPACITY_KWH: 50,
-        },
+        vehicle_form(
+            {
+                CONF_NAME: "Other",
+                CONF_SOC_ENTITY: "sensor.car_soc",
+                CONF_CAPACITY_KWH: 50,
+            }
+        ),
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -1828,21 +1840,22 @@ async def test_reconfigure_vehicle(
     assert suggested(result, CONF_DEPARTURE) == "07:15:00"
     assert suggested(result, CONF_CHARGER) is None
 
-    result = await sub(hass, result, VEHICLE_FORM | {CONF_SOC_ENTITY: "sensor.car_soc"})
+    result = await sub(hass, result, vehicle_form({CONF_SOC_ENTITY: "sensor.car_soc"}))
     assert result["step_id"] == "reconfigure"
     assert result["errors"] == {CONF_CAPACITY_KWH: "capacity_required"}
 
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {
-            CONF_NAME: "Family car",
-            CONF_SOC_ENTITY: "sensor.car_soc",
-            CONF_CAPACITY_KWH: 64,
-            CONF_CHARGER: charger_id,
-            CONF_MAX_POWER_KW: 7.4,
-        },
+        vehicle_form(
+            {
+                CONF_NAME: "Family car",
+                CONF_SOC_ENTITY: "sensor.car_soc",
+                CONF_CAPACITY_KWH: 64,
+                CONF_CHARGER: charger_id,
+                CONF_MAX_POWER_KW: 7.4,
+            }
+        ),
     )
     # Stored before on-board chargers were asked for: derived from its 7.4 kW.
     assert result["step_id"] == "obc"
@@ -1867,7 +1880,7 @@ async def test_reconfigure_vehicle(
     result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
     assert suggested(result, CONF_CHARGER) == charger_id
     result = await sub(
-        hass, result, VEHICLE_FORM | {CONF_NAME: "Old car", CONF_MAX_POWER_KW: 7.4}
+        hass, result, vehicle_form({CONF_NAME: "Old car", CONF_MAX_POWER_KW: 7.4})
     )
     assert suggested(result, CONF_PHASES) == "2"
     assert suggested(result, CONF_MAX_CURRENT) == 16.0
@@ -1883,7 +1896,7 @@ async def test_reconfigure_vehicle(
 
     # Another maximum power: the suggestion follows it (11 kW: 3 x 16 A).
     result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
-    result = await sub(hass, result, VEHICLE_FORM | {CONF_NAME: "Old car"})
+    result = await sub(hass, result, vehicle_form({CONF_NAME: "Old car"}))
     assert suggested(result, CONF_PHASES) == "3"
     assert suggested(result, CONF_MAX_CURRENT) == 16.0
 
@@ -1901,8 +1914,9 @@ async def test_reconfigure_vehicle_to_another_vehicles_soc_aborts(
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {CONF_NAME: "Van", CONF_SOC_ENTITY: "sensor.car_soc", CONF_CAPACITY_KWH: 60},
+        vehicle_form(
+            {CONF_NAME: "Van", CONF_SOC_ENTITY: "sensor.car_soc", CONF_CAPACITY_KWH: 60}
+        ),
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -1969,13 +1983,14 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {
-            CONF_SOC_ENTITY: "sensor.car_soc",
-            CONF_CAPACITY_KWH: 77,
-            CONF_EFFICIENCY: 88,
-            CONF_CHARGER: charger_id,
-        },
+        vehicle_form(
+            {
+                CONF_SOC_ENTITY: "sensor.car_soc",
+                CONF_CAPACITY_KWH: 77,
+                CONF_EFFICIENCY: 88,
+                CONF_CHARGER: charger_id,
+            }
+        ),
     )
     result = await sub(
         hass, result, {CONF_PHASES: "1", CONF_MAX_CURRENT: 16, CONF_MIN_CURRENT: 6}
@@ -2054,7 +2069,7 @@ async def test_vehicle_week_and_evidence_sections(
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
+        vehicle_form()
         | {
             CONF_MAX_POWER_KW: 3.7,
             "week": {"wed": "09:30:00", "no_departure": ["sat", "sun"]},
@@ -2250,7 +2265,7 @@ async def _vehicle_form(hass: HomeAssistant, site: MockConfigEntry) -> Any:
 
 
 async def _obc_form(hass: HomeAssistant, site: MockConfigEntry) -> Any:
-    return await sub(hass, await start_vehicle(hass, site), VEHICLE_FORM)
+    return await sub(hass, await start_vehicle(hass, site), vehicle_form())
 
 
 # Each form with a bounded number, and a complete valid submission of it.
@@ -2275,7 +2290,7 @@ BOUNDED_FORMS: dict[str, tuple[Any, dict[str, Any]]] = {
         },
     ),
     "charger": (_charger_form, charger_form({CONF_CONTROL: "number"})),
-    "vehicle": (_vehicle_form, VEHICLE_FORM | {CONF_CAPACITY_KWH: 60}),
+    "vehicle": (_vehicle_form, vehicle_form({CONF_CAPACITY_KWH: 60})),
     "obc": (_obc_form, {CONF_PHASES: "1", CONF_MAX_CURRENT: 16, CONF_MIN_CURRENT: 6}),
 }
 
@@ -2682,3 +2697,52 @@ async def test_charger_advanced_section(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_MIN_WRITE_INTERVAL] == 900
     assert result["data"][CONF_VOLTAGE] == 230.0
+
+
+async def test_vehicle_advanced_section_left_out_keeps_what_is_stored(
+    hass: HomeAssistant, site_with_vehicle: MockConfigEntry
+) -> None:
+    """Efficiency and planning ahead are in a collapsed section.
+
+    Reconfiguring shows what is stored there; a client that leaves the section
+    out keeps it (92 %, not the default 90 %), a new vehicle gets the defaults.
+    """
+    entry = site_with_vehicle
+    vehicle_id = next(
+        s for s, v in entry.subentries.items() if v.subentry_type == SUBENTRY_VEHICLE
+    )
+    hass.config_entries.async_update_subentry(
+        entry,
+        entry.subentries[vehicle_id],
+        data={**entry.subentries[vehicle_id].data, CONF_PLAN_AHEAD: False},
+    )
+    result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
+    marker = next(m for m in result["data_schema"].schema if m == "advanced")
+    assert result["data_schema"].schema[marker].options["collapsed"] is True
+    assert CONF_EFFICIENCY not in fields(result)
+    assert suggested(result, CONF_EFFICIENCY) == 92
+    assert suggested(result, CONF_PLAN_AHEAD) is False
+
+    form = {k: v for k, v in vehicle_form().items() if k != "advanced"}
+    result = await sub(
+        hass,
+        result,
+        form
+        | {
+            CONF_NAME: "Family car",
+            CONF_SOC_ENTITY: "sensor.car_soc",
+            CONF_CAPACITY_KWH: 60,
+        },
+    )
+    result = await sub(hass, result, {CONF_PHASES: "1", CONF_MAX_CURRENT: 32})
+    assert result["reason"] == "reconfigure_successful"
+    data = entry.subentries[vehicle_id].data
+    assert data[CONF_EFFICIENCY] == 0.92
+    assert data[CONF_PLAN_AHEAD] is False
+
+    result = await start_vehicle(hass, entry)
+    result = await sub(hass, result, form | {CONF_NAME: "Van"})
+    result = await sub(hass, result, {CONF_PHASES: "3", CONF_MAX_CURRENT: 16})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_EFFICIENCY] == 0.9
+    assert result["data"][CONF_PLAN_AHEAD] is True

@@ -80,6 +80,7 @@ if TYPE_CHECKING:
 VEHICLE_PHASES_OPTIONS: Final = ("1", "2", "3")
 MAX_OBC_CURRENT: Final = 80.0  # A per phase: the most an on-board charger takes
 
+SECTION_ADVANCED = "advanced"  # efficiency and planning before arrival
 SECTION_WEEK = "week"  # the vehicle's weekly departures
 SECTION_EVIDENCE = "evidence"  # how to tell that it is plugged in here
 NO_DEPARTURE = "no_departure"  # weekdays without a departure
@@ -122,16 +123,23 @@ VEHICLE_SCHEMA = vol.Schema(
         ): number_selector(0, 500, 0.5, UnitOfEnergy.KILO_WATT_HOUR),
         vol.Required(CONF_TARGET_SOC, default=DEFAULT_TARGET_SOC): PERCENT_SELECTOR,
         vol.Required(CONF_MIN_SOC, default=DEFAULT_MIN_SOC): PERCENT_SELECTOR,
-        vol.Required(
-            CONF_EFFICIENCY, default=round(DEFAULT_EFFICIENCY * 100)
-        ): number_selector(50, 100, 1, "%"),
         vol.Required(CONF_MAX_POWER_KW, default=DEFAULT_MAX_POWER_KW): number_selector(
             0.5, 400, 0.1, UnitOfPower.KILO_WATT
         ),
         vol.Required(CONF_DEPARTURE, default=DEFAULT_DEPARTURE): TimeSelector(),
         vol.Required(CONF_ARRIVAL, default=DEFAULT_ARRIVAL): TimeSelector(),
-        vol.Required(CONF_PLAN_AHEAD, default=True): BooleanSelector(),
         # Rarely changed: collapsed sections.
+        vol.Optional(SECTION_ADVANCED): section(
+            vol.Schema(
+                {
+                    vol.Required(
+                        CONF_EFFICIENCY, default=round(DEFAULT_EFFICIENCY * 100)
+                    ): number_selector(50, 100, 1, "%"),
+                    vol.Required(CONF_PLAN_AHEAD, default=True): BooleanSelector(),
+                }
+            ),
+            {"collapsed": True},
+        ),
         vol.Optional(SECTION_WEEK): section(
             vol.Schema(
                 {
@@ -179,6 +187,25 @@ OBC_SCHEMA = vol.Schema(
         vol.Optional(CONF_MIN_CURRENT): CURRENT_SELECTOR,
     }
 )
+
+
+def _advanced_stored(subentry: ConfigSubentry | None) -> dict[str, Any]:
+    """The advanced section as stored (efficiency in %), else its defaults."""
+    data: Mapping[str, Any] = subentry.data if subentry is not None else {}
+    return {
+        CONF_EFFICIENCY: round(
+            float(data.get(CONF_EFFICIENCY, DEFAULT_EFFICIENCY)) * 100
+        ),
+        CONF_PLAN_AHEAD: bool(data.get(CONF_PLAN_AHEAD, True)),
+    }
+
+
+def _advanced_given(
+    user_input: Mapping[str, Any], subentry: ConfigSubentry | None
+) -> dict[str, Any]:
+    """The advanced section's fields as given; what is stored where left out."""
+    return _advanced_stored(subentry) | dict(user_input.get(SECTION_ADVANCED) or {})
+
 
 # --- Vehicle subentry -------------------------------------------------------------
 
@@ -255,15 +282,15 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
                 errors.setdefault(CONF_MIN_SOC, "soc_range_invalid")
             if not errors:
                 self._title = name
-                self._data = self._vehicle_data(user_input)
+                self._data = self._vehicle_data(
+                    user_input | _advanced_given(user_input, subentry)
+                )
                 self._subentry = subentry
                 return await self.async_step_obc()
         suggested: dict[str, Any] = dict(user_input or {})
         if user_input is None and subentry is not None:
             suggested = {CONF_NAME: subentry.title, **subentry.data}
-            suggested[CONF_EFFICIENCY] = round(
-                float(subentry.data.get(CONF_EFFICIENCY, DEFAULT_EFFICIENCY)) * 100
-            )
+            suggested[SECTION_ADVANCED] = _advanced_stored(subentry)
             suggested[SECTION_WEEK] = _week_form(
                 subentry.data.get(CONF_WEEKLY_DEPARTURES)
             )
