@@ -126,7 +126,7 @@ VEHICLES: tuple[dict[str, Any], ...] = (
             "capacity_kwh": 40,
             "session_energy": 14,
             "max_power_kw": 3.7,
-            "plan_ahead": True,
+            "advanced": {"plan_ahead": True},
             "charger": "Carport",
         },
         "obc": {"phases": "1", "max_current": 16},
@@ -421,7 +421,8 @@ class Demo:
             missing = [
                 e
                 for e in entity_ids
-                if states.get(e, {}).get("state") in (None, "unavailable")
+                # A trigger-based template is "unknown" until its first trigger.
+                if states.get(e, {}).get("state") in (None, "unknown", "unavailable")
             ]
             if not missing:
                 return
