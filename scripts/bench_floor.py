@@ -5,8 +5,9 @@ Same columns, rows, bounds and objective as
 ``objective_weights``), but built with vectorised numpy over (vehicle, step)
 arrays and handed to highspy in one ``passModel`` call, with no modelling layer
 in between. Nothing here is part of the integration; it only tells how much of
-the ``lp`` planner's time is PuLP and Python rather than HiGHS, and it
-cross-checks the PuLP model: both must reach the same optimal objective.
+the ``lp`` planner's time is its Python model building (lists of the CSR arrays,
+handed to HiGHS in one call as well) rather than HiGHS, and it cross-checks the
+``lp`` model: both must reach the same optimal objective.
 """
 
 from __future__ import annotations

@@ -12,6 +12,14 @@ load one phase more than the others.
 Prices follow a day-ahead shape in 15-minute resolution: cheap at night, a
 morning and a higher evening peak, a midday solar dip that sometimes goes below
 zero.
+
+``fleet=True`` gives the same sites cars as they draw: each vehicle has an
+on-board charger (1 x 16 A, 1 x 32 A, 3 x 16 A or 3 x 32 A), so a 1-phase car on
+a 3-phase charger loads only the site phase of that charger's L1, and the
+chargers' L1 rotate over the site phases. The site is fuse-bound: no import
+limit to speak of, and a fuse of about a third of what the cars present could
+draw per phase, which the 6 A minimum fragments. ``hand_cases()`` are the small
+cases of the optimizer tests that the benchmark reports by name.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ VOLTAGE_V = 230.0
 # (phases, max current): 3.7, 7.4, 11 and 22 kW
 CHARGER_TYPES = ((1, 16.0), (1, 32.0), (3, 16.0), (3, 32.0))
 CHARGER_WEIGHTS = (0.2, 0.3, 0.35, 0.15)
+# On-board chargers of the fleet instances: (phases, max current per phase).
+OBC_TYPES = ((1, 16.0), (1, 32.0), (3, 16.0), (3, 32.0))
+OBC_WEIGHTS = (0.25, 0.2, 0.4, 0.15)
 
 
 def _bump(hour: float, centre: float, width: float) -> float:
@@ -63,9 +74,10 @@ def day_ahead_prices(rng: random.Random, steps: int) -> tuple[float, ...]:
     return tuple(prices)
 
 
-def instance(vehicles: int, steps: int, seed: int) -> Problem:
+def instance(vehicles: int, steps: int, seed: int, *, fleet: bool = False) -> Problem:
     """The benchmark problem with ``vehicles`` vehicles over ``steps`` 15-min steps."""
-    rng = random.Random(f"{vehicles}-{steps}-{seed}")  # noqa: S311 - not crypto
+    tag = "fleet-" if fleet else ""
+    rng = random.Random(f"{tag}{vehicles}-{steps}-{seed}")  # noqa: S311 - not crypto
     horizon = Horizon(start=START, step_minutes=STEP_MINUTES, steps=steps)
     end_h = steps * STEP_MINUTES / 60
     chargers: list[Charger] = []
@@ -98,6 +110,10 @@ def instance(vehicles: int, steps: int, seed: int) -> Problem:
             free_at.append(0.0)
         free_at[c] = departure_h
         need = round(rng.uniform(5.0, 60.0), 1)
+        obc: dict[str, float | int] = {}
+        if fleet:
+            phases, amps = rng.choices(OBC_TYPES, OBC_WEIGHTS)[0]
+            obc = {"phases": phases, "max_current_a": amps}
         vehicle_list.append(
             Vehicle(
                 id=f"v{i}",
@@ -113,6 +129,7 @@ def instance(vehicles: int, steps: int, seed: int) -> Problem:
                 else None,
                 efficiency=round(rng.uniform(0.88, 0.95), 3),
                 priority=2.0 if rng.random() < 0.1 else 1.0,  # noqa: PLR2004
+                **obc,  # type: ignore[arg-type]
             )
         )
     problem_without_site = Problem(
@@ -122,7 +139,11 @@ def instance(vehicles: int, steps: int, seed: int) -> Problem:
         chargers=tuple(chargers),
         vehicles=tuple(vehicle_list),
     )
-    site = _binding_site(problem_without_site, rng)
+    site = (
+        _fuse_bound_site(problem_without_site, rng)
+        if fleet
+        else _binding_site(problem_without_site, rng)
+    )
     return Problem(
         horizon=horizon,
         site=site,
@@ -153,3 +174,78 @@ def _binding_site(problem: Problem, rng: random.Random) -> Site:
         voltage_v=VOLTAGE_V,
         base_load_kw=tuple(base),
     )
+
+
+def _fuse_bound_site(problem: Problem, rng: random.Random) -> Site:
+    """A site whose fuse binds: a third of the per-phase peak the cars could draw."""
+    steps = problem.horizon.steps
+    per_phase = [[0.0] * steps for _ in range(3)]
+    for vehicle in problem.vehicles:
+        amps = problem.vehicle_max_current_a(vehicle)
+        for t in problem.window(vehicle):
+            for phase in problem.vehicle_site_phases(vehicle):
+                per_phase[phase - 1][t] += amps
+    peak = max(max(row) for row in per_phase)
+    return Site(
+        import_limit_kw=1000.0,
+        fuse_limit_a=float(max(16, round(peak * rng.uniform(0.3, 0.4)))),
+        phases=3,
+        voltage_v=VOLTAGE_V,
+    )
+
+
+def hand_cases() -> dict[str, Problem]:
+    """The named small cases of the optimizer tests, as the benchmark reports them.
+
+    * a 1-phase 3.7 kW car (1 x 16 A) on a 3-phase 11 kW charger, 4 h;
+    * three 1-phase cars on three 3-phase chargers wired L1, L2 and L3 (rotated),
+      sharing a 3 x 16 A fuse at full power;
+    * the fragmented fuse: 13 A 1-phase chargers on L1, L2 and L3 of a 3 x 16 A
+      fuse beside two 16 A 3-phase chargers (``lp`` 110.4 kWh by hand).
+    """
+    horizon = Horizon(start=START, step_minutes=60, steps=10)
+    prices = (0.30, 0.28, 0.25, 0.20, 0.12, 0.10, 0.10, 0.15, 0.22, 0.30)
+
+    def car(name: str, charger: str, need: float, **obc: float) -> Vehicle:
+        return Vehicle(
+            id=name,
+            charger_id=charger,
+            arrival=START,
+            departure=START + timedelta(hours=10),
+            energy_needed_kwh=need,
+            **obc,  # type: ignore[arg-type]
+        )
+
+    one_phase = Problem(
+        horizon=Horizon(start=START, step_minutes=60, steps=4),
+        site=Site(import_limit_kw=30.0),
+        prices=prices[:4],
+        chargers=(Charger(id="c", max_current_a=16.0),),
+        vehicles=(car("v", "c", 14.72, phases=1, max_current_a=16.0),),
+    )
+    rotated = Problem(
+        horizon=horizon,
+        site=Site(import_limit_kw=30.0, fuse_limit_a=16.0),
+        prices=prices,
+        chargers=tuple(Charger(id=f"c{p}", phase=p) for p in (1, 2, 3)),
+        vehicles=tuple(
+            car(f"v{p}", f"c{p}", 36.8, phases=1, max_current_a=16.0) for p in (1, 2, 3)
+        ),
+    )
+    fragmented = Problem(
+        horizon=horizon,
+        site=Site(import_limit_kw=100.0, fuse_limit_a=16.0),
+        prices=prices,
+        chargers=tuple(
+            Charger(id=f"a{p}", phases=1, phase=p, max_current_a=13.0)
+            for p in (1, 2, 3)
+        )
+        + tuple(Charger(id=f"b{i}", phase=i) for i in (1, 2)),
+        vehicles=tuple(car(f"v{p}", f"a{p}", 28.0) for p in (1, 2, 3))
+        + tuple(car(f"w{i}", f"b{i}", 30.0) for i in (1, 2)),
+    )
+    return {
+        "1-phase 3.7 kW car on an 11 kW charger": one_phase,
+        "three 1-phase cars, rotated chargers, 3 x 16 A": rotated,
+        "fragmented fuse (1- and 3-phase chargers, 3 x 16 A)": fragmented,
+    }

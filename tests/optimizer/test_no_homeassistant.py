@@ -182,4 +182,6 @@ def test_the_fallback_planners_work_without_pulp() -> None:
     assert result.returncode == 0, result.stderr
     algorithm, status, message = result.stdout.strip().split(" ", 2)
     assert (algorithm, status) == ("heuristic", "fallback")
-    assert message.startswith("algorithm 'lp' cannot be loaded (ImportError: no pulp")
+    assert message.startswith(
+        "algorithm 'lp' cannot be loaded (ImportError: no highspy"
+    )

@@ -13,7 +13,7 @@ from custom_components.opti_vgi.optimizer.algorithm import (
 from custom_components.opti_vgi.optimizer.assemble import assemble_plan, check_plan
 from custom_components.opti_vgi.optimizer.model import PlanStatus, Problem
 
-from .builders import fragmented_fuse
+from .builders import charger, fragmented_fuse, problem as build, vehicle as car
 from .strategies import problems
 
 FAST = settings(
@@ -93,20 +93,69 @@ def test_assembling_a_feasible_plan_loses_no_energy(problem: Problem) -> None:
         assert after.energy_kwh >= before.energy_kwh - 1e-9
 
 
+def _fragment_on_the_site() -> Problem:
+    """Found by Hypothesis: 0.24 kW left where a 3-phase charger steps 0.69 kW.
+
+    Rounding left one vehicle 2 A short on a 3-phase charger beside a 1-phase
+    one at 6 A; one more step fits only if the 1-phase one gives up 2 A.
+    """
+    return build(
+        (0.0,) * 4,
+        step_minutes=15,
+        limit_kw=3.0,
+        site_phases=1,
+        chargers=[
+            charger("c0", phases=1, min_current_a=0.0, max_current_a=6.0),
+            charger("c1", min_current_a=0.0, max_current_a=6.0),
+        ],
+        vehicles=[
+            car("v0", "c1", departure_h=0.75, need_kwh=2.0, efficiency=0.9),
+            car("v2", "c0", departure_h=0.25, need_kwh=1.0),
+        ],
+    )
+
+
+def _more_efficient_on_less_voltage() -> Problem:
+    """Found by Hypothesis: the more efficient car is on the 230 V charger."""
+    return build(
+        (0.0,) * 4,
+        limit_kw=1.0,
+        site_phases=1,
+        chargers=[
+            charger("c0", phases=1, min_current_a=0.0, max_current_a=6.0),
+            charger(
+                "c1", phases=1, voltage_v=240.0, min_current_a=0.0, max_current_a=6.0
+            ),
+        ],
+        vehicles=[
+            car("v0", "c1", departure_h=2, need_kwh=4.0, efficiency=0.85),
+            car("v2", "c0", departure_h=2.5, need_kwh=60.0, efficiency=0.9),
+        ],
+    )
+
+
 @FAST
 @given(problem=problems())
 @example(problem=fragmented_fuse())
+@example(problem=_fragment_on_the_site())
+@example(problem=_more_efficient_on_less_voltage())
 def test_lp_never_delivers_less_than_uncontrolled(problem: Problem) -> None:
-    """Energy comes first: lp draws at least the grid energy charging at once would.
+    """Energy comes first: lp never delivers less, from the grid and in the cars.
 
     Rounded onto the current grid, with vehicle phases, rotated chargers and
-    fractional steps (the strategies draw them all). Grid energy, not battery
-    energy: sharing a shortfall fairly may give a car with a lower efficiency
-    its share, which puts less into the batteries for the same grid energy.
+    fractional steps (the strategies draw them all). Not less grid energy, or
+    else not less battery energy: sharing a shortfall fairly may give a car
+    with a lower efficiency its share, which puts less into the batteries for
+    the same grid energy; and where lp keeps the plan with less shortfall, a
+    more efficient car may get 4 A from a 230 V charger where uncontrolled
+    charging gives a less efficient one 4 A from a 240 V charger (0.92 against
+    0.96 kW from the grid, 0.83 against 0.82 kW into the batteries).
     """
     hours = problem.horizon.step_hours
     lp = solve(problem, "lp", OPTIONS)
     uncontrolled = solve(problem, "uncontrolled", OPTIONS)
-    assert sum(lp.site_power_kw) * hours >= (
-        sum(uncontrolled.site_power_kw) * hours - 0.05
+    grid = sum(lp.site_power_kw) * hours
+    battery = sum(vp.energy_kwh for vp in lp.vehicles)
+    assert grid >= sum(uncontrolled.site_power_kw) * hours - 0.05 or battery >= (
+        sum(vp.energy_kwh for vp in uncontrolled.vehicles) - 0.05
     )

@@ -34,7 +34,7 @@ class SolveOptions:
 
 
 class AlgorithmUnavailableError(RuntimeError):
-    """A known algorithm whose libraries cannot be imported (PuLP, HiGHS)."""
+    """A known algorithm whose libraries cannot be imported (HiGHS)."""
 
 
 class Algorithm(ABC):
@@ -67,9 +67,9 @@ def register[A: type[Algorithm]](cls: A) -> A:
     return cls
 
 
-# Built-in algorithms imported only when first asked for: importing PuLP takes
-# about a second (its solver plug-ins), which a command line that plans with the
-# heuristic, or only prints its help, should not wait for.
+# Built-in algorithms imported only when first asked for: importing highspy
+# takes about half a second (numpy with it), which a command line that plans with
+# the heuristic, or only prints its help, should not wait for.
 _LAZY: dict[str, str] = {"lp": "lp"}
 
 
@@ -77,7 +77,7 @@ def _load_builtin() -> None:
     """Import the pure-Python built-in algorithms so that they register themselves.
 
     The heuristic and the uncontrolled baseline are the fallbacks when the
-    solver cannot be loaded, so a missing or broken PuLP or HiGHS must not take
+    solver cannot be loaded, so a missing or broken HiGHS must not take
     them down with ``lp`` (which is imported on first use, see ``_load_lazy``).
     """
     from . import heuristic, uncontrolled  # noqa: F401, PLC0415

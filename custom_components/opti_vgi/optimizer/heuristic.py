@@ -53,7 +53,7 @@ class HeuristicAlgorithm(Algorithm):
         for vehicle in order:
             allocation.fill(vehicle, cheapest, allocation.missing_units(vehicle))
             allocation.top_up(vehicle, cheapest, dearest)
-        reclaim_fragments(allocation, order)
+        reclaim_fragments(allocation, order, fragments_only=False)
         return allocation.plan(
             algorithm=self.name,
             status=PlanStatus.EMPTY
