@@ -1,0 +1,618 @@
+"""The charger subentry flow: how a charger is read, limited, written and paused.
+
+Recognises a preset from the status entity's integration and checks every
+entity before anything is stored (test-before-configure).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.config_entries import (
+    ConfigSubentry,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import (
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfElectricCurrent,
+    UnitOfTime,
+)
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.selector import (
+    ObjectSelector,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+
+from .compat import vol
+from .const import (
+    CONF_ACTION,
+    CONF_ACTION_DATA,
+    CONF_ACTION_UNIT,
+    CONF_ACTION_VALUE_FIELD,
+    CONF_CHARGING_STATES,
+    CONF_CONNECTION,
+    CONF_CONTROL,
+    CONF_CURRENT_ENTITY,
+    CONF_ENERGY_ENTITY,
+    CONF_MAX_CURRENT,
+    CONF_MIN_CURRENT,
+    CONF_MIN_WRITE_INTERVAL,
+    CONF_NAME,
+    CONF_PAUSE_ENTITY,
+    CONF_PAUSE_MODE,
+    CONF_PAUSE_OPTION,
+    CONF_PHASE,
+    CONF_PHASES,
+    CONF_PLUGGED_STATES,
+    CONF_POWER_ENTITY,
+    CONF_PRESET,
+    CONF_RESUME_OPTION,
+    CONF_STATUS_ENTITY,
+    CONF_VOLTAGE,
+    DEFAULT_MAX_CURRENT,
+    DEFAULT_VOLTAGE,
+    ChargerConnection,
+    ChargerPreset,
+    ControlMethod,
+    CurrentUnit,
+    PauseMode,
+)
+from .flow_common import (
+    CURRENT_SELECTOR,
+    ENERGY_UNITS,
+    NUMBER_UNITS,
+    POWER_UNITS,
+    VOLTAGE_SELECTOR,
+    check_entity,
+    entity_selector,
+    entity_unit,
+    number_selector,
+    unique_id_taken,
+)
+from .presets import PRESETS, Preset, preset_for_platform
+from .settings import SiteSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from homeassistant.core import HomeAssistant
+
+# A charger integration we have no preset for: a number entity, paused with 0 A.
+CUSTOM_PRESET: Final = Preset(
+    preset=ChargerPreset.CUSTOM, platform=None, control=ControlMethod.NUMBER
+)
+
+CONNECTION_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[connection.value for connection in ChargerConnection],
+        translation_key="connection",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+
+CONTROL_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[control.value for control in ControlMethod],
+        translation_key="control",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+PRESET_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[preset.value for preset in ChargerPreset],
+        translation_key="preset",
+        mode=SelectSelectorMode.DROPDOWN,
+    )
+)
+ACTION_UNIT_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[unit.value for unit in CurrentUnit],
+        translation_key="action_unit",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+PAUSE_MODE_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[mode.value for mode in PauseMode],
+        translation_key="pause_mode",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+
+CHARGER_IDENTITY_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_NAME): TextSelector(),
+        vol.Required(CONF_STATUS_ENTITY): entity_selector("binary_sensor", "sensor"),
+    }
+)
+
+CHARGER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_CONTROL): CONTROL_SELECTOR,
+        vol.Required(
+            CONF_CONNECTION, default=ChargerConnection.THREE_PHASE.value
+        ): CONNECTION_SELECTOR,
+        vol.Required(CONF_VOLTAGE, default=DEFAULT_VOLTAGE): VOLTAGE_SELECTOR,
+        vol.Required(CONF_MIN_CURRENT): CURRENT_SELECTOR,
+        vol.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT): CURRENT_SELECTOR,
+        vol.Required(CONF_MIN_WRITE_INTERVAL): number_selector(
+            0, 3600, 1, UnitOfTime.SECONDS
+        ),
+        vol.Optional(CONF_POWER_ENTITY): entity_selector("sensor"),
+        vol.Optional(CONF_ENERGY_ENTITY): entity_selector("sensor"),
+    }
+)
+
+NUMBER_SCHEMA = vol.Schema(
+    {vol.Required(CONF_CURRENT_ENTITY): entity_selector("number")}
+)
+
+ACTION_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PRESET): PRESET_SELECTOR,
+        vol.Required(CONF_ACTION): TextSelector(),
+        vol.Required(CONF_ACTION_VALUE_FIELD): TextSelector(),
+        vol.Required(CONF_ACTION_UNIT): ACTION_UNIT_SELECTOR,
+        vol.Optional(CONF_ACTION_DATA): ObjectSelector(),
+    }
+)
+
+PAUSE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PAUSE_MODE): PAUSE_MODE_SELECTOR,
+        vol.Optional(CONF_PAUSE_ENTITY): entity_selector("switch", "select"),
+        vol.Optional(CONF_PAUSE_OPTION): TextSelector(),
+        vol.Optional(CONF_RESUME_OPTION): TextSelector(),
+    }
+)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """The values in order, without repeats."""
+    return list(dict.fromkeys(values))
+
+
+# --- Charger subentry -------------------------------------------------------------
+
+
+def _preset_values(preset: Preset, device_id: str | None) -> dict[str, Any]:
+    """What a preset fills in, in the keys the flow writes."""
+    values: dict[str, Any] = {
+        CONF_PRESET: preset.preset.value,
+        CONF_CONTROL: preset.control.value,
+        CONF_MIN_CURRENT: preset.min_current,
+        CONF_MIN_WRITE_INTERVAL: preset.min_write_interval,
+        CONF_ACTION: preset.action or "",
+        CONF_ACTION_VALUE_FIELD: preset.value_field or "",
+        CONF_ACTION_UNIT: preset.unit.value,
+        CONF_ACTION_DATA: (
+            {preset.device_field: device_id}
+            if preset.device_field and device_id
+            else {}
+        ),
+        CONF_PAUSE_MODE: preset.pause_mode.value,
+        CONF_PLUGGED_STATES: list(preset.plugged_states),
+        CONF_CHARGING_STATES: list(preset.charging_states),
+    }
+    if preset.pause_option and preset.resume_option:
+        values[CONF_PAUSE_OPTION] = preset.pause_option
+        values[CONF_RESUME_OPTION] = preset.resume_option
+    return values
+
+
+def _preset(preset: str) -> Preset:
+    """The preset by name; custom for anything we have no preset for."""
+    return PRESETS.get(ChargerPreset(preset), CUSTOM_PRESET)
+
+
+def _device_suggestions(hass: HomeAssistant, device_id: str | None) -> dict[str, str]:
+    """Entities of the charger's device that fit a field, when exactly one fits."""
+    if device_id is None:
+        return {}
+    registry = er.async_get(hass)
+    candidates: dict[str, list[str]] = {
+        CONF_CURRENT_ENTITY: [],
+        CONF_POWER_ENTITY: [],
+        CONF_ENERGY_ENTITY: [],
+    }
+    for entry in er.async_entries_for_device(registry, device_id):
+        unit = entity_unit(hass, entry.entity_id)
+        if entry.domain == "number" and unit == UnitOfElectricCurrent.AMPERE:
+            candidates[CONF_CURRENT_ENTITY].append(entry.entity_id)
+        elif entry.domain == "sensor" and unit in POWER_UNITS:
+            candidates[CONF_POWER_ENTITY].append(entry.entity_id)
+        elif entry.domain == "sensor" and unit in ENERGY_UNITS:
+            candidates[CONF_ENERGY_ENTITY].append(entry.entity_id)
+    return {key: found[0] for key, found in candidates.items() if len(found) == 1}
+
+
+class ChargerSubentryFlow(ConfigSubentryFlow):
+    """Add or reconfigure a charger.
+
+    Steps: ``user`` (name and status entity, from which a preset is recognized),
+    ``charger`` (control method and electrical limits), ``number`` or ``action``
+    (how the setpoint is written), ``pause``, and ``status`` when the status
+    entity is a sensor (which of its states mean plugged in and charging).
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing collected."""
+        self._title = ""
+        self._data: dict[str, Any] = {}
+        self._defaults: dict[str, Any] = {}
+        self._device_id: str | None = None
+        self._shown_preset = ChargerPreset.CUSTOM.value
+        self._subentry: ConfigSubentry | None = None
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Name the charger and pick its status entity."""
+        return await self._async_step_identity("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a charger; every step is prefilled with what is stored."""
+        self._subentry = self._get_reconfigure_subentry()
+        return await self._async_step_identity("reconfigure", user_input)
+
+    async def _async_step_identity(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        """Name and status entity; one charger per status entity."""
+        errors: dict[str, str] = {}
+        own_id = self._subentry.subentry_id if self._subentry else None
+        if user_input is not None:
+            status = user_input[CONF_STATUS_ENTITY]
+            if unique_id_taken(self._get_entry(), status, own_id):
+                return self.async_abort(reason="already_configured")
+            check_entity(self.hass, errors, CONF_STATUS_ENTITY, status)
+            if not errors:
+                self._title = user_input[CONF_NAME].strip()
+                self._data = {CONF_STATUS_ENTITY: status}
+                self._recognize(status)
+                return await self.async_step_charger()
+        suggested: Mapping[str, Any] = user_input or (
+            {CONF_NAME: self._subentry.title, **self._subentry.data}
+            if self._subentry
+            else {}
+        )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                CHARGER_IDENTITY_SCHEMA, suggested
+            ),
+            errors=errors,
+        )
+
+    def _recognize(self, status: str) -> None:
+        """Suggest a preset and entities from the status entity's integration."""
+        entry = er.async_get(self.hass).async_get(status)
+        self._device_id = entry.device_id if entry is not None else None
+        preset = PRESETS.get(
+            preset_for_platform(entry.platform if entry is not None else None),
+            CUSTOM_PRESET,
+        )
+        self._defaults = _preset_values(preset, self._device_id)
+        self._defaults.update(_device_suggestions(self.hass, self._device_id))
+        if self._subentry is not None:
+            # What is stored wins over what we recognize.
+            stored = dict(self._subentry.data)
+            self._defaults = (
+                _preset_values(
+                    _preset(stored.get(CONF_PRESET, preset.preset)), self._device_id
+                )
+                | stored
+            )
+
+    async def async_step_charger(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Control method, phases and current range of the charger."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input[CONF_MIN_CURRENT] > user_input[CONF_MAX_CURRENT]:
+                errors[CONF_MAX_CURRENT] = "current_range_invalid"
+            if power := user_input.get(CONF_POWER_ENTITY):
+                check_entity(
+                    self.hass,
+                    errors,
+                    CONF_POWER_ENTITY,
+                    power,
+                    units=POWER_UNITS,
+                    unit_error="power_unit_invalid",
+                )
+            if energy := user_input.get(CONF_ENERGY_ENTITY):
+                check_entity(
+                    self.hass,
+                    errors,
+                    CONF_ENERGY_ENTITY,
+                    energy,
+                    units=ENERGY_UNITS,
+                    unit_error="energy_unit_invalid",
+                )
+            if not errors:
+                self._data.update(self._connection_data(user_input))
+                self._data.update(
+                    {
+                        CONF_CONTROL: user_input[CONF_CONTROL],
+                        CONF_VOLTAGE: float(user_input[CONF_VOLTAGE]),
+                        CONF_MIN_CURRENT: float(user_input[CONF_MIN_CURRENT]),
+                        CONF_MAX_CURRENT: float(user_input[CONF_MAX_CURRENT]),
+                        CONF_MIN_WRITE_INTERVAL: int(
+                            user_input[CONF_MIN_WRITE_INTERVAL]
+                        ),
+                    }
+                )
+                if power:
+                    self._data[CONF_POWER_ENTITY] = power
+                if energy:
+                    self._data[CONF_ENERGY_ENTITY] = energy
+                if user_input[CONF_CONTROL] == ControlMethod.ACTION:
+                    return await self.async_step_action()
+                self._data[CONF_PRESET] = self._defaults[CONF_PRESET]
+                return await self.async_step_number()
+        return self.async_show_form(
+            step_id="charger",
+            data_schema=self.add_suggested_values_to_schema(
+                self._charger_schema(), user_input or self._connection_shown()
+            ),
+            errors=errors,
+        )
+
+    def _single_phase_site(self) -> bool:
+        """A 1-phase site: every charger is single-phase on L1, nothing to ask."""
+        return SiteSettings.from_entry(self._get_entry()).phases == 1
+
+    def _charger_schema(self) -> vol.Schema:
+        """The charger step; without the connection on a 1-phase site."""
+        if not self._single_phase_site():
+            return CHARGER_SCHEMA
+        return vol.Schema(
+            {k: v for k, v in CHARGER_SCHEMA.schema.items() if k != CONF_CONNECTION}
+        )
+
+    def _connection_shown(self) -> dict[str, Any]:
+        """The defaults, with a stored charger's phases and phase as one choice."""
+        shown = dict(self._defaults)
+        if CONF_PHASES in shown:
+            try:
+                connection = ChargerConnection.of(
+                    int(shown[CONF_PHASES]), int(shown.get(CONF_PHASE, 1))
+                )
+            except ValueError:
+                return shown  # not one we know: the default is suggested
+            shown[CONF_CONNECTION] = connection.value
+        return shown
+
+    def _connection_data(self, user_input: Mapping[str, Any]) -> dict[str, int]:
+        """The chosen connection, stored as phases and the site phase of its L1."""
+        connection = (
+            ChargerConnection.SINGLE_PHASE_L1
+            if self._single_phase_site()
+            else ChargerConnection(user_input[CONF_CONNECTION])
+        )
+        return {CONF_PHASES: connection.phases, CONF_PHASE: connection.phase}
+
+    async def async_step_number(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The number entity that takes the charger's current (A) or power (W)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            entity_id = user_input[CONF_CURRENT_ENTITY]
+            check_entity(
+                self.hass,
+                errors,
+                CONF_CURRENT_ENTITY,
+                entity_id,
+                units=NUMBER_UNITS,
+                unit_error="number_unit_invalid",
+            )
+            if not errors:
+                self._data[CONF_CURRENT_ENTITY] = entity_id
+                return await self.async_step_pause()
+        return self.async_show_form(
+            step_id="number",
+            data_schema=self.add_suggested_values_to_schema(
+                NUMBER_SCHEMA, user_input or self._defaults
+            ),
+            errors=errors,
+        )
+
+    async def async_step_action(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The action that takes the charger's limit, filled in from a preset.
+
+        Choosing another preset without editing the other fields shows the form
+        again with that preset's values.
+        """
+        errors: dict[str, str] = {}
+        if user_input is None:
+            self._shown_preset = self._defaults[CONF_PRESET]
+            suggested: Mapping[str, Any] = self._defaults
+        else:
+            preset = user_input[CONF_PRESET]
+            shown = self._action_values(self._defaults)
+            if (
+                preset != self._shown_preset
+                and self._action_values(user_input) == shown
+            ):
+                self._shown_preset = preset
+                self._defaults |= _preset_values(_preset(preset), self._device_id)
+                suggested = self._defaults
+            else:
+                suggested = user_input
+                self._validate_action(user_input, errors)
+                if not errors:
+                    self._data.update(
+                        {
+                            CONF_PRESET: preset,
+                            CONF_ACTION: user_input[CONF_ACTION].strip(),
+                            CONF_ACTION_VALUE_FIELD: user_input[
+                                CONF_ACTION_VALUE_FIELD
+                            ].strip(),
+                            CONF_ACTION_UNIT: user_input[CONF_ACTION_UNIT],
+                            CONF_ACTION_DATA: dict(
+                                user_input.get(CONF_ACTION_DATA) or {}
+                            ),
+                        }
+                    )
+                    return await self.async_step_pause()
+        return self.async_show_form(
+            step_id="action",
+            data_schema=self.add_suggested_values_to_schema(ACTION_SCHEMA, suggested),
+            errors=errors,
+        )
+
+    @staticmethod
+    def _action_values(values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The action fields a preset fills in, to see whether the user edited them."""
+        return (
+            values.get(CONF_ACTION) or "",
+            values.get(CONF_ACTION_VALUE_FIELD) or "",
+            values.get(CONF_ACTION_UNIT),
+            values.get(CONF_ACTION_DATA) or {},
+        )
+
+    def _validate_action(
+        self, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> None:
+        """The action exists, its value field is named, its data is a mapping."""
+        domain, dot, service = user_input[CONF_ACTION].strip().partition(".")
+        if not (dot and self.hass.services.has_service(domain, service)):
+            errors[CONF_ACTION] = "action_not_found"
+        data = user_input.get(CONF_ACTION_DATA)
+        if data is not None and not isinstance(data, dict):
+            errors[CONF_ACTION_DATA] = "action_data_invalid"
+        field = user_input[CONF_ACTION_VALUE_FIELD].strip()
+        if not field or (isinstance(data, dict) and field in data):
+            errors[CONF_ACTION_VALUE_FIELD] = "value_field_invalid"
+
+    async def async_step_pause(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """How to pause charging: 0 A, a switch, or a select option."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            mode = PauseMode(user_input[CONF_PAUSE_MODE])
+            entity_id: str = user_input.get(CONF_PAUSE_ENTITY) or ""
+            if mode is not PauseMode.ZERO:
+                self._validate_pause(mode, entity_id, user_input, errors)
+            if not errors:
+                self._data[CONF_PAUSE_MODE] = mode.value
+                if mode is not PauseMode.ZERO:
+                    self._data[CONF_PAUSE_ENTITY] = entity_id
+                if mode is PauseMode.SELECT:
+                    self._data[CONF_PAUSE_OPTION] = user_input[CONF_PAUSE_OPTION]
+                    self._data[CONF_RESUME_OPTION] = user_input[CONF_RESUME_OPTION]
+                if self._data[CONF_STATUS_ENTITY].startswith("sensor."):
+                    return await self.async_step_status()
+                # A binary sensor is on when a vehicle is plugged in (or charging).
+                self._data[CONF_PLUGGED_STATES] = ["on"]
+                self._data[CONF_CHARGING_STATES] = ["on"]
+                return self._async_finish()
+        return self.async_show_form(
+            step_id="pause",
+            data_schema=self.add_suggested_values_to_schema(
+                PAUSE_SCHEMA, user_input or self._defaults
+            ),
+            errors=errors,
+        )
+
+    def _validate_pause(
+        self,
+        mode: PauseMode,
+        entity_id: str,
+        user_input: Mapping[str, Any],
+        errors: dict[str, str],
+    ) -> None:
+        """A switch for switch mode; a select with both options for select mode."""
+        if entity_id.partition(".")[0] != mode.value:
+            errors[CONF_PAUSE_ENTITY] = "pause_entity_invalid"
+            return
+        if (state := self.hass.states.get(entity_id)) is None:
+            errors[CONF_PAUSE_ENTITY] = "entity_not_found"
+            return
+        if mode is PauseMode.SELECT:
+            options = state.attributes.get("options") or []
+            for key in (CONF_PAUSE_OPTION, CONF_RESUME_OPTION):
+                if user_input.get(key) not in options:
+                    errors[key] = "option_invalid"
+
+    async def async_step_status(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Which states of the status sensor mean plugged in, and charging."""
+        errors: dict[str, str] = {}
+        status = self._data[CONF_STATUS_ENTITY]
+        if user_input is not None:
+            plugged: list[str] = user_input.get(CONF_PLUGGED_STATES) or []
+            charging: list[str] = user_input.get(CONF_CHARGING_STATES) or []
+            if not plugged:
+                errors[CONF_PLUGGED_STATES] = "states_required"
+            if not charging:
+                errors[CONF_CHARGING_STATES] = "states_required"
+            if not errors:
+                # A charging vehicle is plugged in too.
+                self._data[CONF_PLUGGED_STATES] = _unique([*plugged, *charging])
+                self._data[CONF_CHARGING_STATES] = _unique(charging)
+                return self._async_finish()
+        state = self.hass.states.get(status)
+        known: list[str] = []
+        if state is not None:
+            known = [str(option) for option in state.attributes.get("options") or []]
+            if state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+                known.append(state.state)
+        options = _unique(
+            [
+                *known,
+                *self._defaults.get(CONF_PLUGGED_STATES, []),
+                *self._defaults.get(CONF_CHARGING_STATES, []),
+            ]
+        )
+        states = SelectSelector(
+            SelectSelectorConfig(
+                options=options,
+                multiple=True,
+                custom_value=True,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PLUGGED_STATES): states,
+                vol.Required(CONF_CHARGING_STATES): states,
+            }
+        )
+        return self.async_show_form(
+            step_id="status",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self._defaults
+            ),
+            errors=errors,
+        )
+
+    @callback
+    def _async_finish(self) -> SubentryFlowResult:
+        """Add the charger, or replace the reconfigured charger's data."""
+        status = self._data[CONF_STATUS_ENTITY]
+        if self._subentry is not None:
+            return self.async_update_and_abort(
+                self._get_entry(),
+                self._subentry,
+                title=self._title,
+                data=self._data,
+                unique_id=status,
+            )
+        return self.async_create_entry(
+            title=self._title, data=self._data, unique_id=status
+        )
