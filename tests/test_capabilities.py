@@ -14,6 +14,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.opti_vgi.const import (
     CONF_CONTROL,
@@ -28,8 +29,13 @@ from custom_components.opti_vgi.const import (
     CONF_PHASES,
     CONF_RESUME_OPTION,
     Control,
+    ControlMethod,
+    CurrentUnit,
+    PauseMode,
 )
 from custom_components.opti_vgi.coordinator import OptiVgiCoordinator
+from custom_components.opti_vgi.settings import ChargerSettings
+from custom_components.opti_vgi.writer import ChargerWriter
 
 from .site import (
     GARAGE,
@@ -276,3 +282,85 @@ async def test_safety_switches_off_within_the_minimum_time(
     hass.states.async_set(GRID, "23000", {"unit_of_measurement": "W"})
     await hass.async_block_till_done()
     assert chargers.of(TURN_OFF) == [{ATTR_ENTITY_ID: GARAGE_SWITCH}]
+
+
+# --- What the writer refuses -------------------------------------------------------
+
+
+def _writer(
+    hass: HomeAssistant, **fields: Any
+) -> tuple[ChargerWriter, ChargerSettings]:
+    """A writer of one charger with these settings."""
+    charger = ChargerSettings(subentry_id="c1", name="Box", **fields)
+    return ChargerWriter(hass, (charger,)), charger
+
+
+@pytest.mark.parametrize(
+    ("fields", "target", "error"),
+    [
+        pytest.param(
+            {"control": ControlMethod.ON_OFF},
+            16.0,
+            "can only be switched",
+            id="switched-without-a-pause-method",
+        ),
+        pytest.param(
+            {"control": ControlMethod.ON_OFF, "pause_mode": PauseMode.ACTION},
+            16.0,
+            "has no start action",
+            id="no-start-action",
+        ),
+        pytest.param(
+            {
+                "control": ControlMethod.NUMBER,
+                "pause_mode": PauseMode.ACTION,
+                "current_entity": "number.box_limit",
+            },
+            0.0,
+            "has no stop action",
+            id="no-stop-action",
+        ),
+        pytest.param(
+            {"control": ControlMethod.NUMBER, "current_entity": "number.box_limit"},
+            4.0,
+            "takes no less than 6.0 A",
+            id="below-the-users-minimum",
+        ),
+        pytest.param(
+            {"control": ControlMethod.NUMBER, "current_entity": "number.box_percent"},
+            10.0,
+            "not A, mA, W or kW",
+            id="unit-not-written",
+        ),
+    ],
+)
+async def test_writes_that_are_refused(
+    hass: HomeAssistant, fields: dict[str, Any], target: float, error: str
+) -> None:
+    """Nothing is sent that the charger cannot take as the plan means it."""
+    hass.states.async_set("number.box_limit", "16", {"unit_of_measurement": "A"})
+    hass.states.async_set("number.box_percent", "50", {"unit_of_measurement": "%"})
+    writer, charger = _writer(hass, **fields)
+    assert not await writer.async_write_now(charger, target, dt_util.utcnow())
+    assert error in (writer.states["c1"].error or "")
+
+
+async def test_an_action_in_kilowatts_and_milliamperes(hass: HomeAssistant) -> None:
+    """An action's value in kW (to the watt) or mA, for the phases of the car."""
+    calls = async_mock_service(hass, "box", "set_limit")
+    for unit, phases, expected in (
+        (CurrentUnit.KILOWATT, 1, 2.3),
+        (CurrentUnit.KILOWATT, 3, 6.9),
+        (CurrentUnit.MILLIAMPERE, 3, 10000),
+    ):
+        writer, charger = _writer(
+            hass,
+            control=ControlMethod.ACTION,
+            action="box.set_limit",
+            action_value_field="limit",
+            action_unit=unit,
+        )
+        writer.vehicle_phases["c1"] = phases
+        assert await writer.async_write_now(charger, 10.0, dt_util.utcnow())
+        assert calls[-1].data == {"limit": pytest.approx(expected)}
+        assert writer.states["c1"].current_a == pytest.approx(10.0)

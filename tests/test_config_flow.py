@@ -48,9 +48,11 @@ from custom_components.opti_vgi.const import (
     CONF_MAX_POWER_KW,
     CONF_MIN_CURRENT,
     CONF_MIN_SOC,
+    CONF_MIN_SWITCH_TIME,
     CONF_MIN_WRITE_INTERVAL,
     CONF_NAME,
     CONF_OVERRIDE_MINUTES,
+    CONF_PAUSE_ACTION,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
@@ -65,6 +67,7 @@ from custom_components.opti_vgi.const import (
     CONF_PRICE_SOURCE,
     CONF_RELEASE_CURRENT,
     CONF_RELEASE_MODE,
+    CONF_RESUME_ACTION,
     CONF_RESUME_OPTION,
     CONF_SAFETY,
     CONF_SESSION_ENERGY,
@@ -748,6 +751,7 @@ async def test_ocpp_charger(hass: HomeAssistant, site: MockConfigEntry) -> None:
         CONF_MIN_CURRENT: 6.0,
         CONF_MAX_CURRENT: 16.0,
         CONF_MIN_WRITE_INTERVAL: 60,
+        CONF_MIN_SWITCH_TIME: 0,  # no minimum on/off time
         CONF_POWER_ENTITY: power,
         CONF_ENERGY_ENTITY: energy,
         CONF_PRESET: "ocpp",
@@ -821,7 +825,10 @@ async def test_easee_charger_gets_device_id(
 async def test_keba_binary_sensor_paused_by_switch(
     hass: HomeAssistant, site: MockConfigEntry
 ) -> None:
-    """KEBA pauses with a switch; a binary status sensor needs no status step."""
+    """KEBA's preset pauses with keba.disable; a switch instead is checked.
+
+    A binary status sensor needs no status step.
+    """
     _, (plug,) = charger_device(hass, "keba", ("binary_sensor", "plug", None))
     hass.states.async_set(plug, "on")
     hass.states.async_set("switch.keba_enable", "on")
@@ -843,7 +850,9 @@ async def test_keba_binary_sensor_paused_by_switch(
         },
     )
     assert result["step_id"] == "pause"
-    assert suggested(result, CONF_PAUSE_MODE) == "switch"
+    assert suggested(result, CONF_PAUSE_MODE) == "action"
+    assert suggested(result, CONF_PAUSE_ACTION) == "keba.disable"
+    assert suggested(result, CONF_RESUME_ACTION) == "keba.enable"
 
     for user_input, errors in (
         ({CONF_PAUSE_MODE: "switch"}, {CONF_PAUSE_ENTITY: "pause_entity_invalid"}),
@@ -896,7 +905,7 @@ async def test_zaptec_charger_number_control(
     )
     hass.states.async_set(status, "connected_requesting", {"options": []})
     hass.states.async_set(limit, "16", {"unit_of_measurement": "A"})
-    hass.states.async_set("number.kw_limit", "7", {"unit_of_measurement": "kW"})
+    hass.states.async_set("number.percent_limit", "70", {"unit_of_measurement": "%"})
     hass.states.async_set("number.watt_limit", "7000", {"unit_of_measurement": "W"})
 
     result = await start_charger(hass, site)
@@ -921,7 +930,7 @@ async def test_zaptec_charger_number_control(
 
     for entity_id, error in (
         ("number.nope", "entity_not_found"),
-        ("number.kw_limit", "number_unit_invalid"),
+        ("number.percent_limit", "number_unit_invalid"),
     ):
         result = await sub(hass, result, {CONF_CURRENT_ENTITY: entity_id})
         assert result["step_id"] == "number"
@@ -955,6 +964,7 @@ async def test_zaptec_charger_number_control(
         CONF_MIN_CURRENT: 6.0,
         CONF_MAX_CURRENT: 16.0,
         CONF_MIN_WRITE_INTERVAL: 900,
+        CONF_MIN_SWITCH_TIME: 0,
         CONF_PRESET: "zaptec",
         CONF_CURRENT_ENTITY: "number.watt_limit",
         CONF_PAUSE_MODE: "zero",

@@ -16,7 +16,6 @@ from homeassistant.config_entries import (
 from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
-    UnitOfElectricCurrent,
     UnitOfTime,
 )
 from homeassistant.core import callback
@@ -42,8 +41,10 @@ from .const import (
     CONF_ENERGY_ENTITY,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
+    CONF_MIN_SWITCH_TIME,
     CONF_MIN_WRITE_INTERVAL,
     CONF_NAME,
+    CONF_PAUSE_ACTION,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
@@ -52,10 +53,12 @@ from .const import (
     CONF_PLUGGED_STATES,
     CONF_POWER_ENTITY,
     CONF_PRESET,
+    CONF_RESUME_ACTION,
     CONF_RESUME_OPTION,
     CONF_STATUS_ENTITY,
     CONF_VOLTAGE,
     DEFAULT_MAX_CURRENT,
+    DEFAULT_MIN_SWITCH_TIME,
     DEFAULT_VOLTAGE,
     ChargerConnection,
     ChargerPreset,
@@ -144,6 +147,9 @@ CHARGER_SCHEMA = vol.Schema(
         vol.Required(CONF_MIN_WRITE_INTERVAL): number_selector(
             0, 3600, 1, UnitOfTime.SECONDS
         ),
+        vol.Required(
+            CONF_MIN_SWITCH_TIME, default=DEFAULT_MIN_SWITCH_TIME
+        ): number_selector(0, 3600, 1, UnitOfTime.SECONDS),
         vol.Optional(CONF_POWER_ENTITY): entity_selector("sensor"),
         vol.Optional(CONF_ENERGY_ENTITY): entity_selector("sensor"),
     }
@@ -169,6 +175,8 @@ PAUSE_SCHEMA = vol.Schema(
         vol.Optional(CONF_PAUSE_ENTITY): entity_selector("switch", "select"),
         vol.Optional(CONF_PAUSE_OPTION): TextSelector(),
         vol.Optional(CONF_RESUME_OPTION): TextSelector(),
+        vol.Optional(CONF_PAUSE_ACTION): TextSelector(),
+        vol.Optional(CONF_RESUME_ACTION): TextSelector(),
     }
 )
 
@@ -203,6 +211,10 @@ def _preset_values(preset: Preset, device_id: str | None) -> dict[str, Any]:
     if preset.pause_option and preset.resume_option:
         values[CONF_PAUSE_OPTION] = preset.pause_option
         values[CONF_RESUME_OPTION] = preset.resume_option
+    if preset.pause_action and preset.resume_action:
+        values[CONF_PAUSE_ACTION] = preset.pause_action
+        values[CONF_RESUME_ACTION] = preset.resume_action
+    values[CONF_MIN_SWITCH_TIME] = preset.min_switch_time
     return values
 
 
@@ -211,8 +223,31 @@ def _preset(preset: str) -> Preset:
     return PRESETS.get(ChargerPreset(preset), CUSTOM_PRESET)
 
 
-def _device_suggestions(hass: HomeAssistant, device_id: str | None) -> dict[str, str]:
-    """Entities of the charger's device that fit a field, when exactly one fits."""
+def _named(entries: list[er.RegistryEntry], key: str | None) -> str | None:
+    """The entity among ``entries`` that the preset names ``key``.
+
+    Its translation key says so; else the one unique id that ends with the
+    key (custom integrations without translation keys), when only one does:
+    V2C's "max_intensity" ends with "intensity" too.
+    """
+    if key is None:
+        return None
+    for entry in entries:
+        if entry.translation_key == key:
+            return entry.entity_id
+    ends = [e.entity_id for e in entries if str(e.unique_id).endswith(key)]
+    return ends[0] if len(ends) == 1 else None
+
+
+def _device_suggestions(
+    hass: HomeAssistant, device_id: str | None, preset: Preset
+) -> dict[str, str]:
+    """Entities of the charger's device that fit a field.
+
+    The preset's own entities where it names them (V2C's "intensity" among
+    its three numbers in A); otherwise the one entity that fits, when exactly
+    one does. A pause entity is suggested only when the preset names it.
+    """
     if device_id is None:
         return {}
     registry = er.async_get(hass)
@@ -221,15 +256,25 @@ def _device_suggestions(hass: HomeAssistant, device_id: str | None) -> dict[str,
         CONF_POWER_ENTITY: [],
         CONF_ENERGY_ENTITY: [],
     }
+    numbers: list[er.RegistryEntry] = []
+    pausers: list[er.RegistryEntry] = []
     for entry in er.async_entries_for_device(registry, device_id):
         unit = entity_unit(hass, entry.entity_id)
-        if entry.domain == "number" and unit == UnitOfElectricCurrent.AMPERE:
+        if entry.domain == "number" and unit in NUMBER_UNITS:
             candidates[CONF_CURRENT_ENTITY].append(entry.entity_id)
+            numbers.append(entry)
         elif entry.domain == "sensor" and unit in POWER_UNITS:
             candidates[CONF_POWER_ENTITY].append(entry.entity_id)
         elif entry.domain == "sensor" and unit in ENERGY_UNITS:
             candidates[CONF_ENERGY_ENTITY].append(entry.entity_id)
-    return {key: found[0] for key, found in candidates.items() if len(found) == 1}
+        elif entry.domain == preset.pause_mode.domain:
+            pausers.append(entry)
+    found = {key: ids[0] for key, ids in candidates.items() if len(ids) == 1}
+    if (number := _named(numbers, preset.number_key)) is not None:
+        found[CONF_CURRENT_ENTITY] = number
+    if (pause := _named(pausers, preset.pause_key)) is not None:
+        found[CONF_PAUSE_ENTITY] = pause
+    return found
 
 
 class ChargerSubentryFlow(ConfigSubentryFlow):
@@ -301,7 +346,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
             CUSTOM_PRESET,
         )
         self._defaults = _preset_values(preset, self._device_id)
-        self._defaults.update(_device_suggestions(self.hass, self._device_id))
+        self._defaults.update(_device_suggestions(self.hass, self._device_id, preset))
         if self._subentry is not None:
             # What is stored wins over what we recognize.
             stored = dict(self._subentry.data)
@@ -349,6 +394,11 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                         CONF_MIN_WRITE_INTERVAL: int(
                             user_input[CONF_MIN_WRITE_INTERVAL]
                         ),
+                        CONF_MIN_SWITCH_TIME: int(
+                            user_input.get(
+                                CONF_MIN_SWITCH_TIME, DEFAULT_MIN_SWITCH_TIME
+                            )
+                        ),
                     }
                 )
                 if power:
@@ -358,6 +408,10 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                 if user_input[CONF_CONTROL] == ControlMethod.ACTION:
                     return await self.async_step_action()
                 self._data[CONF_PRESET] = self._defaults[CONF_PRESET]
+                if user_input[CONF_CONTROL] == ControlMethod.ON_OFF:
+                    # No limit to write: only how it is switched on and off.
+                    self._data.pop(CONF_CURRENT_ENTITY, None)
+                    return await self.async_step_pause()
                 return await self.async_step_number()
         return self.async_show_form(
             step_id="charger",
@@ -500,20 +554,31 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
     async def async_step_pause(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """How to pause charging: 0 A, a switch, or a select option."""
+        """How to pause charging: 0 A, a switch, a select option or actions.
+
+        A charger that can only be switched has no limit of 0 to pause with.
+        """
         errors: dict[str, str] = {}
         if user_input is not None:
             mode = PauseMode(user_input[CONF_PAUSE_MODE])
             entity_id: str = user_input.get(CONF_PAUSE_ENTITY) or ""
-            if mode is not PauseMode.ZERO:
+            if mode is PauseMode.ZERO:
+                if self._data[CONF_CONTROL] == ControlMethod.ON_OFF:
+                    errors[CONF_PAUSE_MODE] = "pause_mode_required"
+            elif mode is PauseMode.ACTION:
+                self._validate_pause_actions(user_input, errors)
+            else:
                 self._validate_pause(mode, entity_id, user_input, errors)
             if not errors:
                 self._data[CONF_PAUSE_MODE] = mode.value
-                if mode is not PauseMode.ZERO:
+                if mode.domain:
                     self._data[CONF_PAUSE_ENTITY] = entity_id
                 if mode is PauseMode.SELECT:
                     self._data[CONF_PAUSE_OPTION] = user_input[CONF_PAUSE_OPTION]
                     self._data[CONF_RESUME_OPTION] = user_input[CONF_RESUME_OPTION]
+                if mode is PauseMode.ACTION:
+                    for key in (CONF_PAUSE_ACTION, CONF_RESUME_ACTION):
+                        self._data[key] = user_input[key].strip()
                 if self._data[CONF_STATUS_ENTITY].startswith("sensor."):
                     return await self.async_step_status()
                 # A binary sensor is on when a vehicle is plugged in (or charging).
@@ -535,8 +600,8 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
         user_input: Mapping[str, Any],
         errors: dict[str, str],
     ) -> None:
-        """A switch for switch mode; a select with both options for select mode."""
-        if entity_id.partition(".")[0] != mode.value:
+        """A switch for switch modes; a select with both options for select mode."""
+        if entity_id.partition(".")[0] != mode.domain:
             errors[CONF_PAUSE_ENTITY] = "pause_entity_invalid"
             return
         if (state := self.hass.states.get(entity_id)) is None:
@@ -547,6 +612,15 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
             for key in (CONF_PAUSE_OPTION, CONF_RESUME_OPTION):
                 if user_input.get(key) not in options:
                     errors[key] = "option_invalid"
+
+    def _validate_pause_actions(
+        self, user_input: Mapping[str, Any], errors: dict[str, str]
+    ) -> None:
+        """Both the stop and the start action exist."""
+        for key in (CONF_PAUSE_ACTION, CONF_RESUME_ACTION):
+            domain, dot, service = str(user_input.get(key) or "").strip().partition(".")
+            if not (dot and self.hass.services.has_service(domain, service)):
+                errors[key] = "action_not_found"
 
     async def async_step_status(
         self, user_input: dict[str, Any] | None = None
