@@ -549,7 +549,10 @@ class ChargerWriter:
             on = target > 0
             await self._pause(charger, pause=not on)
             state.paused = not on
-            return min(target, charger.max_current) if on else 0.0
+            if not on:
+                return 0.0
+            # Released, it draws what its car takes: count the most.
+            return charger.max_current if force else min(target, charger.max_current)
         if target <= 0 and charger.pause_mode is not PauseMode.ZERO:
             await self._pause(charger, pause=True)
             state.paused = True
