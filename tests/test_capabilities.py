@@ -195,6 +195,13 @@ async def test_on_off_charger_is_planned_at_its_fixed_current(
     assert chargers.of(TURN_ON) == [{ATTR_ENTITY_ID: GARAGE_SWITCH}]
     assert chargers.of(TURN_OFF) == chargers.of(SET_VALUE) == []
     assert coordinator.writer.states[GARAGE].current_a == pytest.approx(fixed)
+    # 30 kWh to add (30 % to 80 % of 60 kWh) in whole 15-minute steps of
+    # 11 kW at 90 %: 13 steps, 32.175 kWh, so it is not stopped a step short.
+    car = next(v for v in plan_of(coordinator).inputs.problem.vehicles if v.id == TESLA)
+    assert car.energy_needed_kwh == pytest.approx(13 * 11 * 0.25 * 0.9)
+    assert plan_of(coordinator).plan.vehicle(TESLA).shortfall_kwh == pytest.approx(
+        0, abs=1e-6
+    )
 
 
 async def test_on_off_through_a_mode_select(

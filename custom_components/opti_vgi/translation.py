@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+import math
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import (
@@ -1035,15 +1036,7 @@ class HomeAssistantTranslation:
         step_a = DEFAULT_STEP_A
         vehicle = self._settings_of(vehicle_id) if vehicle_id else None
         if charger.control is ControlMethod.ON_OFF:
-            fixed = charger.max_current
-            if vehicle is not None:
-                # Switched on, the car draws what it takes: plan that much.
-                phases = min(charger.phases, vehicle.phases)
-                fixed = min(
-                    fixed, vehicle.max_power_kw * 1000 / (charger.voltage * phases)
-                )
-                if vehicle.max_current is not None:
-                    fixed = min(fixed, vehicle.max_current)
+            fixed = fixed_current_a(charger, vehicle)
             low = high = fixed
             step_a = max(fixed, FINEST_STEP_A)
         elif charger.control is ControlMethod.NUMBER and charger.current_entity:
@@ -1087,6 +1080,24 @@ class HomeAssistantTranslation:
     ) -> Vehicle:
         """The optimizer's view of a vehicle (plugged in or expected)."""
         assert inputs.charger_id is not None  # noqa: S101  # only planned vehicles
+        need = inputs.energy_needed_kwh
+        charger = self.settings.charger(inputs.charger_id)
+        if charger is not None and charger.control is ControlMethod.ON_OFF and need:
+            # Planned in whole steps at its fixed power, and never above the
+            # need, a switched charger would stop up to a step short: the need
+            # is rounded up to whole steps (the car goes a little past its
+            # target, and the next plan stops it once nothing is needed).
+            phases = min(charger.phases, vehicle.phases)
+            per_step = (
+                fixed_current_a(charger, vehicle)
+                * charger.voltage
+                * phases
+                / 1000
+                * horizon.step_hours
+                * vehicle.efficiency
+            )
+            if per_step > 0:
+                need = math.ceil(need / per_step - 1e-9) * per_step
         return Vehicle(
             id=vehicle.subentry_id,
             charger_id=inputs.charger_id,
@@ -1094,7 +1105,7 @@ class HomeAssistantTranslation:
             # a later arrival counts from the first whole step after it.
             arrival=inputs.arrival if inputs.arrival > now else horizon.start,
             departure=min(inputs.departure, horizon.end),
-            energy_needed_kwh=inputs.energy_needed_kwh,
+            energy_needed_kwh=need,
             min_energy_kwh=self._min_energy(vehicle, inputs, user),
             max_power_kw=vehicle.max_power_kw,
             efficiency=vehicle.efficiency,
@@ -1102,6 +1113,21 @@ class HomeAssistantTranslation:
             max_current_a=vehicle.max_current,
             min_current_a=vehicle.min_current,
         )
+
+
+def fixed_current_a(charger: ChargerSettings, vehicle: VehicleSettings | None) -> float:
+    """The current a switched charger is planned at when on.
+
+    Its maximum, or what its car takes when that is less (switched on, the car
+    draws what it can: its on-board charger's maximum, its maximum power).
+    """
+    fixed = charger.max_current
+    if vehicle is not None:
+        phases = min(charger.phases, vehicle.phases)
+        fixed = min(fixed, vehicle.max_power_kw * 1000 / (charger.voltage * phases))
+        if vehicle.max_current is not None:
+            fixed = min(fixed, vehicle.max_current)
+    return fixed
 
 
 def _positive(raw: object) -> float | None:
