@@ -9,8 +9,9 @@ from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigSubentry, ConfigSubentryData
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.selector import TextSelector
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -52,7 +53,6 @@ from custom_components.opti_vgi.const import (
     CONF_MIN_WRITE_INTERVAL,
     CONF_NAME,
     CONF_OVERRIDE_MINUTES,
-    CONF_PAUSE_ACTION,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
@@ -67,7 +67,6 @@ from custom_components.opti_vgi.const import (
     CONF_PRICE_SOURCE,
     CONF_RELEASE_CURRENT,
     CONF_RELEASE_MODE,
-    CONF_RESUME_ACTION,
     CONF_RESUME_OPTION,
     CONF_SAFETY,
     CONF_SESSION_ENERGY,
@@ -81,6 +80,7 @@ from custom_components.opti_vgi.const import (
     CONF_TARGET_SOC,
     CONF_VOLTAGE,
     DOMAIN,
+    MAX_HORIZON_HOURS,
     OCPP_CHARGING_STATES,
     OCPP_PLUGGED_STATES,
     STEP_CHOICES,
@@ -94,6 +94,7 @@ from custom_components.opti_vgi.const import (
     PauseMode,
     ReleaseMode,
 )
+from custom_components.opti_vgi.flow_common import BoundedNumberSelector
 from custom_components.opti_vgi.price_source import action_candidates
 from custom_components.opti_vgi.settings import (
     ChargerSettings,
@@ -121,7 +122,17 @@ VEHICLE_FORM: dict[str, Any] = {
     CONF_ARRIVAL: "18:00:00",
     CONF_PLAN_AHEAD: True,
 }
-# The charger step, as the frontend submits it.
+VEHICLE_ADVANCED = (CONF_EFFICIENCY, CONF_PLAN_AHEAD)
+
+
+def vehicle_form(changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The vehicle form as the frontend submits it, the rarely changed in a section."""
+    flat = VEHICLE_FORM | (changes or {})
+    nested = {k: v for k, v in flat.items() if k not in VEHICLE_ADVANCED}
+    return nested | {"advanced": {k: flat[k] for k in VEHICLE_ADVANCED if k in flat}}
+
+
+# The charger step's fields (the voltage and write interval are in a section).
 CHARGER_FORM: dict[str, Any] = {
     CONF_CONTROL: ControlMethod.ACTION,
     CONF_CONNECTION: "three_phase",
@@ -130,6 +141,15 @@ CHARGER_FORM: dict[str, Any] = {
     CONF_MAX_CURRENT: 16,
     CONF_MIN_WRITE_INTERVAL: 60,
 }
+ADVANCED = (CONF_VOLTAGE, CONF_MIN_WRITE_INTERVAL, CONF_MIN_SWITCH_TIME)
+
+
+def charger_form(changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The charger step as the frontend submits it, the rarely changed in a section."""
+    flat = CHARGER_FORM | (changes or {})
+    return {k: v for k, v in flat.items() if k not in ADVANCED} | {
+        "advanced": {k: flat[k] for k in ADVANCED if k in flat}
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -167,14 +187,24 @@ def site(hass: HomeAssistant) -> MockConfigEntry:
 
 
 def suggested(result: Result, key: str) -> Any:
-    """The value a form shows in a field: its suggested value, else its default."""
-    for marker in result["data_schema"].schema:
+    """The value a form shows in a field: its suggested value, else its default.
+
+    A field inside a section is found there (a section's own key names it).
+    """
+    schema = result["data_schema"].schema
+    for marker in schema:
         if str(marker) != key:
             continue
         if marker.description and "suggested_value" in marker.description:
             return marker.description["suggested_value"]
         default = marker.default
         return default() if callable(default) else None
+    for value in schema.values():
+        if isinstance(value, section):
+            try:
+                return suggested({"data_schema": value.schema}, key)
+            except KeyError:
+                continue
     raise KeyError(key)
 
 
@@ -609,15 +639,30 @@ async def test_options_safety_section(
 async def test_options_reject_out_of_range(
     hass: HomeAssistant, site: MockConfigEntry
 ) -> None:
-    """The selectors bound the options: 7 minutes or 49 hours are refused."""
+    """7 minutes or 49 hours are refused: a choice not offered, a number too big.
+
+    The number is the flow's own translated error naming the bounds (the
+    selector's check would fail the form in English).
+    """
     result = await hass.config_entries.options.async_init(site.entry_id)
     for bad in (
         {CONF_STEP_MINUTES: "7", CONF_HORIZON_HOURS: 24, CONF_ALGORITHM: "lp"},
-        {CONF_STEP_MINUTES: "15", CONF_HORIZON_HOURS: 49, CONF_ALGORITHM: "lp"},
         {CONF_STEP_MINUTES: "15", CONF_HORIZON_HOURS: 24, CONF_ALGORITHM: "magic"},
     ):
         with pytest.raises(InvalidData):
             await hass.config_entries.options.async_configure(result["flow_id"], bad)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_STEP_MINUTES: "15", CONF_HORIZON_HOURS: 49, CONF_ALGORITHM: "lp"},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_HORIZON_HOURS: "number_out_of_range"}
+    assert result["description_placeholders"] == {
+        "minimum": "1 h",
+        "maximum": f"{MAX_HORIZON_HOURS} h",
+    }
+    assert suggested(result, CONF_HORIZON_HOURS) == 49
+    assert CONF_HORIZON_HOURS not in site.options
 
 
 # --- Charger subentry ---------------------------------------------------------------
@@ -699,7 +744,7 @@ async def test_ocpp_charger(hass: HomeAssistant, site: MockConfigEntry) -> None:
     result = await sub(
         hass,
         result,
-        CHARGER_FORM | {CONF_POWER_ENTITY: power, CONF_ENERGY_ENTITY: energy},
+        charger_form({CONF_POWER_ENTITY: power, CONF_ENERGY_ENTITY: energy}),
     )
     assert result["step_id"] == "action"
     assert suggested(result, CONF_PRESET) == "ocpp"
@@ -782,7 +827,7 @@ async def test_easee_charger_gets_device_id(
     result = await sub(hass, result, {CONF_NAME: "Drive", CONF_STATUS_ENTITY: status})
     assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 120
     assert suggested(result, CONF_POWER_ENTITY) is None
-    result = await sub(hass, result, CHARGER_FORM | {CONF_MIN_WRITE_INTERVAL: 120})
+    result = await sub(hass, result, charger_form({CONF_MIN_WRITE_INTERVAL: 120}))
     assert suggested(result, CONF_PRESET) == "easee"
     assert suggested(result, CONF_ACTION) == "easee.set_charger_dynamic_limit"
     assert suggested(result, CONF_ACTION_VALUE_FIELD) == "current"
@@ -837,7 +882,7 @@ async def test_keba_binary_sensor_paused_by_switch(
 
     result = await start_charger(hass, site)
     result = await sub(hass, result, {CONF_NAME: "Carport", CONF_STATUS_ENTITY: plug})
-    result = await sub(hass, result, CHARGER_FORM)
+    result = await sub(hass, result, charger_form())
     assert suggested(result, CONF_ACTION) == "keba.set_current"
     result = await sub(
         hass,
@@ -850,35 +895,26 @@ async def test_keba_binary_sensor_paused_by_switch(
         },
     )
     assert result["step_id"] == "pause"
+    # KEBA's own way: its actions keba.disable and keba.enable.
     assert suggested(result, CONF_PAUSE_MODE) == "action"
-    assert suggested(result, CONF_PAUSE_ACTION) == "keba.disable"
-    assert suggested(result, CONF_RESUME_ACTION) == "keba.enable"
+    # The way of pausing is all this form asks.
+    assert fields(result) == [CONF_PAUSE_MODE]
+    # Options are only for select pausing: the form does not take them.
+    with pytest.raises(InvalidData):
+        await sub(hass, result, {CONF_PAUSE_MODE: "switch", CONF_PAUSE_OPTION: "off"})
 
-    for user_input, errors in (
-        ({CONF_PAUSE_MODE: "switch"}, {CONF_PAUSE_ENTITY: "pause_entity_invalid"}),
-        (
-            {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: "select.keba_mode"},
-            {CONF_PAUSE_ENTITY: "pause_entity_invalid"},
-        ),
-        (
-            {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: "switch.nope"},
-            {CONF_PAUSE_ENTITY: "entity_not_found"},
-        ),
-    ):
-        result = await sub(hass, result, user_input)
-        assert result["step_id"] == "pause"
-        assert result["errors"] == errors
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "switch"})
+    assert result["step_id"] == "pause_switch"
+    assert fields(result) == [CONF_PAUSE_ENTITY]
+    assert _picker(result, CONF_PAUSE_ENTITY)["domain"] == ["switch"]
+    # The picker takes switches only; a select is refused before the flow sees it.
+    with pytest.raises(InvalidData):
+        await sub(hass, result, {CONF_PAUSE_ENTITY: "select.keba_mode"})
+    result = await sub(hass, result, {CONF_PAUSE_ENTITY: "switch.nope"})
+    assert result["step_id"] == "pause_switch"
+    assert result["errors"] == {CONF_PAUSE_ENTITY: "entity_not_found"}
 
-    result = await sub(
-        hass,
-        result,
-        {
-            CONF_PAUSE_MODE: "switch",
-            CONF_PAUSE_ENTITY: "switch.keba_enable",
-            # Options are only for select pausing: they are not stored.
-            CONF_PAUSE_OPTION: "off",
-        },
-    )
+    result = await sub(hass, result, {CONF_PAUSE_ENTITY: "switch.keba_enable"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     data = result["data"]
     assert data[CONF_PRESET] == "keba"
@@ -918,12 +954,13 @@ async def test_zaptec_charger_number_control(
     result = await sub(
         hass,
         result,
-        CHARGER_FORM
-        | {
-            CONF_CONTROL: ControlMethod.NUMBER,
-            CONF_CONNECTION: "single_phase_l2",
-            CONF_MIN_WRITE_INTERVAL: 900,
-        },
+        charger_form(
+            {
+                CONF_CONTROL: ControlMethod.NUMBER,
+                CONF_CONNECTION: "single_phase_l2",
+                CONF_MIN_WRITE_INTERVAL: 900,
+            }
+        ),
     )
     assert result["step_id"] == "number"
     assert suggested(result, CONF_CURRENT_ENTITY) == limit
@@ -977,6 +1014,45 @@ async def test_zaptec_charger_number_control(
     }
 
 
+async def _pause_with_wallbox_select(hass: HomeAssistant, result: Result) -> Any:
+    """Pause through select.wallbox_mode (charge, stop): each form checked."""
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "select"})
+    assert result["step_id"] == "pause_select"
+    assert _picker(result, CONF_PAUSE_ENTITY)["domain"] == ["select"]
+    # A custom charger has no device: nothing to suggest.
+    assert suggested(result, CONF_PAUSE_ENTITY) is None
+    with pytest.raises(InvalidData):
+        await sub(hass, result, {CONF_PAUSE_ENTITY: "switch.any"})
+    result = await sub(hass, result, {CONF_PAUSE_ENTITY: "select.nope"})
+    assert result["errors"] == {CONF_PAUSE_ENTITY: "entity_not_found"}
+
+    result = await sub(hass, result, {CONF_PAUSE_ENTITY: "select.wallbox_mode"})
+    assert result["step_id"] == "pause_options"
+    assert result["description_placeholders"] == {"entity": "select.wallbox_mode"}
+    # The select's own options, to choose from; nothing else is taken.
+    assert select_options(result, CONF_PAUSE_OPTION) == ["charge", "stop"]
+    assert select_options(result, CONF_RESUME_OPTION) == ["charge", "stop"]
+    for user_input in (
+        {CONF_PAUSE_OPTION: "stop", CONF_RESUME_OPTION: "go"},
+        {CONF_PAUSE_OPTION: "halt", CONF_RESUME_OPTION: "charge"},
+        {CONF_PAUSE_OPTION: "stop"},
+    ):
+        with pytest.raises(InvalidData):
+            await sub(hass, result, user_input)
+    result = await sub(
+        hass, result, {CONF_PAUSE_OPTION: "stop", CONF_RESUME_OPTION: "stop"}
+    )
+    assert result["step_id"] == "pause_options"
+    assert result["errors"] == {CONF_RESUME_OPTION: "pause_resume_same"}
+    assert suggested(result, CONF_PAUSE_OPTION) == "stop"
+
+    result = await sub(
+        hass, result, {CONF_PAUSE_OPTION: "stop", CONF_RESUME_OPTION: "charge"}
+    )
+    assert result["step_id"] == "status"
+    return result
+
+
 async def test_custom_charger_select_pause_and_status_errors(
     hass: HomeAssistant, site: MockConfigEntry
 ) -> None:
@@ -995,40 +1071,12 @@ async def test_custom_charger_select_pause_and_status_errors(
     )
     assert suggested(result, CONF_CONTROL) == "number"
     assert suggested(result, CONF_POWER_ENTITY) is None
-    result = await sub(hass, result, CHARGER_FORM | {CONF_CONTROL: "number"})
+    result = await sub(hass, result, charger_form({CONF_CONTROL: "number"}))
     assert suggested(result, CONF_CURRENT_ENTITY) is None
     result = await sub(hass, result, {CONF_CURRENT_ENTITY: "number.wallbox_current"})
     assert suggested(result, CONF_PAUSE_MODE) == "zero"
 
-    select_pause = {CONF_PAUSE_MODE: "select", CONF_PAUSE_ENTITY: "select.wallbox_mode"}
-    for user_input, errors in (
-        (
-            {CONF_PAUSE_MODE: "select", CONF_PAUSE_ENTITY: "switch.any"},
-            {CONF_PAUSE_ENTITY: "pause_entity_invalid"},
-        ),
-        (
-            {CONF_PAUSE_MODE: "select", CONF_PAUSE_ENTITY: "select.nope"},
-            {CONF_PAUSE_ENTITY: "entity_not_found"},
-        ),
-        (
-            select_pause,
-            {CONF_PAUSE_OPTION: "option_invalid", CONF_RESUME_OPTION: "option_invalid"},
-        ),
-        (
-            select_pause | {CONF_PAUSE_OPTION: "stop", CONF_RESUME_OPTION: "go"},
-            {CONF_RESUME_OPTION: "option_invalid"},
-        ),
-    ):
-        result = await sub(hass, result, user_input)
-        assert result["step_id"] == "pause"
-        assert result["errors"] == errors
-
-    result = await sub(
-        hass,
-        result,
-        select_pause | {CONF_PAUSE_OPTION: "stop", CONF_RESUME_OPTION: "charge"},
-    )
-    assert result["step_id"] == "status"
+    result = await _pause_with_wallbox_select(hass, result)
     # Unavailable, no options and no preset: nothing to suggest, states are typed.
     assert select_options(result, CONF_PLUGGED_STATES) == []
     assert suggested(result, CONF_PLUGGED_STATES) == []
@@ -1116,7 +1164,7 @@ async def test_charger_step_errors_then_fixed(
     result = await sub(
         hass, result, {CONF_NAME: "A", CONF_STATUS_ENTITY: "sensor.status"}
     )
-    result = await sub(hass, result, CHARGER_FORM | user_input)
+    result = await sub(hass, result, charger_form(user_input))
     assert result["step_id"] == "charger"
     assert result["errors"] == errors
     for key, value in user_input.items():
@@ -1125,7 +1173,7 @@ async def test_charger_step_errors_then_fixed(
     result = await sub(
         hass,
         result,
-        CHARGER_FORM | {CONF_POWER_ENTITY: GRID, CONF_ENERGY_ENTITY: "sensor.energy"},
+        charger_form({CONF_POWER_ENTITY: GRID, CONF_ENERGY_ENTITY: "sensor.energy"}),
     )
     assert result["step_id"] == "action"
 
@@ -1141,7 +1189,7 @@ async def test_action_step_presets_and_errors(
 
     result = await start_charger(hass, site)
     result = await sub(hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: status})
-    result = await sub(hass, result, CHARGER_FORM)
+    result = await sub(hass, result, charger_form())
     ocpp = {
         CONF_PRESET: "ocpp",
         CONF_ACTION: "ocpp.set_charge_rate",
@@ -1234,7 +1282,7 @@ async def test_action_data_may_be_left_out(
     result = await sub(
         hass, result, {CONF_NAME: "Plug", CONF_STATUS_ENTITY: "binary_sensor.plug"}
     )
-    result = await sub(hass, result, CHARGER_FORM)
+    result = await sub(hass, result, charger_form())
     result = await sub(
         hass,
         result,
@@ -1339,7 +1387,7 @@ async def test_reconfigure_charger(
     assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 30
     assert suggested(result, CONF_CONNECTION) == "three_phase"
 
-    result = await sub(hass, result, CHARGER_FORM | {CONF_MIN_WRITE_INTERVAL: 30})
+    result = await sub(hass, result, charger_form({CONF_MIN_WRITE_INTERVAL: 30}))
     assert result["step_id"] == "action"
     assert suggested(result, CONF_PRESET) == "ocpp"
     assert suggested(result, CONF_ACTION_DATA) == {"devid": "cp1"}
@@ -1382,7 +1430,7 @@ async def test_reconfigure_charger(
         result,
         {CONF_NAME: "Garage left", CONF_STATUS_ENTITY: "sensor.cp2_status"},
     )
-    result = await sub(hass, result, CHARGER_FORM | {CONF_CONTROL: "number"})
+    result = await sub(hass, result, charger_form({CONF_CONTROL: "number"}))
     assert result["step_id"] == "number"
     result = await sub(hass, result, {CONF_CURRENT_ENTITY: "number.cp2_current"})
     result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
@@ -1451,7 +1499,7 @@ async def test_reconfigure_charger_connection(
     )
     assert result["step_id"] == "charger"
     assert suggested(result, CONF_CONNECTION) == shown
-    result = await sub(hass, result, CHARGER_FORM | {CONF_CONNECTION: chosen})
+    result = await sub(hass, result, charger_form({CONF_CONNECTION: chosen}))
     assert result["step_id"] == "action"
     result = await sub(
         hass,
@@ -1509,15 +1557,16 @@ async def test_vehicle_with_soc_and_charger(
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {
-            CONF_SOC_ENTITY: "sensor.car_soc",
-            CONF_CAPACITY_KWH: 77,
-            CONF_EFFICIENCY: 85,
-            CONF_DEPARTURE: "06:30:00",
-            CONF_PLAN_AHEAD: False,
-            CONF_CHARGER: charger_id,
-        },
+        vehicle_form(
+            {
+                CONF_SOC_ENTITY: "sensor.car_soc",
+                CONF_CAPACITY_KWH: 77,
+                CONF_EFFICIENCY: 85,
+                CONF_DEPARTURE: "06:30:00",
+                CONF_PLAN_AHEAD: False,
+                CONF_CHARGER: charger_id,
+            }
+        ),
     )
     # Its on-board charger, suggested from the 11 kW: 3 x 16 A.
     assert result["step_id"] == "obc"
@@ -1558,7 +1607,7 @@ async def test_vehicle_without_soc(hass: HomeAssistant, site: MockConfigEntry) -
     """No SoC sensor: no unique id, no capacity needed; no charger to choose."""
     result = await start_vehicle(hass, site)
     assert CONF_CHARGER not in fields(result)
-    result = await sub(hass, result, VEHICLE_FORM | {CONF_MAX_POWER_KW: 3.7})
+    result = await sub(hass, result, vehicle_form({CONF_MAX_POWER_KW: 3.7}))
     # 3.7 kW is a single-phase car at 16 A.
     assert suggested(result, CONF_PHASES) == "1"
     assert suggested(result, CONF_MAX_CURRENT) == 16.0
@@ -1584,7 +1633,7 @@ async def test_vehicle_obc_range_error_then_fixed(
 ) -> None:
     """A minimum above the maximum is an error on the minimum; nothing is lost."""
     result = await start_vehicle(hass, site)
-    result = await sub(hass, result, VEHICLE_FORM)
+    result = await sub(hass, result, vehicle_form())
     entered = {CONF_PHASES: "2", CONF_MAX_CURRENT: 10, CONF_MIN_CURRENT: 12}
     result = await sub(hass, result, entered)
     assert result["step_id"] == "obc"
@@ -1602,7 +1651,7 @@ async def test_vehicle_obc_range_error_then_fixed(
 async def _obc_step(hass: HomeAssistant, entry: MockConfigEntry) -> Result:
     """A new vehicle's on-board charger step (after a valid vehicle form)."""
     result = await start_vehicle(hass, entry)
-    return await sub(hass, result, VEHICLE_FORM | {CONF_NAME: "Other"})
+    return await sub(hass, result, vehicle_form({CONF_NAME: "Other"}))
 
 
 async def test_one_phase_site_asks_no_connection_and_derives_one_phase(
@@ -1627,7 +1676,7 @@ async def test_one_phase_site_asks_no_connection_and_derives_one_phase(
     # 22 kW on one phase would be 96 A: the suggestion stays within the form.
     result = await start_vehicle(hass, entry)
     result = await sub(
-        hass, result, VEHICLE_FORM | {CONF_NAME: "Big", CONF_MAX_POWER_KW: 22}
+        hass, result, vehicle_form({CONF_NAME: "Big", CONF_MAX_POWER_KW: 22})
     )
     assert suggested(result, CONF_MAX_CURRENT) == 80.0
 
@@ -1639,7 +1688,7 @@ async def test_one_phase_site_asks_no_connection_and_derives_one_phase(
     )
     assert result["step_id"] == "charger"
     assert CONF_CONNECTION not in fields(result)
-    form = {k: v for k, v in CHARGER_FORM.items() if k != CONF_CONNECTION}
+    form = {k: v for k, v in charger_form().items() if k != CONF_CONNECTION}
     result = await sub(hass, result, form)
     result = await sub(
         hass,
@@ -1738,7 +1787,7 @@ async def test_vehicle_errors_then_fixed(
     errors: dict[str, str],
 ) -> None:
     """Each check is an error on its field, shown with what was entered."""
-    form = VEHICLE_FORM | {CONF_NAME: "Van"}
+    form = vehicle_form({CONF_NAME: "Van"})
     result = await start_vehicle(hass, site_with_vehicle)
     result = await sub(hass, result, form | user_input)
     assert result["type"] is FlowResultType.FORM
@@ -1763,12 +1812,13 @@ async def test_duplicate_vehicle_soc_aborts(
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {
-            CONF_NAME: "Other",
-            CONF_SOC_ENTITY: "sensor.car_soc",
-            CONF_CAPACITY_KWH: 50,
-        },
+        vehicle_form(
+            {
+                CONF_NAME: "Other",
+                CONF_SOC_ENTITY: "sensor.car_soc",
+                CONF_CAPACITY_KWH: 50,
+            }
+        ),
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -1797,21 +1847,22 @@ async def test_reconfigure_vehicle(
     assert suggested(result, CONF_DEPARTURE) == "07:15:00"
     assert suggested(result, CONF_CHARGER) is None
 
-    result = await sub(hass, result, VEHICLE_FORM | {CONF_SOC_ENTITY: "sensor.car_soc"})
+    result = await sub(hass, result, vehicle_form({CONF_SOC_ENTITY: "sensor.car_soc"}))
     assert result["step_id"] == "reconfigure"
     assert result["errors"] == {CONF_CAPACITY_KWH: "capacity_required"}
 
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {
-            CONF_NAME: "Family car",
-            CONF_SOC_ENTITY: "sensor.car_soc",
-            CONF_CAPACITY_KWH: 64,
-            CONF_CHARGER: charger_id,
-            CONF_MAX_POWER_KW: 7.4,
-        },
+        vehicle_form(
+            {
+                CONF_NAME: "Family car",
+                CONF_SOC_ENTITY: "sensor.car_soc",
+                CONF_CAPACITY_KWH: 64,
+                CONF_CHARGER: charger_id,
+                CONF_MAX_POWER_KW: 7.4,
+            }
+        ),
     )
     # Stored before on-board chargers were asked for: derived from its 7.4 kW.
     assert result["step_id"] == "obc"
@@ -1836,7 +1887,7 @@ async def test_reconfigure_vehicle(
     result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
     assert suggested(result, CONF_CHARGER) == charger_id
     result = await sub(
-        hass, result, VEHICLE_FORM | {CONF_NAME: "Old car", CONF_MAX_POWER_KW: 7.4}
+        hass, result, vehicle_form({CONF_NAME: "Old car", CONF_MAX_POWER_KW: 7.4})
     )
     assert suggested(result, CONF_PHASES) == "2"
     assert suggested(result, CONF_MAX_CURRENT) == 16.0
@@ -1852,7 +1903,7 @@ async def test_reconfigure_vehicle(
 
     # Another maximum power: the suggestion follows it (11 kW: 3 x 16 A).
     result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
-    result = await sub(hass, result, VEHICLE_FORM | {CONF_NAME: "Old car"})
+    result = await sub(hass, result, vehicle_form({CONF_NAME: "Old car"}))
     assert suggested(result, CONF_PHASES) == "3"
     assert suggested(result, CONF_MAX_CURRENT) == 16.0
 
@@ -1870,8 +1921,9 @@ async def test_reconfigure_vehicle_to_another_vehicles_soc_aborts(
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {CONF_NAME: "Van", CONF_SOC_ENTITY: "sensor.car_soc", CONF_CAPACITY_KWH: 60},
+        vehicle_form(
+            {CONF_NAME: "Van", CONF_SOC_ENTITY: "sensor.car_soc", CONF_CAPACITY_KWH: 60}
+        ),
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -1912,9 +1964,7 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
     async_mock_service(hass, "easee", "set_charger_dynamic_limit")
     result = await start_charger(hass, entry)
     result = await sub(hass, result, {CONF_NAME: "Drive", CONF_STATUS_ENTITY: status})
-    result = await sub(
-        hass, result, CHARGER_FORM | {CONF_CONNECTION: "single_phase_l3"}
-    )
+    result = await sub(hass, result, charger_form({CONF_CONNECTION: "single_phase_l3"}))
     result = await sub(
         hass,
         result,
@@ -1926,11 +1976,8 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
             CONF_ACTION_DATA: {"device_id": device_id},
         },
     )
-    result = await sub(
-        hass,
-        result,
-        {CONF_PAUSE_MODE: "switch", CONF_PAUSE_ENTITY: "switch.easee_enable"},
-    )
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "switch"})
+    result = await sub(hass, result, {CONF_PAUSE_ENTITY: "switch.easee_enable"})
     result = await sub(
         hass,
         result,
@@ -1943,13 +1990,14 @@ async def test_settings_parse_what_the_flows_create(hass: HomeAssistant) -> None
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
-        | {
-            CONF_SOC_ENTITY: "sensor.car_soc",
-            CONF_CAPACITY_KWH: 77,
-            CONF_EFFICIENCY: 88,
-            CONF_CHARGER: charger_id,
-        },
+        vehicle_form(
+            {
+                CONF_SOC_ENTITY: "sensor.car_soc",
+                CONF_CAPACITY_KWH: 77,
+                CONF_EFFICIENCY: 88,
+                CONF_CHARGER: charger_id,
+            }
+        ),
     )
     result = await sub(
         hass, result, {CONF_PHASES: "1", CONF_MAX_CURRENT: 16, CONF_MIN_CURRENT: 6}
@@ -2028,7 +2076,7 @@ async def test_vehicle_week_and_evidence_sections(
     result = await sub(
         hass,
         result,
-        VEHICLE_FORM
+        vehicle_form()
         | {
             CONF_MAX_POWER_KW: 3.7,
             "week": {"wed": "09:30:00", "no_departure": ["sat", "sun"]},
@@ -2134,15 +2182,20 @@ async def test_soc_picker_is_filtered(
 
 
 @pytest.mark.parametrize(
-    ("mode", "field", "bad", "error", "good"),
+    ("mode", "field", "bad", "bounds", "good"),
     [
-        ("power", CONF_SITE_LIMIT_KW, 0, "site_limit_kw_range", 11),
-        ("power", CONF_SITE_LIMIT_KW, 20000, "site_limit_kw_range", 11),
-        ("current", CONF_SITE_LIMIT_A, 0, "site_limit_a_range", 25),
+        ("power", CONF_SITE_LIMIT_KW, 0, ("0.5 kW", "10000 kW"), 11),
+        ("power", CONF_SITE_LIMIT_KW, 20000, ("0.5 kW", "10000 kW"), 11),
+        ("current", CONF_SITE_LIMIT_A, 0, ("1 A", "4000 A"), 25),
     ],
 )
 async def test_site_limit_out_of_range_is_a_translated_error(
-    hass: HomeAssistant, mode: str, field: str, bad: float, error: str, good: float
+    hass: HomeAssistant,
+    mode: str,
+    field: str,
+    bad: float,
+    bounds: tuple[str, str],
+    good: float,
 ) -> None:
     """A 0 A or 0 kW limit: our own translated error, the value kept to fix."""
     result = await start_site(hass)
@@ -2155,11 +2208,143 @@ async def test_site_limit_out_of_range_is_a_translated_error(
     extra = {CONF_SITE_PHASES: "3", CONF_SITE_VOLTAGE: 230} if mode == "current" else {}
     result = await configure(hass, result, {field: bad, **extra})
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {field: error}
+    assert result["errors"] == {field: "number_out_of_range"}
+    assert result["description_placeholders"] == dict(
+        zip(("minimum", "maximum"), bounds, strict=True)
+    )
     assert suggested(result, field) == bad
     result = await configure(hass, result, {field: good, **extra})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][field] == good
+
+
+def bounded_fields(
+    result: Result,
+) -> list[tuple[str | None, str, BoundedNumberSelector]]:
+    """Every bounded number a form shows: (its section or None, key, selector)."""
+    found: list[tuple[str | None, str, BoundedNumberSelector]] = []
+    for marker, value in result["data_schema"].schema.items():
+        if isinstance(value, section):
+            found += [
+                (str(marker), str(inner), selector)
+                for inner, selector in value.schema.schema.items()
+                if isinstance(selector, BoundedNumberSelector)
+            ]
+        elif isinstance(value, BoundedNumberSelector):
+            found.append((None, str(marker), value))
+    return found
+
+
+async def _limit_power_form(hass: HomeAssistant, site: None) -> Any:
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    return await configure(
+        hass,
+        result,
+        {CONF_LIMIT_MODE: "power", CONF_GRID_POWER_SIGN: "import_positive"},
+    )
+
+
+async def _limit_current_form(hass: HomeAssistant, site: None) -> Any:
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    return await configure(
+        hass,
+        result,
+        {CONF_LIMIT_MODE: "current", CONF_GRID_POWER_SIGN: "import_positive"},
+    )
+
+
+async def _options_form(hass: HomeAssistant, site: MockConfigEntry) -> Any:
+    return await hass.config_entries.options.async_init(site.entry_id)
+
+
+async def _charger_form(hass: HomeAssistant, site: MockConfigEntry) -> Any:
+    hass.states.async_set("sensor.box_status", "ready")
+    result = await start_charger(hass, site)
+    return await sub(
+        hass, result, {CONF_NAME: "Box", CONF_STATUS_ENTITY: "sensor.box_status"}
+    )
+
+
+async def _vehicle_form(hass: HomeAssistant, site: MockConfigEntry) -> Any:
+    return await start_vehicle(hass, site)
+
+
+async def _obc_form(hass: HomeAssistant, site: MockConfigEntry) -> Any:
+    return await sub(hass, await start_vehicle(hass, site), vehicle_form())
+
+
+# Each form with a bounded number, and a complete valid submission of it.
+BOUNDED_FORMS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "limit_power": (_limit_power_form, {CONF_SITE_LIMIT_KW: 11}),
+    "limit_current": (
+        _limit_current_form,
+        {CONF_SITE_LIMIT_A: 25, CONF_SITE_PHASES: "3", CONF_SITE_VOLTAGE: 230},
+    ),
+    "options": (
+        _options_form,
+        {
+            CONF_STEP_MINUTES: "15",
+            CONF_HORIZON_HOURS: 24,
+            CONF_ALGORITHM: "lp",
+            CONF_SAFETY: {
+                CONF_FALLBACK_HOUSE_KW: 3,
+                CONF_RELEASE_MODE: "minimum",
+                CONF_RELEASE_CURRENT: 6,
+                CONF_OVERRIDE_MINUTES: 60,
+            },
+        },
+    ),
+    "charger": (_charger_form, charger_form({CONF_CONTROL: "number"})),
+    "vehicle": (_vehicle_form, vehicle_form({CONF_CAPACITY_KWH: 60})),
+    "obc": (_obc_form, {CONF_PHASES: "1", CONF_MAX_CURRENT: 16, CONF_MIN_CURRENT: 6}),
+}
+
+
+@pytest.mark.parametrize("form", list(BOUNDED_FORMS))
+async def test_every_number_bound_is_a_translated_error(
+    hass: HomeAssistant, request: pytest.FixtureRequest, form: str
+) -> None:
+    """Below or above any number field's bounds: a translated error naming them.
+
+    Home Assistant's own check would fail the whole form with an English
+    "Value 0.0 is too small". Every bounded field of the form is tried, in a
+    section too, and the bounds themselves are accepted.
+    """
+    start, valid = BOUNDED_FORMS[form]
+    # The site flow runs without a site (there is only one); the others need one.
+    site = None if form.startswith("limit") else request.getfixturevalue("site")
+    result = await start(hass, site)
+    flow_id, step_id = result["flow_id"], result["step_id"]
+    manager: Any = (
+        hass.config_entries.options
+        if form == "options"
+        else hass.config_entries.flow
+        if form.startswith("limit")
+        else hass.config_entries.subentries
+    )
+    bounded = bounded_fields(result)
+    assert bounded, form
+    for section_key, key, selector in bounded:
+        low, high = selector.config["min"], selector.config["max"]
+        assert selector.in_range(low)
+        assert selector.in_range(high)
+        assert not selector.in_range(float("nan"))
+        for bad in (low - 1, high + 1):
+            data = {k: dict(v) if isinstance(v, dict) else v for k, v in valid.items()}
+            (data[section_key] if section_key else data)[key] = bad
+            result = await manager.async_configure(flow_id, data)
+            assert result["type"] is FlowResultType.FORM, (key, bad)
+            assert result["step_id"] == step_id
+            assert result["errors"][section_key or key] == "number_out_of_range"
+            unit = selector.config["unit_of_measurement"]
+            placeholders = result["description_placeholders"]
+            assert placeholders["minimum"] == f"{low:g} {unit}", key
+            assert placeholders["maximum"] == f"{high:g} {unit}", key
+    result = await manager.async_configure(flow_id, valid)
+    assert not result.get("errors")
+    assert result["type"] is not FlowResultType.FORM or result["step_id"] != step_id
 
 
 NUMBER_PRESETS = [
@@ -2220,35 +2405,48 @@ async def test_number_presets(  # one parameter per preset fact
     result = await sub(
         hass,
         result,
-        CHARGER_FORM
-        | {
-            CONF_CONTROL: ControlMethod.NUMBER,
-            CONF_MIN_CURRENT: low,
-            CONF_MIN_WRITE_INTERVAL: interval,
-        },
+        charger_form(
+            {
+                CONF_CONTROL: ControlMethod.NUMBER,
+                CONF_MIN_CURRENT: low,
+                CONF_MIN_WRITE_INTERVAL: interval,
+            }
+        ),
     )
     assert result["step_id"] == "number"
     assert suggested(result, CONF_CURRENT_ENTITY) == limit
     result = await sub(hass, result, {CONF_CURRENT_ENTITY: limit})
     assert result["step_id"] == "pause"
     assert suggested(result, CONF_PAUSE_MODE) == pause
-    pause_input: dict[str, Any] = {CONF_PAUSE_MODE: pause}
+    result = await sub(hass, result, {CONF_PAUSE_MODE: pause})
     if pause == "switch":
-        pause_input[CONF_PAUSE_ENTITY] = switch
+        # The device's one switch is suggested.
+        assert result["step_id"] == "pause_switch"
+        assert suggested(result, CONF_PAUSE_ENTITY) == switch
+        result = await sub(hass, result, {CONF_PAUSE_ENTITY: switch})
     elif pause == "select":
+        assert result["step_id"] == "pause_select"
+        assert suggested(result, CONF_PAUSE_ENTITY) == select
+        result = await sub(hass, result, {CONF_PAUSE_ENTITY: select})
+        assert result["step_id"] == "pause_options"
+        assert select_options(result, CONF_PAUSE_OPTION) == options
         assert suggested(result, CONF_PAUSE_OPTION) == pause_option
         assert suggested(result, CONF_RESUME_OPTION) == resume_option
-        pause_input |= {
-            CONF_PAUSE_ENTITY: select,
-            CONF_PAUSE_OPTION: pause_option,
-            CONF_RESUME_OPTION: resume_option,
-        }
-    result = await sub(hass, result, pause_input)
+        result = await sub(
+            hass,
+            result,
+            {CONF_PAUSE_OPTION: pause_option, CONF_RESUME_OPTION: resume_option},
+        )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     data = result["data"]
     assert data[CONF_PRESET] == preset
     assert data[CONF_CURRENT_ENTITY] == limit
     assert data[CONF_PAUSE_MODE] == pause
+    assert data.get(CONF_PAUSE_ENTITY) == {"switch": switch, "select": select}.get(
+        pause
+    )
+    assert data.get(CONF_PAUSE_OPTION) == pause_option
+    assert data.get(CONF_RESUME_OPTION) == resume_option
     assert data[CONF_MIN_WRITE_INTERVAL] == interval
     assert (
         ChargerSettings.from_subentry(
@@ -2256,3 +2454,305 @@ async def test_number_presets(  # one parameter per preset fact
         ).preset.value
         == preset
     )
+
+
+# --- Pausing, pickers and the advanced section of the charger flow -------------------
+
+
+async def _ocpp_to_pause(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    """Reconfigure the stored OCPP charger up to its pause step."""
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    result = await entry.start_subentry_reconfigure_flow(
+        hass, next(iter(entry.subentries))
+    )
+    result = await sub(
+        hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: "sensor.cp1_status"}
+    )
+    result = await sub(hass, result, charger_form({CONF_MIN_WRITE_INTERVAL: 30}))
+    return await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "ocpp",
+            CONF_ACTION: "ocpp.set_charge_rate",
+            CONF_ACTION_VALUE_FIELD: "limit_amps",
+            CONF_ACTION_UNIT: "A",
+            CONF_ACTION_DATA: {"devid": "cp1"},
+        },
+    )
+
+
+async def test_pause_select_without_options_is_typed_and_kept_on_reconfigure(
+    hass: HomeAssistant,
+) -> None:
+    """A select listing no options (unavailable just now) gets text fields.
+
+    What is stored is suggested again, and pausing with 0 A later drops the
+    select and its options.
+    """
+    hass.states.async_set("sensor.cp1_status", "Available")
+    hass.states.async_set("select.cp1_mode", "unavailable")
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            CONF_PRICE_ENTITY: PRICE,
+            CONF_LIMIT_MODE: LimitMode.POWER,
+            CONF_SITE_LIMIT_KW: 11.0,
+        },
+        subentries_data=[
+            charger_subentry(
+                "sensor.cp1_status",
+                **{
+                    CONF_PAUSE_MODE: "select",
+                    CONF_PAUSE_ENTITY: "select.cp1_mode",
+                    CONF_PAUSE_OPTION: "Paused",
+                    CONF_RESUME_OPTION: "Normal",
+                },
+            )
+        ],
+    )
+    entry.add_to_hass(hass)
+    (subentry_id,) = entry.subentries
+
+    result = await _ocpp_to_pause(hass, entry)
+    assert result["step_id"] == "pause"
+    assert suggested(result, CONF_PAUSE_MODE) == "select"
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "select"})
+    assert suggested(result, CONF_PAUSE_ENTITY) == "select.cp1_mode"
+    result = await sub(hass, result, {CONF_PAUSE_ENTITY: "select.cp1_mode"})
+    assert result["step_id"] == "pause_options"
+    marker = next(m for m in result["data_schema"].schema if m == CONF_PAUSE_OPTION)
+    assert isinstance(result["data_schema"].schema[marker], TextSelector)
+    assert suggested(result, CONF_PAUSE_OPTION) == "Paused"
+    assert suggested(result, CONF_RESUME_OPTION) == "Normal"
+    result = await sub(
+        hass, result, {CONF_PAUSE_OPTION: " Paused ", CONF_RESUME_OPTION: "Paused"}
+    )
+    assert result["errors"] == {CONF_RESUME_OPTION: "pause_resume_same"}
+    result = await sub(hass, result, {CONF_PAUSE_OPTION: " ", CONF_RESUME_OPTION: ""})
+    assert result["errors"] == {
+        CONF_PAUSE_OPTION: "option_required",
+        CONF_RESUME_OPTION: "option_required",
+    }
+    result = await sub(
+        hass, result, {CONF_PAUSE_OPTION: " Paused ", CONF_RESUME_OPTION: "Eco"}
+    )
+    assert result["step_id"] == "status"
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    data = entry.subentries[subentry_id].data
+    assert data[CONF_PAUSE_ENTITY] == "select.cp1_mode"
+    assert (data[CONF_PAUSE_OPTION], data[CONF_RESUME_OPTION]) == ("Paused", "Eco")
+
+    # The select now lists its options: a stored option that is not one of them
+    # is not suggested.
+    hass.states.async_set(
+        "select.cp1_mode", "Normal", {"options": ["Normal", "Paused", "Solar"]}
+    )
+    result = await _ocpp_to_pause(hass, entry)
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "select"})
+    result = await sub(hass, result, {CONF_PAUSE_ENTITY: "select.cp1_mode"})
+    assert select_options(result, CONF_RESUME_OPTION) == ["Normal", "Paused", "Solar"]
+    assert suggested(result, CONF_PAUSE_OPTION) == "Paused"
+    assert suggested(result, CONF_RESUME_OPTION) is None
+    result = await sub(
+        hass, result, {CONF_PAUSE_OPTION: "Paused", CONF_RESUME_OPTION: "Solar"}
+    )
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    assert entry.subentries[subentry_id].data[CONF_RESUME_OPTION] == "Solar"
+
+    # Pausing with 0 A asks nothing more, and keeps no select or options.
+    result = await _ocpp_to_pause(hass, entry)
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    assert result["step_id"] == "status"
+    result = await sub(
+        hass,
+        result,
+        {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+    )
+    data = entry.subentries[subentry_id].data
+    assert data[CONF_PAUSE_MODE] == "zero"
+    for key in (CONF_PAUSE_ENTITY, CONF_PAUSE_OPTION, CONF_RESUME_OPTION):
+        assert key not in data
+
+
+async def test_pause_switch_suggestion_needs_one_switch_of_its_kind(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Two switches on the device: neither is guessed."""
+    _, (plug, *_) = charger_device(
+        hass,
+        "keba",
+        ("binary_sensor", "plug", None),
+        ("switch", "enable", None),
+        ("switch", "authorize", None),
+    )
+    hass.states.async_set(plug, "on")
+    async_mock_service(hass, "keba", "set_current")
+    result = await start_charger(hass, site)
+    result = await sub(hass, result, {CONF_NAME: "Carport", CONF_STATUS_ENTITY: plug})
+    result = await sub(hass, result, charger_form())
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PRESET: "keba",
+            CONF_ACTION: "keba.set_current",
+            CONF_ACTION_VALUE_FIELD: "current",
+            CONF_ACTION_UNIT: "A",
+        },
+    )
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "switch"})
+    assert result["step_id"] == "pause_switch"
+    assert suggested(result, CONF_PAUSE_ENTITY) is None
+
+
+async def test_charger_pickers_are_filtered(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Status, power, energy and limit pickers list only entities that fit."""
+    result = await start_charger(hass, site)
+    status = _picker(result, CONF_STATUS_ENTITY)
+    assert status["domain"] == ["binary_sensor", "sensor"]
+    assert status["filter"] == [
+        {"domain": ["binary_sensor"], "device_class": ["plug", "battery_charging"]},
+        {"domain": ["sensor"]},
+    ]
+    hass.states.async_set("sensor.box_status", "ready")
+    result = await sub(
+        hass, result, {CONF_NAME: "Box", CONF_STATUS_ENTITY: "sensor.box_status"}
+    )
+    for key, device_class, units in (
+        (CONF_POWER_ENTITY, "power", ["W", "kW"]),
+        (CONF_ENERGY_ENTITY, "energy", ["Wh", "kWh"]),
+    ):
+        picker = _picker(result, key)
+        assert picker["domain"] == ["sensor"]
+        (entity_filter,) = picker["filter"]
+        assert entity_filter["device_class"] == [device_class]
+        assert sorted(entity_filter["unit_of_measurement"]) == sorted(units)
+    result = await sub(hass, result, charger_form({CONF_CONTROL: "number"}))
+    (entity_filter,) = _picker(result, CONF_CURRENT_ENTITY)["filter"]
+    assert entity_filter == {
+        "domain": ["number"],
+        "unit_of_measurement": ["A", "W", "kW", "mA"],  # every unit that is written
+    }
+
+
+async def test_meter_and_soc_pickers_filter_by_unit(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """The site's meters and a vehicle's SoC list only the units read."""
+    result = await start_vehicle(hass, site)
+    (entity_filter,) = _picker(result, CONF_SOC_ENTITY)["filter"]
+    assert entity_filter == {
+        "domain": ["sensor"],
+        "device_class": ["battery"],
+        "unit_of_measurement": ["%"],
+    }
+    await hass.config_entries.async_remove(site.entry_id)
+    result = await start_site(hass)
+    result = await configure(hass, result, {CONF_PRICE_ENTITY: PRICE})
+    (grid,) = _picker(result, CONF_GRID_POWER_ENTITY)["filter"]
+    assert sorted(grid["unit_of_measurement"]) == ["W", "kW"]
+    for key in PHASE_KEYS:
+        (phase,) = _picker(result, key)["filter"]
+        assert phase["unit_of_measurement"] == ["A"]
+
+
+async def test_charger_advanced_section(
+    hass: HomeAssistant, site: MockConfigEntry
+) -> None:
+    """Voltage and write interval are in a collapsed section.
+
+    They are prefilled from the preset, and a client that leaves the section
+    out keeps those values.
+    """
+    _, (status,) = charger_device(hass, "zaptec", ("sensor", "mode", None))
+    hass.states.async_set(status, "connected_requesting")
+    hass.states.async_set("number.limit", "16", {"unit_of_measurement": "A"})
+    result = await start_charger(hass, site)
+    result = await sub(hass, result, {CONF_NAME: "Zap", CONF_STATUS_ENTITY: status})
+    assert result["step_id"] == "charger"
+    assert CONF_VOLTAGE not in fields(result)
+    assert CONF_MIN_WRITE_INTERVAL not in fields(result)
+    marker = next(m for m in result["data_schema"].schema if m == "advanced")
+    advanced = result["data_schema"].schema[marker]
+    assert isinstance(advanced, section)
+    assert advanced.options["collapsed"] is True
+    assert suggested(result, CONF_VOLTAGE) == 230
+    assert suggested(result, CONF_MIN_WRITE_INTERVAL) == 900
+
+    form = {k: v for k, v in charger_form().items() if k != "advanced"}
+    result = await sub(hass, result, form | {CONF_CONTROL: "number"})
+    assert result["step_id"] == "number"
+    result = await sub(hass, result, {CONF_CURRENT_ENTITY: "number.limit"})
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    result = await sub(
+        hass,
+        result,
+        {
+            CONF_PLUGGED_STATES: ["connected_requesting"],
+            CONF_CHARGING_STATES: ["connected_charging"],
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_MIN_WRITE_INTERVAL] == 900
+    assert result["data"][CONF_VOLTAGE] == 230.0
+
+
+async def test_vehicle_advanced_section_left_out_keeps_what_is_stored(
+    hass: HomeAssistant, site_with_vehicle: MockConfigEntry
+) -> None:
+    """Efficiency and planning ahead are in a collapsed section.
+
+    Reconfiguring shows what is stored there; a client that leaves the section
+    out keeps it (92 %, not the default 90 %), a new vehicle gets the defaults.
+    """
+    entry = site_with_vehicle
+    vehicle_id = next(
+        s for s, v in entry.subentries.items() if v.subentry_type == SUBENTRY_VEHICLE
+    )
+    hass.config_entries.async_update_subentry(
+        entry,
+        entry.subentries[vehicle_id],
+        data={**entry.subentries[vehicle_id].data, CONF_PLAN_AHEAD: False},
+    )
+    result = await entry.start_subentry_reconfigure_flow(hass, vehicle_id)
+    marker = next(m for m in result["data_schema"].schema if m == "advanced")
+    assert result["data_schema"].schema[marker].options["collapsed"] is True
+    assert CONF_EFFICIENCY not in fields(result)
+    assert suggested(result, CONF_EFFICIENCY) == 92
+    assert suggested(result, CONF_PLAN_AHEAD) is False
+
+    form = {k: v for k, v in vehicle_form().items() if k != "advanced"}
+    result = await sub(
+        hass,
+        result,
+        form
+        | {
+            CONF_NAME: "Family car",
+            CONF_SOC_ENTITY: "sensor.car_soc",
+            CONF_CAPACITY_KWH: 60,
+        },
+    )
+    result = await sub(hass, result, {CONF_PHASES: "1", CONF_MAX_CURRENT: 32})
+    assert result["reason"] == "reconfigure_successful"
+    data = entry.subentries[vehicle_id].data
+    assert data[CONF_EFFICIENCY] == 0.92
+    assert data[CONF_PLAN_AHEAD] is False
+
+    result = await start_vehicle(hass, entry)
+    result = await sub(hass, result, form | {CONF_NAME: "Van"})
+    result = await sub(hass, result, {CONF_PHASES: "3", CONF_MAX_CURRENT: 16})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_EFFICIENCY] == 0.9
+    assert result["data"][CONF_PLAN_AHEAD] is True

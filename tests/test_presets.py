@@ -17,7 +17,7 @@ from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
@@ -341,14 +341,20 @@ def site(hass: HomeAssistant) -> MockConfigEntry:
 
 
 def _suggested(result: dict[str, Any], key: str) -> Any:
-    """The value a form shows in a field: its suggested value, else its default."""
-    for marker in result["data_schema"].schema:
+    """The value a form shows in a field (in a section too), else its default."""
+    schema = result["data_schema"].schema
+    for marker in schema:
         if str(marker) != key:
             continue
         if marker.description and "suggested_value" in marker.description:
             return marker.description["suggested_value"]
         default = marker.default
         return default() if callable(default) else None
+    for value in schema.values():
+        if isinstance(value, section):
+            found = _suggested({"data_schema": value.schema}, key)
+            if found is not None:
+                return found
     return None
 
 
@@ -412,20 +418,21 @@ async def _run_flow(
     )
     assert result["step_id"] == "charger"
     assert _suggested(result, CONF_CONTROL) == preset.control.value
-    charger_form = {
+    advanced = {
         key: _suggested(result, key)
-        for key in (
-            CONF_CONTROL,
-            CONF_MIN_CURRENT,
-            CONF_MIN_WRITE_INTERVAL,
-            CONF_MIN_SWITCH_TIME,
-        )
+        for key in (CONF_VOLTAGE, CONF_MIN_WRITE_INTERVAL, CONF_MIN_SWITCH_TIME)
     }
-    assert charger_form[CONF_MIN_SWITCH_TIME] == preset.min_switch_time
+    assert advanced[CONF_MIN_SWITCH_TIME] == preset.min_switch_time
+    assert advanced[CONF_MIN_WRITE_INTERVAL] == preset.min_write_interval
     result = await flows.async_configure(
         result["flow_id"],
-        charger_form
-        | {CONF_CONNECTION: "three_phase", CONF_VOLTAGE: 230, CONF_MAX_CURRENT: 16},
+        {
+            CONF_CONTROL: _suggested(result, CONF_CONTROL),
+            CONF_MIN_CURRENT: _suggested(result, CONF_MIN_CURRENT),
+            CONF_CONNECTION: "three_phase",
+            CONF_MAX_CURRENT: 16,
+            "advanced": advanced,
+        },
     )
     if result["step_id"] == "number":
         # The integration's own limit entity, among the device's numbers.
@@ -451,17 +458,25 @@ async def _run_flow(
         result = await flows.async_configure(result["flow_id"], action_form)
     assert result["step_id"] == "pause"
     assert _suggested(result, CONF_PAUSE_MODE) == preset.pause_mode.value
-    pause_form: dict[str, Any] = {CONF_PAUSE_MODE: preset.pause_mode.value}
-    if "pause" in ids:
+    result = await flows.async_configure(
+        result["flow_id"], {CONF_PAUSE_MODE: preset.pause_mode.value}
+    )
+    if result.get("step_id") in ("pause_switch", "pause_switch_on", "pause_select"):
         if preset.pause_key is not None:
+            # The integration's own pause entity, among the device's.
             assert _suggested(result, CONF_PAUSE_ENTITY) == ids["pause"]
-        pause_form[CONF_PAUSE_ENTITY] = ids["pause"]
-    for key in (CONF_PAUSE_OPTION, CONF_RESUME_OPTION, CONF_PAUSE_ACTION):
-        if (value := _suggested(result, key)) is not None:
-            pause_form[key] = value
-    if (value := _suggested(result, CONF_RESUME_ACTION)) is not None:
-        pause_form[CONF_RESUME_ACTION] = value
-    result = await flows.async_configure(result["flow_id"], pause_form)
+        result = await flows.async_configure(
+            result["flow_id"], {CONF_PAUSE_ENTITY: ids["pause"]}
+        )
+    if result.get("step_id") in ("pause_options", "pause_actions"):
+        keys = (
+            (CONF_PAUSE_OPTION, CONF_RESUME_OPTION)
+            if result["step_id"] == "pause_options"
+            else (CONF_PAUSE_ACTION, CONF_RESUME_ACTION)
+        )
+        result = await flows.async_configure(
+            result["flow_id"], {key: _suggested(result, key) for key in keys}
+        )
     if result.get("step_id") == "status":
         state = shape.status[2]
         result = await flows.async_configure(
@@ -556,35 +571,33 @@ async def test_pause_errors_of_switched_chargers(
         {
             CONF_CONTROL: "on_off",
             CONF_CONNECTION: "single_phase_l1",
-            CONF_VOLTAGE: 230,
             CONF_MIN_CURRENT: 6,
             CONF_MAX_CURRENT: 32,
-            CONF_MIN_WRITE_INTERVAL: 300,
-            CONF_MIN_SWITCH_TIME: 300,
+            "advanced": {
+                CONF_VOLTAGE: 230,
+                CONF_MIN_WRITE_INTERVAL: 300,
+                CONF_MIN_SWITCH_TIME: 300,
+            },
         },
     )
     assert result["step_id"] == "pause"
-    for pause_form, errors in (
-        ({CONF_PAUSE_MODE: "zero"}, {CONF_PAUSE_MODE: "pause_mode_required"}),
-        (
-            {
-                CONF_PAUSE_MODE: "action",
-                CONF_PAUSE_ACTION: "pod_point.stop_charge_now",
-                CONF_RESUME_ACTION: "nonsense",
-            },
-            {
-                CONF_PAUSE_ACTION: "action_not_found",
-                CONF_RESUME_ACTION: "action_not_found",
-            },
-        ),
-        (
-            {CONF_PAUSE_MODE: "switch_on", CONF_PAUSE_ENTITY: "select.x"},
-            {CONF_PAUSE_ENTITY: "pause_entity_invalid"},
-        ),
-    ):
-        result = await flows.async_configure(result["flow_id"], pause_form)
-        assert result["step_id"] == "pause"
-        assert result["errors"] == errors
+    result = await flows.async_configure(result["flow_id"], {CONF_PAUSE_MODE: "zero"})
+    assert result["step_id"] == "pause"
+    assert result["errors"] == {CONF_PAUSE_MODE: "pause_mode_required"}
+    result = await flows.async_configure(result["flow_id"], {CONF_PAUSE_MODE: "action"})
+    assert result["step_id"] == "pause_actions"
+    result = await flows.async_configure(
+        result["flow_id"],
+        {
+            CONF_PAUSE_ACTION: "pod_point.stop_charge_now",
+            CONF_RESUME_ACTION: "nonsense",
+        },
+    )
+    assert result["step_id"] == "pause_actions"
+    assert result["errors"] == {
+        CONF_PAUSE_ACTION: "action_not_found",
+        CONF_RESUME_ACTION: "action_not_found",
+    }
 
     async def nothing(call: ServiceCall) -> None:
         """A stop or start action of the charger's integration."""
@@ -594,7 +607,6 @@ async def test_pause_errors_of_switched_chargers(
     result = await flows.async_configure(
         result["flow_id"],
         {
-            CONF_PAUSE_MODE: "action",
             CONF_PAUSE_ACTION: " pod_point.stop_charge_now ",
             CONF_RESUME_ACTION: "pod_point.charge_now",
         },

@@ -95,10 +95,10 @@ from .flow_common import (
     PRICE_ENERGY_UNITS,
     VOLTAGE_SELECTOR,
     check_entity,
+    check_ranges,
     entity_selector,
     entity_unit,
     number_selector,
-    unbounded_number,
 )
 from .flow_vehicle import VehicleSubentryFlow
 from .price_source import (
@@ -209,7 +209,7 @@ LIMIT_SCHEMA = vol.Schema(
             LIMIT_MODE_SELECTOR
         ),
         vol.Optional(CONF_GRID_POWER_ENTITY): entity_selector(
-            "sensor", device_class="power"
+            "sensor", device_class="power", units=POWER_UNITS
         ),
         vol.Required(
             CONF_GRID_POWER_SIGN, default=GridSign.IMPORT_POSITIVE.value
@@ -217,30 +217,26 @@ LIMIT_SCHEMA = vol.Schema(
         # One field per phase, named for it: a multi-select mapped its picks to
         # L1, L2, L3 in the order they were made, and nothing said so.
         **{
-            vol.Optional(key): entity_selector("sensor", device_class="current")
+            vol.Optional(key): entity_selector(
+                "sensor", device_class="current", units=CURRENT_UNITS
+            )
             for key in PHASE_FIELDS
         },
     }
 )
 
-# The site limit's range, checked by the flow (not the selector) so that a value
-# outside it is a translated error ("Value 0.0 is too small" came from the
-# selector's own check, in English).
-SITE_LIMIT_KW_RANGE: Final = (0.5, 10000.0)
-SITE_LIMIT_A_RANGE: Final = (1.0, 4000.0)
-
 LIMIT_POWER_SCHEMA = vol.Schema(
     {
-        vol.Required(
-            CONF_SITE_LIMIT_KW, default=DEFAULT_SITE_LIMIT_KW
-        ): unbounded_number(0.1, UnitOfPower.KILO_WATT),
+        vol.Required(CONF_SITE_LIMIT_KW, default=DEFAULT_SITE_LIMIT_KW): (
+            number_selector(0.5, 10000, 0.1, UnitOfPower.KILO_WATT)
+        ),
     }
 )
 
 LIMIT_CURRENT_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_SITE_LIMIT_A, default=DEFAULT_SITE_LIMIT_A): unbounded_number(
-            1, UnitOfElectricCurrent.AMPERE
+        vol.Required(CONF_SITE_LIMIT_A, default=DEFAULT_SITE_LIMIT_A): number_selector(
+            1, 4000, 1, UnitOfElectricCurrent.AMPERE
         ),
         vol.Required(CONF_SITE_PHASES, default="3"): PHASES_SELECTOR,
         vol.Required(CONF_SITE_VOLTAGE, default=DEFAULT_VOLTAGE): VOLTAGE_SELECTOR,
@@ -636,18 +632,19 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """The site limit as a power."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
-            low, high = SITE_LIMIT_KW_RANGE
-            if low <= float(user_input[CONF_SITE_LIMIT_KW]) <= high:
+            check_ranges(LIMIT_POWER_SCHEMA, user_input, errors, placeholders)
+            if not errors:
                 self._data[CONF_SITE_LIMIT_KW] = float(user_input[CONF_SITE_LIMIT_KW])
                 return self._async_finish()
-            errors[CONF_SITE_LIMIT_KW] = "site_limit_kw_range"
         return self.async_show_form(
             step_id="limit_power",
             data_schema=self.add_suggested_values_to_schema(
                 LIMIT_POWER_SCHEMA, user_input or self._stored
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_limit_current(
@@ -655,14 +652,14 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """The site limit as a current per phase."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
-            low, high = SITE_LIMIT_A_RANGE
-            if low <= float(user_input[CONF_SITE_LIMIT_A]) <= high:
+            check_ranges(LIMIT_CURRENT_SCHEMA, user_input, errors, placeholders)
+            if not errors:
                 self._data[CONF_SITE_LIMIT_A] = float(user_input[CONF_SITE_LIMIT_A])
                 self._data[CONF_SITE_PHASES] = int(user_input[CONF_SITE_PHASES])
                 self._data[CONF_SITE_VOLTAGE] = float(user_input[CONF_SITE_VOLTAGE])
                 return self._async_finish()
-            errors[CONF_SITE_LIMIT_A] = "site_limit_a_range"
         return self.async_show_form(
             step_id="limit_current",
             data_schema=self.add_suggested_values_to_schema(
@@ -670,6 +667,7 @@ class OptiVgiConfigFlow(ConfigFlow, domain=DOMAIN):
                 user_input or _with_ints_as_text(self._stored, CONF_SITE_PHASES),
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     @callback
@@ -694,7 +692,12 @@ class OptiVgiOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the planning options."""
+        schema = _options_schema(SiteSettings.from_entry(self.config_entry))
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
+            check_ranges(schema, user_input, errors, placeholders)
+        if user_input is not None and not errors:
             # Safety settings given now, else those stored before (a client that
             # leaves the section out changes none of them).
             safety = {
@@ -720,7 +723,8 @@ class OptiVgiOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                _options_schema(SiteSettings.from_entry(self.config_entry)),
-                suggested,
+                schema, user_input or suggested
             ),
+            errors=errors,
+            description_placeholders=placeholders,
         )

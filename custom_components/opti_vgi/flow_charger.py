@@ -19,8 +19,12 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
+    EntityWithDeviceFilterSelectorConfig,
     ObjectSelector,
     SelectSelector,
     SelectSelectorConfig,
@@ -73,6 +77,7 @@ from .flow_common import (
     POWER_UNITS,
     VOLTAGE_SELECTOR,
     check_entity,
+    check_ranges,
     entity_selector,
     entity_unit,
     number_selector,
@@ -128,12 +133,34 @@ PAUSE_MODE_SELECTOR = SelectSelector(
     )
 )
 
+# A binary status is on while a vehicle is plugged in (or charging): of a device
+# class that says so. A status sensor's states are chosen in the status step;
+# charger integrations share no device class for it (OCPP's Status has none,
+# Easee's and Zaptec's are enums), so every sensor is listed.
+STATUS_BINARY_CLASSES: Final = ("plug", "battery_charging")
+STATUS_SELECTOR = EntitySelector(
+    EntitySelectorConfig(
+        domain=["binary_sensor", "sensor"],
+        filter=[
+            EntityWithDeviceFilterSelectorConfig(
+                domain=["binary_sensor"], device_class=list(STATUS_BINARY_CLASSES)
+            ),
+            EntityWithDeviceFilterSelectorConfig(domain=["sensor"]),
+        ],
+    )
+)
+
 CHARGER_IDENTITY_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_NAME): TextSelector(),
-        vol.Required(CONF_STATUS_ENTITY): entity_selector("binary_sensor", "sensor"),
+        vol.Required(CONF_STATUS_ENTITY): STATUS_SELECTOR,
     }
 )
+
+# Rarely changed: the voltage is the grid's, the write interval and the minimum
+# on/off time the preset's.
+SECTION_ADVANCED: Final = "advanced"
+ADVANCED_KEYS: Final = (CONF_VOLTAGE, CONF_MIN_WRITE_INTERVAL, CONF_MIN_SWITCH_TIME)
 
 CHARGER_SCHEMA = vol.Schema(
     {
@@ -141,22 +168,36 @@ CHARGER_SCHEMA = vol.Schema(
         vol.Required(
             CONF_CONNECTION, default=ChargerConnection.THREE_PHASE.value
         ): CONNECTION_SELECTOR,
-        vol.Required(CONF_VOLTAGE, default=DEFAULT_VOLTAGE): VOLTAGE_SELECTOR,
         vol.Required(CONF_MIN_CURRENT): CURRENT_SELECTOR,
         vol.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT): CURRENT_SELECTOR,
-        vol.Required(CONF_MIN_WRITE_INTERVAL): number_selector(
-            0, 3600, 1, UnitOfTime.SECONDS
+        vol.Optional(CONF_POWER_ENTITY): entity_selector(
+            "sensor", device_class="power", units=POWER_UNITS
         ),
-        vol.Required(
-            CONF_MIN_SWITCH_TIME, default=DEFAULT_MIN_SWITCH_TIME
-        ): number_selector(0, 3600, 1, UnitOfTime.SECONDS),
-        vol.Optional(CONF_POWER_ENTITY): entity_selector("sensor"),
-        vol.Optional(CONF_ENERGY_ENTITY): entity_selector("sensor"),
+        vol.Optional(CONF_ENERGY_ENTITY): entity_selector(
+            "sensor", device_class="energy", units=ENERGY_UNITS
+        ),
+        # Optional: a client that leaves the section out keeps what is suggested.
+        vol.Optional(SECTION_ADVANCED): section(
+            vol.Schema(
+                {
+                    vol.Required(CONF_VOLTAGE, default=DEFAULT_VOLTAGE): (
+                        VOLTAGE_SELECTOR
+                    ),
+                    vol.Required(CONF_MIN_WRITE_INTERVAL): number_selector(
+                        0, 3600, 1, UnitOfTime.SECONDS
+                    ),
+                    vol.Required(
+                        CONF_MIN_SWITCH_TIME, default=DEFAULT_MIN_SWITCH_TIME
+                    ): number_selector(0, 3600, 1, UnitOfTime.SECONDS),
+                }
+            ),
+            {"collapsed": True},
+        ),
     }
 )
 
 NUMBER_SCHEMA = vol.Schema(
-    {vol.Required(CONF_CURRENT_ENTITY): entity_selector("number")}
+    {vol.Required(CONF_CURRENT_ENTITY): entity_selector("number", units=NUMBER_UNITS)}
 )
 
 ACTION_SCHEMA = vol.Schema(
@@ -169,14 +210,20 @@ ACTION_SCHEMA = vol.Schema(
     }
 )
 
-PAUSE_SCHEMA = vol.Schema(
+# Pausing is asked in steps, so that each form shows only what applies: the way
+# (pausing with 0 A needs nothing more), then the switch or the select, then
+# the select's options.
+PAUSE_SCHEMA = vol.Schema({vol.Required(CONF_PAUSE_MODE): PAUSE_MODE_SELECTOR})
+PAUSE_SWITCH_SCHEMA = vol.Schema(
+    {vol.Required(CONF_PAUSE_ENTITY): entity_selector("switch")}
+)
+PAUSE_SELECT_SCHEMA = vol.Schema(
+    {vol.Required(CONF_PAUSE_ENTITY): entity_selector("select")}
+)
+PAUSE_ACTIONS_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_PAUSE_MODE): PAUSE_MODE_SELECTOR,
-        vol.Optional(CONF_PAUSE_ENTITY): entity_selector("switch", "select"),
-        vol.Optional(CONF_PAUSE_OPTION): TextSelector(),
-        vol.Optional(CONF_RESUME_OPTION): TextSelector(),
-        vol.Optional(CONF_PAUSE_ACTION): TextSelector(),
-        vol.Optional(CONF_RESUME_ACTION): TextSelector(),
+        vol.Required(CONF_PAUSE_ACTION): TextSelector(),
+        vol.Required(CONF_RESUME_ACTION): TextSelector(),
     }
 )
 
@@ -223,6 +270,12 @@ def _preset(preset: str) -> Preset:
     return PRESETS.get(ChargerPreset(preset), CUSTOM_PRESET)
 
 
+# The device's one switch and one select, suggested for pausing (kept apart
+# from what is stored: a stored pause entity is under CONF_PAUSE_ENTITY).
+PAUSE_SWITCH: Final = "pause_switch"
+PAUSE_SELECT: Final = "pause_select"
+
+
 def _named(entries: list[er.RegistryEntry], key: str | None) -> str | None:
     """The entity among ``entries`` that the preset names ``key``.
 
@@ -245,8 +298,8 @@ def _device_suggestions(
     """Entities of the charger's device that fit a field.
 
     The preset's own entities where it names them (V2C's "intensity" among
-    its three numbers in A); otherwise the one entity that fits, when exactly
-    one does. A pause entity is suggested only when the preset names it.
+    its three numbers in A, Tesla's charge switch among its switches);
+    otherwise the one entity that fits, when exactly one does.
     """
     if device_id is None:
         return {}
@@ -255,25 +308,31 @@ def _device_suggestions(
         CONF_CURRENT_ENTITY: [],
         CONF_POWER_ENTITY: [],
         CONF_ENERGY_ENTITY: [],
+        PAUSE_SWITCH: [],
+        PAUSE_SELECT: [],
     }
-    numbers: list[er.RegistryEntry] = []
-    pausers: list[er.RegistryEntry] = []
+    entries: dict[str, list[er.RegistryEntry]] = {"number": [], "pause": []}
     for entry in er.async_entries_for_device(registry, device_id):
         unit = entity_unit(hass, entry.entity_id)
         if entry.domain == "number" and unit in NUMBER_UNITS:
             candidates[CONF_CURRENT_ENTITY].append(entry.entity_id)
-            numbers.append(entry)
+            entries["number"].append(entry)
+        elif entry.domain in (PauseMode.SWITCH, PauseMode.SELECT):
+            key = PAUSE_SWITCH if entry.domain == PauseMode.SWITCH else PAUSE_SELECT
+            candidates[key].append(entry.entity_id)
+            if entry.domain == preset.pause_mode.domain:
+                entries["pause"].append(entry)
         elif entry.domain == "sensor" and unit in POWER_UNITS:
             candidates[CONF_POWER_ENTITY].append(entry.entity_id)
         elif entry.domain == "sensor" and unit in ENERGY_UNITS:
             candidates[CONF_ENERGY_ENTITY].append(entry.entity_id)
-        elif entry.domain == preset.pause_mode.domain:
-            pausers.append(entry)
     found = {key: ids[0] for key, ids in candidates.items() if len(ids) == 1}
-    if (number := _named(numbers, preset.number_key)) is not None:
+    if (number := _named(entries["number"], preset.number_key)) is not None:
         found[CONF_CURRENT_ENTITY] = number
-    if (pause := _named(pausers, preset.pause_key)) is not None:
-        found[CONF_PAUSE_ENTITY] = pause
+    if (pause := _named(entries["pause"], preset.pause_key)) is not None:
+        found[
+            PAUSE_SELECT if preset.pause_mode is PauseMode.SELECT else PAUSE_SWITCH
+        ] = pause
     return found
 
 
@@ -282,7 +341,9 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
 
     Steps: ``user`` (name and status entity, from which a preset is recognized),
     ``charger`` (control method and electrical limits), ``number`` or ``action``
-    (how the setpoint is written), ``pause``, and ``status`` when the status
+    (how the setpoint is written; neither for an on/off-only charger), ``pause``
+    (then ``pause_switch`` or ``pause_switch_on``, ``pause_select`` and
+    ``pause_options``, or ``pause_actions``), and ``status`` when the status
     entity is a sensor (which of its states mean plugged in and charging).
     """
 
@@ -362,9 +423,13 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """Control method, phases and current range of the charger."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        schema = self._charger_schema()
         if user_input is not None:
+            check_ranges(schema, user_input, errors, placeholders)
+            advanced = self._advanced(user_input)
             if user_input[CONF_MIN_CURRENT] > user_input[CONF_MAX_CURRENT]:
-                errors[CONF_MAX_CURRENT] = "current_range_invalid"
+                errors.setdefault(CONF_MAX_CURRENT, "current_range_invalid")
             if power := user_input.get(CONF_POWER_ENTITY):
                 check_entity(
                     self.hass,
@@ -388,16 +453,12 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                 self._data.update(
                     {
                         CONF_CONTROL: user_input[CONF_CONTROL],
-                        CONF_VOLTAGE: float(user_input[CONF_VOLTAGE]),
+                        CONF_VOLTAGE: float(advanced[CONF_VOLTAGE]),
                         CONF_MIN_CURRENT: float(user_input[CONF_MIN_CURRENT]),
                         CONF_MAX_CURRENT: float(user_input[CONF_MAX_CURRENT]),
-                        CONF_MIN_WRITE_INTERVAL: int(
-                            user_input[CONF_MIN_WRITE_INTERVAL]
-                        ),
+                        CONF_MIN_WRITE_INTERVAL: int(advanced[CONF_MIN_WRITE_INTERVAL]),
                         CONF_MIN_SWITCH_TIME: int(
-                            user_input.get(
-                                CONF_MIN_SWITCH_TIME, DEFAULT_MIN_SWITCH_TIME
-                            )
+                            advanced.get(CONF_MIN_SWITCH_TIME, DEFAULT_MIN_SWITCH_TIME)
                         ),
                     }
                 )
@@ -410,16 +471,31 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                 self._data[CONF_PRESET] = self._defaults[CONF_PRESET]
                 if user_input[CONF_CONTROL] == ControlMethod.ON_OFF:
                     # No limit to write: only how it is switched on and off.
-                    self._data.pop(CONF_CURRENT_ENTITY, None)
                     return await self.async_step_pause()
                 return await self.async_step_number()
         return self.async_show_form(
             step_id="charger",
             data_schema=self.add_suggested_values_to_schema(
-                self._charger_schema(), user_input or self._connection_shown()
+                schema, user_input or self._charger_shown()
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
+
+    def _advanced(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """The advanced section as given, else what it suggested."""
+        shown: dict[str, Any] = self._charger_shown()[SECTION_ADVANCED]
+        return shown | dict(user_input.get(SECTION_ADVANCED) or {})
+
+    def _charger_shown(self) -> dict[str, Any]:
+        """The charger step's suggestions, the advanced ones in their section."""
+        shown = self._connection_shown()
+        shown[SECTION_ADVANCED] = {
+            CONF_VOLTAGE: DEFAULT_VOLTAGE,
+            CONF_MIN_SWITCH_TIME: DEFAULT_MIN_SWITCH_TIME,
+            **{key: shown[key] for key in ADVANCED_KEYS if key in shown},
+        }
+        return shown
 
     def _single_phase_site(self) -> bool:
         """A 1-phase site: every charger is single-phase on L1, nothing to ask."""
@@ -556,35 +632,37 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """How to pause charging: 0 A, a switch, a select option or actions.
 
-        A charger that can only be switched has no limit of 0 to pause with.
+        Only the way is asked here: pausing with 0 A needs nothing more, and the
+        switch or select (and a select's options), or the actions, follow on
+        their own forms. A charger that can only be switched cannot pause at 0.
         """
         errors: dict[str, str] = {}
         if user_input is not None:
             mode = PauseMode(user_input[CONF_PAUSE_MODE])
-            entity_id: str = user_input.get(CONF_PAUSE_ENTITY) or ""
-            if mode is PauseMode.ZERO:
-                if self._data[CONF_CONTROL] == ControlMethod.ON_OFF:
-                    errors[CONF_PAUSE_MODE] = "pause_mode_required"
-            elif mode is PauseMode.ACTION:
-                self._validate_pause_actions(user_input, errors)
+            if (
+                mode is PauseMode.ZERO
+                and self._data[CONF_CONTROL] == ControlMethod.ON_OFF
+            ):
+                errors[CONF_PAUSE_MODE] = "pause_mode_required"
             else:
-                self._validate_pause(mode, entity_id, user_input, errors)
-            if not errors:
                 self._data[CONF_PAUSE_MODE] = mode.value
-                if mode.domain:
-                    self._data[CONF_PAUSE_ENTITY] = entity_id
+                for key in (
+                    CONF_PAUSE_ENTITY,
+                    CONF_PAUSE_OPTION,
+                    CONF_RESUME_OPTION,
+                    CONF_PAUSE_ACTION,
+                    CONF_RESUME_ACTION,
+                ):
+                    self._data.pop(key, None)
+                if mode is PauseMode.SWITCH:
+                    return await self.async_step_pause_switch()
+                if mode is PauseMode.SWITCH_ON:
+                    return await self.async_step_pause_switch_on()
                 if mode is PauseMode.SELECT:
-                    self._data[CONF_PAUSE_OPTION] = user_input[CONF_PAUSE_OPTION]
-                    self._data[CONF_RESUME_OPTION] = user_input[CONF_RESUME_OPTION]
+                    return await self.async_step_pause_select()
                 if mode is PauseMode.ACTION:
-                    for key in (CONF_PAUSE_ACTION, CONF_RESUME_ACTION):
-                        self._data[key] = user_input[key].strip()
-                if self._data[CONF_STATUS_ENTITY].startswith("sensor."):
-                    return await self.async_step_status()
-                # A binary sensor is on when a vehicle is plugged in (or charging).
-                self._data[CONF_PLUGGED_STATES] = ["on"]
-                self._data[CONF_CHARGING_STATES] = ["on"]
-                return self._async_finish()
+                    return await self.async_step_pause_actions()
+                return await self._async_step_after_pause()
         return self.async_show_form(
             step_id="pause",
             data_schema=self.add_suggested_values_to_schema(
@@ -593,34 +671,154 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
             errors=errors,
         )
 
-    def _validate_pause(
-        self,
-        mode: PauseMode,
-        entity_id: str,
-        user_input: Mapping[str, Any],
-        errors: dict[str, str],
-    ) -> None:
-        """A switch for switch modes; a select with both options for select mode."""
-        if entity_id.partition(".")[0] != mode.domain:
-            errors[CONF_PAUSE_ENTITY] = "pause_entity_invalid"
-            return
-        if (state := self.hass.states.get(entity_id)) is None:
-            errors[CONF_PAUSE_ENTITY] = "entity_not_found"
-            return
-        if mode is PauseMode.SELECT:
-            options = state.attributes.get("options") or []
-            for key in (CONF_PAUSE_OPTION, CONF_RESUME_OPTION):
-                if user_input.get(key) not in options:
-                    errors[key] = "option_invalid"
+    async def async_step_pause_switch_on(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The switch that pauses charging when it is turned on (V2C's "Paused")."""
+        return await self._async_step_pause_entity(
+            "pause_switch_on", PAUSE_SWITCH_SCHEMA, PauseMode.SWITCH_ON, user_input
+        )
 
-    def _validate_pause_actions(
-        self, user_input: Mapping[str, Any], errors: dict[str, str]
-    ) -> None:
-        """Both the stop and the start action exist."""
-        for key in (CONF_PAUSE_ACTION, CONF_RESUME_ACTION):
-            domain, dot, service = str(user_input.get(key) or "").strip().partition(".")
-            if not (dot and self.hass.services.has_service(domain, service)):
-                errors[key] = "action_not_found"
+    async def async_step_pause_actions(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The actions that stop charging and let the charger charge again."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            actions = {
+                key: str(user_input.get(key) or "").strip()
+                for key in (CONF_PAUSE_ACTION, CONF_RESUME_ACTION)
+            }
+            for key, action in actions.items():
+                domain, dot, service = action.partition(".")
+                if not (dot and self.hass.services.has_service(domain, service)):
+                    errors[key] = "action_not_found"
+            if not errors:
+                self._data.update(actions)
+                return await self._async_step_after_pause()
+        return self.async_show_form(
+            step_id="pause_actions",
+            data_schema=self.add_suggested_values_to_schema(
+                PAUSE_ACTIONS_SCHEMA, user_input or self._defaults
+            ),
+            errors=errors,
+        )
+
+    async def async_step_pause_switch(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The switch that pauses charging when it is turned off."""
+        return await self._async_step_pause_entity(
+            "pause_switch", PAUSE_SWITCH_SCHEMA, PauseMode.SWITCH, user_input
+        )
+
+    async def async_step_pause_select(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The select whose options pause and resume charging."""
+        return await self._async_step_pause_entity(
+            "pause_select", PAUSE_SELECT_SCHEMA, PauseMode.SELECT, user_input
+        )
+
+    async def _async_step_pause_entity(
+        self,
+        step_id: str,
+        schema: vol.Schema,
+        mode: PauseMode,
+        user_input: dict[str, Any] | None,
+    ) -> SubentryFlowResult:
+        """Pick the switch or select; the picker lists only that domain."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            entity_id = user_input[CONF_PAUSE_ENTITY]
+            check_entity(self.hass, errors, CONF_PAUSE_ENTITY, entity_id)
+            if not errors:
+                self._data[CONF_PAUSE_ENTITY] = entity_id
+                if mode is PauseMode.SELECT:
+                    return await self.async_step_pause_options()
+                return await self._async_step_after_pause()
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self._pause_entity_suggested(mode)
+            ),
+            errors=errors,
+        )
+
+    def _pause_entity_suggested(self, mode: PauseMode) -> dict[str, str]:
+        """The stored pause entity when it is of this kind, else the device's one."""
+        stored = str(self._defaults.get(CONF_PAUSE_ENTITY) or "")
+        if stored.partition(".")[0] == mode.domain:
+            return {CONF_PAUSE_ENTITY: stored}
+        key = PAUSE_SELECT if mode is PauseMode.SELECT else PAUSE_SWITCH
+        if found := self._defaults.get(key):
+            return {CONF_PAUSE_ENTITY: found}
+        return {}
+
+    async def async_step_pause_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The select's options that pause and resume, from its own options.
+
+        A select that lists no options (unavailable just now) gets text fields;
+        pausing and resuming with the same option could never pause.
+        """
+        errors: dict[str, str] = {}
+        entity_id = self._data[CONF_PAUSE_ENTITY]
+        state = self.hass.states.get(entity_id)
+        options = _unique(
+            str(option)
+            for option in (state.attributes.get("options") if state else None) or []
+        )
+        if user_input is not None:
+            pause = str(user_input[CONF_PAUSE_OPTION]).strip()
+            resume = str(user_input[CONF_RESUME_OPTION]).strip()
+            for key, value in (
+                (CONF_PAUSE_OPTION, pause),
+                (CONF_RESUME_OPTION, resume),
+            ):
+                if not value:
+                    errors[key] = "option_required"
+            if pause == resume:
+                errors.setdefault(CONF_RESUME_OPTION, "pause_resume_same")
+            if not errors:
+                self._data[CONF_PAUSE_OPTION] = pause
+                self._data[CONF_RESUME_OPTION] = resume
+                return await self._async_step_after_pause()
+        field: SelectSelector | TextSelector = TextSelector()
+        if options:
+            field = SelectSelector(
+                SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+            )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PAUSE_OPTION): field,
+                vol.Required(CONF_RESUME_OPTION): field,
+            }
+        )
+        suggested = {
+            key: self._defaults[key]
+            for key in (CONF_PAUSE_OPTION, CONF_RESUME_OPTION)
+            if self._defaults.get(key)
+            and (not options or self._defaults[key] in options)
+        }
+        return self.async_show_form(
+            step_id="pause_options",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or suggested
+            ),
+            errors=errors,
+            description_placeholders={"entity": entity_id},
+        )
+
+    async def _async_step_after_pause(self) -> SubentryFlowResult:
+        """The status step for a status sensor; a binary sensor needs none."""
+        if self._data[CONF_STATUS_ENTITY].startswith("sensor."):
+            return await self.async_step_status()
+        # A binary sensor is on when a vehicle is plugged in (or charging).
+        self._data[CONF_PLUGGED_STATES] = ["on"]
+        self._data[CONF_CHARGING_STATES] = ["on"]
+        return self._async_finish()
 
     async def async_step_status(
         self, user_input: dict[str, Any] | None = None

@@ -62,6 +62,7 @@ from .flow_common import (
     PERCENT_SELECTOR,
     SOC_UNITS,
     check_entity,
+    check_ranges,
     entity_selector,
     number_selector,
     unique_id_taken,
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
 VEHICLE_PHASES_OPTIONS: Final = ("1", "2", "3")
 MAX_OBC_CURRENT: Final = 80.0  # A per phase: the most an on-board charger takes
 
+SECTION_ADVANCED = "advanced"  # efficiency and planning before arrival
 SECTION_WEEK = "week"  # the vehicle's weekly departures
 SECTION_EVIDENCE = "evidence"  # how to tell that it is plugged in here
 NO_DEPARTURE = "no_departure"  # weekdays without a departure
@@ -111,7 +113,7 @@ VEHICLE_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_NAME): TextSelector(),
         vol.Optional(CONF_SOC_ENTITY): entity_selector(
-            "sensor", device_class="battery"
+            "sensor", device_class="battery", units=SOC_UNITS
         ),
         vol.Optional(CONF_CAPACITY_KWH): number_selector(
             1, 500, 0.1, UnitOfEnergy.KILO_WATT_HOUR
@@ -121,16 +123,23 @@ VEHICLE_SCHEMA = vol.Schema(
         ): number_selector(0, 500, 0.5, UnitOfEnergy.KILO_WATT_HOUR),
         vol.Required(CONF_TARGET_SOC, default=DEFAULT_TARGET_SOC): PERCENT_SELECTOR,
         vol.Required(CONF_MIN_SOC, default=DEFAULT_MIN_SOC): PERCENT_SELECTOR,
-        vol.Required(
-            CONF_EFFICIENCY, default=round(DEFAULT_EFFICIENCY * 100)
-        ): number_selector(50, 100, 1, "%"),
         vol.Required(CONF_MAX_POWER_KW, default=DEFAULT_MAX_POWER_KW): number_selector(
             0.5, 400, 0.1, UnitOfPower.KILO_WATT
         ),
         vol.Required(CONF_DEPARTURE, default=DEFAULT_DEPARTURE): TimeSelector(),
         vol.Required(CONF_ARRIVAL, default=DEFAULT_ARRIVAL): TimeSelector(),
-        vol.Required(CONF_PLAN_AHEAD, default=True): BooleanSelector(),
         # Rarely changed: collapsed sections.
+        vol.Optional(SECTION_ADVANCED): section(
+            vol.Schema(
+                {
+                    vol.Required(
+                        CONF_EFFICIENCY, default=round(DEFAULT_EFFICIENCY * 100)
+                    ): number_selector(50, 100, 1, "%"),
+                    vol.Required(CONF_PLAN_AHEAD, default=True): BooleanSelector(),
+                }
+            ),
+            {"collapsed": True},
+        ),
         vol.Optional(SECTION_WEEK): section(
             vol.Schema(
                 {
@@ -179,6 +188,25 @@ OBC_SCHEMA = vol.Schema(
     }
 )
 
+
+def _advanced_stored(subentry: ConfigSubentry | None) -> dict[str, Any]:
+    """The advanced section as stored (efficiency in %), else its defaults."""
+    data: Mapping[str, Any] = subentry.data if subentry is not None else {}
+    return {
+        CONF_EFFICIENCY: round(
+            float(data.get(CONF_EFFICIENCY, DEFAULT_EFFICIENCY)) * 100
+        ),
+        CONF_PLAN_AHEAD: bool(data.get(CONF_PLAN_AHEAD, True)),
+    }
+
+
+def _advanced_given(
+    user_input: Mapping[str, Any], subentry: ConfigSubentry | None
+) -> dict[str, Any]:
+    """The advanced section's fields as given; what is stored where left out."""
+    return _advanced_stored(subentry) | dict(user_input.get(SECTION_ADVANCED) or {})
+
+
 # --- Vehicle subentry -------------------------------------------------------------
 
 
@@ -224,10 +252,13 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             if other.subentry_type == SUBENTRY_CHARGER
         }
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             soc = user_input.get(CONF_SOC_ENTITY)
             if soc and unique_id_taken(entry, soc, own_id):
                 return self.async_abort(reason="already_configured")
+            # Out of bounds first: the other checks only add where it is not.
+            check_ranges(VEHICLE_SCHEMA, user_input, errors, placeholders)
             name = user_input[CONF_NAME].strip()
             if any(
                 other.subentry_type == SUBENTRY_VEHICLE
@@ -246,20 +277,20 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
                     unit_error="soc_unit_invalid",
                 )
                 if not user_input.get(CONF_CAPACITY_KWH):
-                    errors[CONF_CAPACITY_KWH] = "capacity_required"
+                    errors.setdefault(CONF_CAPACITY_KWH, "capacity_required")
             if user_input[CONF_MIN_SOC] > user_input[CONF_TARGET_SOC]:
-                errors[CONF_MIN_SOC] = "soc_range_invalid"
+                errors.setdefault(CONF_MIN_SOC, "soc_range_invalid")
             if not errors:
                 self._title = name
-                self._data = self._vehicle_data(user_input)
+                self._data = self._vehicle_data(
+                    user_input | _advanced_given(user_input, subentry)
+                )
                 self._subentry = subentry
                 return await self.async_step_obc()
         suggested: dict[str, Any] = dict(user_input or {})
         if user_input is None and subentry is not None:
             suggested = {CONF_NAME: subentry.title, **subentry.data}
-            suggested[CONF_EFFICIENCY] = round(
-                float(subentry.data.get(CONF_EFFICIENCY, DEFAULT_EFFICIENCY)) * 100
-            )
+            suggested[SECTION_ADVANCED] = _advanced_stored(subentry)
             suggested[SECTION_WEEK] = _week_form(
                 subentry.data.get(CONF_WEEKLY_DEPARTURES)
             )
@@ -289,6 +320,7 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_obc(
@@ -296,11 +328,13 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """The on-board charger: phases, and its current range per phase."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             maximum = float(user_input[CONF_MAX_CURRENT])
             minimum = user_input.get(CONF_MIN_CURRENT)
+            check_ranges(OBC_SCHEMA, user_input, errors, placeholders)
             if minimum is not None and float(minimum) > maximum:
-                errors[CONF_MIN_CURRENT] = "obc_current_range_invalid"
+                errors.setdefault(CONF_MIN_CURRENT, "obc_current_range_invalid")
             if not errors:
                 data = self._data | {
                     CONF_PHASES: int(user_input[CONF_PHASES]),
@@ -322,6 +356,7 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
                 "power": f"{power:g}",
                 "phases": str(phases),
                 "current": f"{current:.3g}",
+                **placeholders,
             },
         )
 
