@@ -49,6 +49,7 @@ from custom_components.opti_vgi.const import (
     CONF_MAX_POWER_KW,
     CONF_MIN_CURRENT,
     CONF_MIN_SOC,
+    CONF_MIN_SWITCH_TIME,
     CONF_MIN_WRITE_INTERVAL,
     CONF_NAME,
     CONF_OVERRIDE_MINUTES,
@@ -140,7 +141,7 @@ CHARGER_FORM: dict[str, Any] = {
     CONF_MAX_CURRENT: 16,
     CONF_MIN_WRITE_INTERVAL: 60,
 }
-ADVANCED = (CONF_VOLTAGE, CONF_MIN_WRITE_INTERVAL)
+ADVANCED = (CONF_VOLTAGE, CONF_MIN_WRITE_INTERVAL, CONF_MIN_SWITCH_TIME)
 
 
 def charger_form(changes: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -795,6 +796,7 @@ async def test_ocpp_charger(hass: HomeAssistant, site: MockConfigEntry) -> None:
         CONF_MIN_CURRENT: 6.0,
         CONF_MAX_CURRENT: 16.0,
         CONF_MIN_WRITE_INTERVAL: 60,
+        CONF_MIN_SWITCH_TIME: 0,  # no minimum on/off time
         CONF_POWER_ENTITY: power,
         CONF_ENERGY_ENTITY: energy,
         CONF_PRESET: "ocpp",
@@ -868,7 +870,10 @@ async def test_easee_charger_gets_device_id(
 async def test_keba_binary_sensor_paused_by_switch(
     hass: HomeAssistant, site: MockConfigEntry
 ) -> None:
-    """KEBA pauses with a switch; a binary status sensor needs no status step."""
+    """KEBA's preset pauses with keba.disable; a switch instead is checked.
+
+    A binary status sensor needs no status step.
+    """
     _, (plug,) = charger_device(hass, "keba", ("binary_sensor", "plug", None))
     hass.states.async_set(plug, "on")
     hass.states.async_set("switch.keba_enable", "on")
@@ -890,7 +895,8 @@ async def test_keba_binary_sensor_paused_by_switch(
         },
     )
     assert result["step_id"] == "pause"
-    assert suggested(result, CONF_PAUSE_MODE) == "switch"
+    # KEBA's own way: its actions keba.disable and keba.enable.
+    assert suggested(result, CONF_PAUSE_MODE) == "action"
     # The way of pausing is all this form asks.
     assert fields(result) == [CONF_PAUSE_MODE]
     # Options are only for select pausing: the form does not take them.
@@ -935,7 +941,7 @@ async def test_zaptec_charger_number_control(
     )
     hass.states.async_set(status, "connected_requesting", {"options": []})
     hass.states.async_set(limit, "16", {"unit_of_measurement": "A"})
-    hass.states.async_set("number.kw_limit", "7", {"unit_of_measurement": "kW"})
+    hass.states.async_set("number.percent_limit", "70", {"unit_of_measurement": "%"})
     hass.states.async_set("number.watt_limit", "7000", {"unit_of_measurement": "W"})
 
     result = await start_charger(hass, site)
@@ -961,7 +967,7 @@ async def test_zaptec_charger_number_control(
 
     for entity_id, error in (
         ("number.nope", "entity_not_found"),
-        ("number.kw_limit", "number_unit_invalid"),
+        ("number.percent_limit", "number_unit_invalid"),
     ):
         result = await sub(hass, result, {CONF_CURRENT_ENTITY: entity_id})
         assert result["step_id"] == "number"
@@ -995,6 +1001,7 @@ async def test_zaptec_charger_number_control(
         CONF_MIN_CURRENT: 6.0,
         CONF_MAX_CURRENT: 16.0,
         CONF_MIN_WRITE_INTERVAL: 900,
+        CONF_MIN_SWITCH_TIME: 0,
         CONF_PRESET: "zaptec",
         CONF_CURRENT_ENTITY: "number.watt_limit",
         CONF_PAUSE_MODE: "zero",
@@ -2634,7 +2641,10 @@ async def test_charger_pickers_are_filtered(
         assert sorted(entity_filter["unit_of_measurement"]) == sorted(units)
     result = await sub(hass, result, charger_form({CONF_CONTROL: "number"}))
     (entity_filter,) = _picker(result, CONF_CURRENT_ENTITY)["filter"]
-    assert entity_filter == {"domain": ["number"], "unit_of_measurement": ["A", "W"]}
+    assert entity_filter == {
+        "domain": ["number"],
+        "unit_of_measurement": ["A", "W", "kW", "mA"],  # every unit that is written
+    }
 
 
 async def test_meter_and_soc_pickers_filter_by_unit(

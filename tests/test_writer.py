@@ -9,7 +9,7 @@ The seeded site (tests/site.py) at 17:05 in Stockholm: the Tesla (30 %, minimum
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +17,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant, ServiceCall
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
@@ -102,14 +103,18 @@ def _number(unit: str, low: float | None, high: float | None) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("unit", "low", "high", "expected"),
+    ("unit", "low", "high", "planned", "expected"),
     [
-        pytest.param("A", 0, 16, lambda a: a, id="ampere"),
-        pytest.param("W", 0, 22080, lambda a: a * 230 * 3, id="watt"),
-        pytest.param("kW", 0, 22.08, lambda a: a * KW_PER_A, id="kilowatt"),
-        pytest.param("A", 0, 10, lambda _: 10, id="clamped-to-max-ampere"),
-        pytest.param("W", 0, 6000, lambda _: 6000, id="clamped-to-max-watt"),
-        pytest.param("A", None, None, lambda a: a, id="no-range"),
+        pytest.param("A", 0, 16, 15, lambda a: a, id="ampere"),
+        pytest.param("mA", 0, 16000, 15, lambda a: a * 1000, id="milliampere"),
+        pytest.param("W", 0, 22080, 15, lambda a: a * 230 * 3, id="watt"),
+        pytest.param("kW", 0, 22.08, 15, lambda a: a * KW_PER_A, id="kilowatt"),
+        # The number's own maximum is planned with (not just written): the
+        # plan knows the charger gives no more.
+        pytest.param("A", 0, 10, 10, lambda _: 10, id="clamped-to-max-ampere"),
+        # 6000 W is 8.7 A on three phases: 8 A on the 1 A grid, 5520 W.
+        pytest.param("W", 0, 6000, 8, lambda _: 5520, id="clamped-to-max-watt"),
+        pytest.param("A", None, None, 15, lambda a: a, id="no-range"),
     ],
 )
 async def test_number_value_in_its_unit_and_range(
@@ -119,6 +124,7 @@ async def test_number_value_in_its_unit_and_range(
     unit: str,
     low: float | None,
     high: float | None,
+    planned: float,
     expected: Any,
 ) -> None:
     """The setpoint is converted to the number's unit and kept within its range."""
@@ -127,24 +133,54 @@ async def test_number_value_in_its_unit_and_range(
     coordinator = await setup_site(hass, site_entry())
 
     amps = _now_a(coordinator, GARAGE)
-    assert amps == 15  # the Tesla's minimum SoC: as fast as it takes (11 kW)
+    # The Tesla's minimum SoC: as fast as it takes (11 kW) or the number allows.
+    assert amps == planned
     assert chargers.of(SET_VALUE) == [
         {ATTR_ENTITY_ID: GARAGE_CURRENT, "value": pytest.approx(expected(amps))}
     ]
 
 
-async def test_a_value_below_the_numbers_minimum_is_refused(
+async def test_the_numbers_minimum_is_planned_with(
     hass: HomeAssistant, today: datetime, chargers: ChargerCalls
 ) -> None:
-    """Raising a setpoint to the number's minimum would break the plan: not written."""
+    """A number that takes no less than 16 A: the plan never asks for less.
+
+    The Tesla takes at most 15.9 A (11 kW), so it cannot charge on this number
+    at all: it is planned at 0 A, and the writer sends 0 (never 15 A, which
+    the charger would refuse or raise to 16).
+    """
     seed_states(hass, today)
     hass.states.async_set(GARAGE_CURRENT, "0", _number("A", 16, 32))
     coordinator = await setup_site(hass, site_entry())
+    assert _now_a(coordinator, GARAGE) == 0
+    assert coordinator.writer.states[GARAGE].failures == 0
+    assert all(call["value"] == 0 for call in chargers.of(SET_VALUE))
+
+
+async def test_a_value_below_the_numbers_minimum_is_refused(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """Raising a setpoint to the number's minimum would break the plan: not written.
+
+    The number's minimum changed after the plan was made (its range is read
+    again at the next round): the write of 15 A is refused, not raised to 16.
+    """
+    seed_states(hass, today)
+    coordinator = await setup_site(hass, site_entry())
     assert _now_a(coordinator, GARAGE) == 15
+    chargers.calls.clear()
+    hass.states.async_set(GARAGE_CURRENT, "0", _number("A", 16, 32))
+    written = coordinator.writer.states[GARAGE]
+    written.current_a = None
+    await coordinator.writer.async_apply(
+        coordinator.decisions,
+        plan_of(coordinator).inputs,
+        coordinator.translation.limits(),
+        dt_util.utcnow() + timedelta(hours=1),
+    )
     assert chargers.of(SET_VALUE) == []
-    assert coordinator.writer.states[GARAGE].failures == 1
-    assert "accepts no less than 16" in (coordinator.writer.states[GARAGE].error or "")
-    assert hass.states.get(STATUS).state == "write_failed"
+    assert written.failures == 1
+    assert "accepts no less than 16" in (written.error or "")
 
 
 async def test_zero_is_written_below_the_numbers_minimum(

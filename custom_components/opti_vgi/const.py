@@ -49,7 +49,7 @@ CONF_OVERRIDE_MINUTES: Final = "override_minutes"  # how long a user's limit hol
 # --- Charger subentry -----------------------------------------------------------
 CONF_NAME: Final = "name"
 CONF_CONTROL: Final = "control"  # ControlMethod
-CONF_CURRENT_ENTITY: Final = "current_entity"  # number entity, unit A or W
+CONF_CURRENT_ENTITY: Final = "current_entity"  # number entity, unit A, mA, W or kW
 CONF_PRESET: Final = "preset"  # ChargerPreset
 CONF_ACTION: Final = "action"  # "domain.service"
 CONF_ACTION_VALUE_FIELD: Final = "action_value_field"
@@ -59,6 +59,8 @@ CONF_PAUSE_MODE: Final = "pause_mode"  # PauseMode
 CONF_PAUSE_ENTITY: Final = "pause_entity"
 CONF_PAUSE_OPTION: Final = "pause_option"
 CONF_RESUME_OPTION: Final = "resume_option"
+CONF_PAUSE_ACTION: Final = "pause_action"  # "domain.service", PauseMode.ACTION
+CONF_RESUME_ACTION: Final = "resume_action"
 CONF_STATUS_ENTITY: Final = "status_entity"
 CONF_PLUGGED_STATES: Final = "plugged_states"
 CONF_CHARGING_STATES: Final = "charging_states"
@@ -71,6 +73,9 @@ CONF_VOLTAGE: Final = "voltage"
 CONF_MIN_CURRENT: Final = "min_current"
 CONF_MAX_CURRENT: Final = "max_current"
 CONF_MIN_WRITE_INTERVAL: Final = "min_write_interval"  # seconds
+# Seconds a charger stays on (or off) before it may be switched again: the
+# device's own minimum on/off time (a mode change on a Pod Point takes minutes).
+CONF_MIN_SWITCH_TIME: Final = "min_switch_time"
 
 # --- Vehicle subentry -----------------------------------------------------------
 CONF_SOC_ENTITY: Final = "soc_entity"
@@ -108,6 +113,7 @@ DEFAULT_ALGORITHM: Final = "lp"
 DEFAULT_MIN_CURRENT: Final = 6.0
 DEFAULT_MAX_CURRENT: Final = 16.0
 DEFAULT_MIN_WRITE_INTERVAL: Final = 60
+DEFAULT_MIN_SWITCH_TIME: Final = 0
 DEFAULT_TARGET_SOC: Final = 80.0
 DEFAULT_MIN_SOC: Final = 20.0
 DEFAULT_EFFICIENCY: Final = 0.9
@@ -165,13 +171,23 @@ class ControlMethod(StrEnum):
 
     NUMBER = "number"  # number.set_value on one of the charger's entities
     ACTION = "action"  # an action of the charger's integration
+    # No current limit at all: on at its fixed current, or off, through its
+    # pause method (a switch, a mode select, start/stop actions).
+    ON_OFF = "on_off"
 
 
 class CurrentUnit(StrEnum):
-    """Unit of the value written to the charger."""
+    """Unit of the value written to the charger (and read back from it)."""
 
     AMPERE = "A"
+    MILLIAMPERE = "mA"
     WATT = "W"
+    KILOWATT = "kW"
+
+    @property
+    def is_power(self) -> bool:
+        """Whether the value is a power (W, kW): it depends on the phases in use."""
+        return self in (CurrentUnit.WATT, CurrentUnit.KILOWATT)
 
 
 class ChargerConnection(StrEnum):
@@ -213,7 +229,18 @@ class PauseMode(StrEnum):
 
     ZERO = "zero"  # the charger accepts 0 A as a pause
     SWITCH = "switch"  # turn a switch off (and on again to resume)
+    SWITCH_ON = "switch_on"  # turn a switch on (V2C's "Paused"; off resumes)
     SELECT = "select"  # choose a select option (and another to resume)
+    ACTION = "action"  # call a stop action (and a start action to resume)
+
+    @property
+    def domain(self) -> str:
+        """The domain of its pause entity ("" when it needs none)."""
+        return {
+            PauseMode.SWITCH: "switch",
+            PauseMode.SWITCH_ON: "switch",
+            PauseMode.SELECT: "select",
+        }.get(self, "")
 
 
 class ChargerPreset(StrEnum):
@@ -233,6 +260,10 @@ class ChargerPreset(StrEnum):
     EMPORIA = "emporia"
     TESLA_FLEET = "tesla_fleet"
     TESLEMETRY = "teslemetry"
+    V2C = "v2c"
+    SMAPPEE = "smappee"
+    ZAPPI = "zappi"
+    POD_POINT = "pod_point"
     CUSTOM = "custom"
 
 
@@ -266,6 +297,8 @@ class Control(StrEnum):
     CLAIMED_ELSEWHERE = "claimed_elsewhere"  # its vehicle is on another charger
     STATUS_UNAVAILABLE = "status_unavailable"  # plugged in or not cannot be read
     OVERRIDE = "override"  # someone else set its limit; respected for a while
+    # Switched on or off less than its minimum on/off time ago: kept so.
+    HELD = "held"
     NOT_FOLLOWING = "not_following"  # it does not do what was written
 
     @property

@@ -43,6 +43,8 @@ class Health:
     expected_a: float | None = None  # what it should have now (written or wanted)
     previous_a: float | None = None  # its setpoint before the last write
     changed_at: datetime | None = None  # when that write was sent
+    # Switched on or off less than its own minimum on/off time ago.
+    held: bool = False
 
 
 def classify(  # noqa: PLR0911  # one reason per line reads best
@@ -61,7 +63,10 @@ def classify(  # noqa: PLR0911  # one reason per line reads best
 
     Smart charging off is hands off, whatever else holds. A status that cannot
     be read could hide a car at full power, so that charger is counted, not
-    planned. Override and not following only matter with a car plugged in.
+    planned. Override and not following only matter with a car plugged in. A
+    charger inside its minimum on/off time is held as it is (counted at what
+    it has), before anything could switch it again; only the guard may still
+    switch it off, when a fuse needs it.
     """
     if not smart_charging:
         return Control.RELEASED
@@ -71,6 +76,8 @@ def classify(  # noqa: PLR0911  # one reason per line reads best
         return Control.IDLE
     if health.override:
         return Control.OVERRIDE
+    if health.held:
+        return Control.HELD
     if health.not_following is not None:
         return Control.NOT_FOLLOWING
     if mode_off:

@@ -170,12 +170,10 @@ def resolution_kwh(problem: Problem, vehicle_id: str) -> float:
     """
     vehicle = next(v for v in problem.vehicles if v.id == vehicle_id)
     charger = problem.charger(vehicle.charger_id)
-    return (
-        charger.current_step_a
-        * charger.kw_per_a
-        * problem.horizon.step_hours
-        * vehicle.efficiency
-    )
+    step = charger.current_step_a
+    if charger.min_current_a >= charger.max_current_a:
+        step = max(step, charger.max_current_a)  # switched: all or nothing
+    return step * charger.kw_per_a * problem.horizon.step_hours * vehicle.efficiency
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -844,13 +842,13 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             by_id[cid] = charger
             seen = data.inputs.chargers[cid]
             state = self.writer.states[cid]
-            reported = self.translation.reported_limit_a(charger)
             power = self.translation.measured_kw(charger)
             # The phases of the round's car; all of the charger's once its
             # status changed since (another car may be on it by now).
             vehicle_phases = seen.vehicle_phases
             if self.translation.replugged(charger, data.inputs.now):
                 vehicle_phases = None
+            reported = self.translation.reported_limit_a(charger, vehicle_phases)
             phases, kw_per_a = charger_wiring(
                 charger,
                 vehicle_phases,
@@ -903,7 +901,10 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
                     phases=phases,
                     kw_per_a=kw_per_a,
                     current_a=may,
-                    min_a=charger.min_current,
+                    # As planned: its real range and step (a switched
+                    # charger's minimum is its fixed current: off below).
+                    min_a=(model := data.inputs.problem.charger(cid)).min_current_a,
+                    step_a=model.current_step_a,
                     planned=not control.left_alone,
                     # A charger on its way cannot be lowered now; one that
                     # refused comes after the others, in the same pass.

@@ -16,7 +16,6 @@ from homeassistant.config_entries import (
 from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
-    UnitOfElectricCurrent,
     UnitOfTime,
 )
 from homeassistant.core import callback
@@ -46,8 +45,10 @@ from .const import (
     CONF_ENERGY_ENTITY,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
+    CONF_MIN_SWITCH_TIME,
     CONF_MIN_WRITE_INTERVAL,
     CONF_NAME,
+    CONF_PAUSE_ACTION,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
@@ -56,10 +57,12 @@ from .const import (
     CONF_PLUGGED_STATES,
     CONF_POWER_ENTITY,
     CONF_PRESET,
+    CONF_RESUME_ACTION,
     CONF_RESUME_OPTION,
     CONF_STATUS_ENTITY,
     CONF_VOLTAGE,
     DEFAULT_MAX_CURRENT,
+    DEFAULT_MIN_SWITCH_TIME,
     DEFAULT_VOLTAGE,
     ChargerConnection,
     ChargerPreset,
@@ -154,9 +157,10 @@ CHARGER_IDENTITY_SCHEMA = vol.Schema(
     }
 )
 
-# Rarely changed: the voltage is the grid's, the write interval the preset's.
+# Rarely changed: the voltage is the grid's, the write interval and the minimum
+# on/off time the preset's.
 SECTION_ADVANCED: Final = "advanced"
-ADVANCED_KEYS: Final = (CONF_VOLTAGE, CONF_MIN_WRITE_INTERVAL)
+ADVANCED_KEYS: Final = (CONF_VOLTAGE, CONF_MIN_WRITE_INTERVAL, CONF_MIN_SWITCH_TIME)
 
 CHARGER_SCHEMA = vol.Schema(
     {
@@ -182,6 +186,9 @@ CHARGER_SCHEMA = vol.Schema(
                     vol.Required(CONF_MIN_WRITE_INTERVAL): number_selector(
                         0, 3600, 1, UnitOfTime.SECONDS
                     ),
+                    vol.Required(
+                        CONF_MIN_SWITCH_TIME, default=DEFAULT_MIN_SWITCH_TIME
+                    ): number_selector(0, 3600, 1, UnitOfTime.SECONDS),
                 }
             ),
             {"collapsed": True},
@@ -212,6 +219,12 @@ PAUSE_SWITCH_SCHEMA = vol.Schema(
 )
 PAUSE_SELECT_SCHEMA = vol.Schema(
     {vol.Required(CONF_PAUSE_ENTITY): entity_selector("select")}
+)
+PAUSE_ACTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PAUSE_ACTION): TextSelector(),
+        vol.Required(CONF_RESUME_ACTION): TextSelector(),
+    }
 )
 
 
@@ -245,6 +258,10 @@ def _preset_values(preset: Preset, device_id: str | None) -> dict[str, Any]:
     if preset.pause_option and preset.resume_option:
         values[CONF_PAUSE_OPTION] = preset.pause_option
         values[CONF_RESUME_OPTION] = preset.resume_option
+    if preset.pause_action and preset.resume_action:
+        values[CONF_PAUSE_ACTION] = preset.pause_action
+        values[CONF_RESUME_ACTION] = preset.resume_action
+    values[CONF_MIN_SWITCH_TIME] = preset.min_switch_time
     return values
 
 
@@ -259,8 +276,31 @@ PAUSE_SWITCH: Final = "pause_switch"
 PAUSE_SELECT: Final = "pause_select"
 
 
-def _device_suggestions(hass: HomeAssistant, device_id: str | None) -> dict[str, str]:
-    """Entities of the charger's device that fit a field, when exactly one fits."""
+def _named(entries: list[er.RegistryEntry], key: str | None) -> str | None:
+    """The entity among ``entries`` that the preset names ``key``.
+
+    Its translation key says so; else the one unique id that ends with the
+    key (custom integrations without translation keys), when only one does:
+    V2C's "max_intensity" ends with "intensity" too.
+    """
+    if key is None:
+        return None
+    for entry in entries:
+        if entry.translation_key == key:
+            return entry.entity_id
+    ends = [e.entity_id for e in entries if str(e.unique_id).endswith(key)]
+    return ends[0] if len(ends) == 1 else None
+
+
+def _device_suggestions(
+    hass: HomeAssistant, device_id: str | None, preset: Preset
+) -> dict[str, str]:
+    """Entities of the charger's device that fit a field.
+
+    The preset's own entities where it names them (V2C's "intensity" among
+    its three numbers in A, Tesla's charge switch among its switches);
+    otherwise the one entity that fits, when exactly one does.
+    """
     if device_id is None:
         return {}
     registry = er.async_get(hass)
@@ -271,19 +311,29 @@ def _device_suggestions(hass: HomeAssistant, device_id: str | None) -> dict[str,
         PAUSE_SWITCH: [],
         PAUSE_SELECT: [],
     }
+    entries: dict[str, list[er.RegistryEntry]] = {"number": [], "pause": []}
     for entry in er.async_entries_for_device(registry, device_id):
         unit = entity_unit(hass, entry.entity_id)
-        if entry.domain == "number" and unit == UnitOfElectricCurrent.AMPERE:
+        if entry.domain == "number" and unit in NUMBER_UNITS:
             candidates[CONF_CURRENT_ENTITY].append(entry.entity_id)
-        elif entry.domain == PauseMode.SWITCH:
-            candidates[PAUSE_SWITCH].append(entry.entity_id)
-        elif entry.domain == PauseMode.SELECT:
-            candidates[PAUSE_SELECT].append(entry.entity_id)
+            entries["number"].append(entry)
+        elif entry.domain in (PauseMode.SWITCH, PauseMode.SELECT):
+            key = PAUSE_SWITCH if entry.domain == PauseMode.SWITCH else PAUSE_SELECT
+            candidates[key].append(entry.entity_id)
+            if entry.domain == preset.pause_mode.domain:
+                entries["pause"].append(entry)
         elif entry.domain == "sensor" and unit in POWER_UNITS:
             candidates[CONF_POWER_ENTITY].append(entry.entity_id)
         elif entry.domain == "sensor" and unit in ENERGY_UNITS:
             candidates[CONF_ENERGY_ENTITY].append(entry.entity_id)
-    return {key: found[0] for key, found in candidates.items() if len(found) == 1}
+    found = {key: ids[0] for key, ids in candidates.items() if len(ids) == 1}
+    if (number := _named(entries["number"], preset.number_key)) is not None:
+        found[CONF_CURRENT_ENTITY] = number
+    if (pause := _named(entries["pause"], preset.pause_key)) is not None:
+        found[
+            PAUSE_SELECT if preset.pause_mode is PauseMode.SELECT else PAUSE_SWITCH
+        ] = pause
+    return found
 
 
 class ChargerSubentryFlow(ConfigSubentryFlow):
@@ -291,8 +341,9 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
 
     Steps: ``user`` (name and status entity, from which a preset is recognized),
     ``charger`` (control method and electrical limits), ``number`` or ``action``
-    (how the setpoint is written), ``pause`` (then ``pause_switch``, or
-    ``pause_select`` and ``pause_options``), and ``status`` when the status
+    (how the setpoint is written; neither for an on/off-only charger), ``pause``
+    (then ``pause_switch`` or ``pause_switch_on``, ``pause_select`` and
+    ``pause_options``, or ``pause_actions``), and ``status`` when the status
     entity is a sensor (which of its states mean plugged in and charging).
     """
 
@@ -356,7 +407,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
             CUSTOM_PRESET,
         )
         self._defaults = _preset_values(preset, self._device_id)
-        self._defaults.update(_device_suggestions(self.hass, self._device_id))
+        self._defaults.update(_device_suggestions(self.hass, self._device_id, preset))
         if self._subentry is not None:
             # What is stored wins over what we recognize.
             stored = dict(self._subentry.data)
@@ -406,6 +457,9 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                         CONF_MIN_CURRENT: float(user_input[CONF_MIN_CURRENT]),
                         CONF_MAX_CURRENT: float(user_input[CONF_MAX_CURRENT]),
                         CONF_MIN_WRITE_INTERVAL: int(advanced[CONF_MIN_WRITE_INTERVAL]),
+                        CONF_MIN_SWITCH_TIME: int(
+                            advanced.get(CONF_MIN_SWITCH_TIME, DEFAULT_MIN_SWITCH_TIME)
+                        ),
                     }
                 )
                 if power:
@@ -415,6 +469,9 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                 if user_input[CONF_CONTROL] == ControlMethod.ACTION:
                     return await self.async_step_action()
                 self._data[CONF_PRESET] = self._defaults[CONF_PRESET]
+                if user_input[CONF_CONTROL] == ControlMethod.ON_OFF:
+                    # No limit to write: only how it is switched on and off.
+                    return await self.async_step_pause()
                 return await self.async_step_number()
         return self.async_show_form(
             step_id="charger",
@@ -435,6 +492,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
         shown = self._connection_shown()
         shown[SECTION_ADVANCED] = {
             CONF_VOLTAGE: DEFAULT_VOLTAGE,
+            CONF_MIN_SWITCH_TIME: DEFAULT_MIN_SWITCH_TIME,
             **{key: shown[key] for key in ADVANCED_KEYS if key in shown},
         }
         return shown
@@ -572,26 +630,78 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
     async def async_step_pause(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """How to pause charging: 0 A, a switch, or a select option.
+        """How to pause charging: 0 A, a switch, a select option or actions.
 
         Only the way is asked here: pausing with 0 A needs nothing more, and the
-        switch or select (and a select's options) follow on their own forms.
+        switch or select (and a select's options), or the actions, follow on
+        their own forms. A charger that can only be switched cannot pause at 0.
         """
+        errors: dict[str, str] = {}
         if user_input is not None:
             mode = PauseMode(user_input[CONF_PAUSE_MODE])
-            self._data[CONF_PAUSE_MODE] = mode.value
-            for key in (CONF_PAUSE_ENTITY, CONF_PAUSE_OPTION, CONF_RESUME_OPTION):
-                self._data.pop(key, None)
-            if mode is PauseMode.SWITCH:
-                return await self.async_step_pause_switch()
-            if mode is PauseMode.SELECT:
-                return await self.async_step_pause_select()
-            return await self._async_step_after_pause()
+            if (
+                mode is PauseMode.ZERO
+                and self._data[CONF_CONTROL] == ControlMethod.ON_OFF
+            ):
+                errors[CONF_PAUSE_MODE] = "pause_mode_required"
+            else:
+                self._data[CONF_PAUSE_MODE] = mode.value
+                for key in (
+                    CONF_PAUSE_ENTITY,
+                    CONF_PAUSE_OPTION,
+                    CONF_RESUME_OPTION,
+                    CONF_PAUSE_ACTION,
+                    CONF_RESUME_ACTION,
+                ):
+                    self._data.pop(key, None)
+                if mode is PauseMode.SWITCH:
+                    return await self.async_step_pause_switch()
+                if mode is PauseMode.SWITCH_ON:
+                    return await self.async_step_pause_switch_on()
+                if mode is PauseMode.SELECT:
+                    return await self.async_step_pause_select()
+                if mode is PauseMode.ACTION:
+                    return await self.async_step_pause_actions()
+                return await self._async_step_after_pause()
         return self.async_show_form(
             step_id="pause",
             data_schema=self.add_suggested_values_to_schema(
-                PAUSE_SCHEMA, self._defaults
+                PAUSE_SCHEMA, user_input or self._defaults
             ),
+            errors=errors,
+        )
+
+    async def async_step_pause_switch_on(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The switch that pauses charging when it is turned on (V2C's "Paused")."""
+        return await self._async_step_pause_entity(
+            "pause_switch_on", PAUSE_SWITCH_SCHEMA, PauseMode.SWITCH_ON, user_input
+        )
+
+    async def async_step_pause_actions(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The actions that stop charging and let the charger charge again."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            actions = {
+                key: str(user_input.get(key) or "").strip()
+                for key in (CONF_PAUSE_ACTION, CONF_RESUME_ACTION)
+            }
+            for key, action in actions.items():
+                domain, dot, service = action.partition(".")
+                if not (dot and self.hass.services.has_service(domain, service)):
+                    errors[key] = "action_not_found"
+            if not errors:
+                self._data.update(actions)
+                return await self._async_step_after_pause()
+        return self.async_show_form(
+            step_id="pause_actions",
+            data_schema=self.add_suggested_values_to_schema(
+                PAUSE_ACTIONS_SCHEMA, user_input or self._defaults
+            ),
+            errors=errors,
         )
 
     async def async_step_pause_switch(
@@ -638,9 +748,9 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
     def _pause_entity_suggested(self, mode: PauseMode) -> dict[str, str]:
         """The stored pause entity when it is of this kind, else the device's one."""
         stored = str(self._defaults.get(CONF_PAUSE_ENTITY) or "")
-        if stored.partition(".")[0] == mode.value:
+        if stored.partition(".")[0] == mode.domain:
             return {CONF_PAUSE_ENTITY: stored}
-        key = PAUSE_SWITCH if mode is PauseMode.SWITCH else PAUSE_SELECT
+        key = PAUSE_SELECT if mode is PauseMode.SELECT else PAUSE_SWITCH
         if found := self._defaults.get(key):
             return {CONF_PAUSE_ENTITY: found}
         return {}

@@ -40,7 +40,7 @@ PRICE_ENERGY_UNITS: Final = frozenset({"wh", "kwh", "mwh"})  # lower-cased, afte
 POWER_UNITS: Final = frozenset({UnitOfPower.WATT, UnitOfPower.KILO_WATT})
 ENERGY_UNITS: Final = frozenset({UnitOfEnergy.WATT_HOUR, UnitOfEnergy.KILO_WATT_HOUR})
 CURRENT_UNITS: Final = frozenset({UnitOfElectricCurrent.AMPERE})
-NUMBER_UNITS: Final = frozenset({CurrentUnit.AMPERE, CurrentUnit.WATT})
+NUMBER_UNITS: Final = frozenset(unit.value for unit in CurrentUnit)  # A, mA, W, kW
 SOC_UNITS: Final = frozenset({"%"})
 
 # --- Selectors --------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .const import (
+    DEFAULT_MIN_SWITCH_TIME,
     DEFAULT_MIN_WRITE_INTERVAL,
     OCPP_CHARGING_STATES,
     OCPP_PLUGGED_STATES,
@@ -28,7 +29,10 @@ class Preset:
     id of the charger (Easee), filled in from the picked entity's device. OCPP's
     ``devid`` is not derived (its unique ids differ between versions): the user
     adds it to the action's fixed fields. ``min_write_interval`` respects cloud
-    rate limits.
+    rate limits; ``min_switch_time`` is how long a switched charger stays on or
+    off before it may be switched again (mode changes that take minutes).
+    ``number_key`` and ``pause_key`` pick the device's entities of that
+    integration: the end of their unique id or their translation key.
     """
 
     preset: ChargerPreset
@@ -45,6 +49,11 @@ class Preset:
     min_write_interval: float = DEFAULT_MIN_WRITE_INTERVAL
     pause_option: str | None = None  # for PauseMode.SELECT: the option that pauses
     resume_option: str | None = None  # and the one that resumes
+    pause_action: str | None = None  # for PauseMode.ACTION: the stop action
+    resume_action: str | None = None  # and the start action
+    min_switch_time: float = DEFAULT_MIN_SWITCH_TIME
+    number_key: str | None = None
+    pause_key: str | None = None
 
 
 PRESETS: dict[ChargerPreset, Preset] = {
@@ -77,8 +86,11 @@ PRESETS: dict[ChargerPreset, Preset] = {
         control=ControlMethod.ACTION,
         action="keba.set_current",
         value_field="current",
-        # keba.set_current turns anything below 6 A into 6 A: pausing needs a switch.
-        pause_mode=PauseMode.SWITCH,
+        # keba.set_current turns anything below 6 A into 6 A: the core
+        # integration pauses with its actions keba.disable and keba.enable.
+        pause_mode=PauseMode.ACTION,
+        pause_action="keba.disable",
+        resume_action="keba.enable",
     ),
     ChargerPreset.ZAPTEC: Preset(
         preset=ChargerPreset.ZAPTEC,
@@ -106,6 +118,8 @@ def _number_preset(  # one line per fact of the integration
     min_current: float = 6.0,
     pause_option: str | None = None,
     resume_option: str | None = None,
+    number_key: str | None = None,
+    pause_key: str | None = None,
 ) -> Preset:
     """A charger whose limit is a number entity in A on its device."""
     return Preset(
@@ -117,6 +131,8 @@ def _number_preset(  # one line per fact of the integration
         min_current=min_current,
         pause_option=pause_option,
         resume_option=resume_option,
+        number_key=number_key,
+        pause_key=pause_key,
     )
 
 
@@ -132,14 +148,23 @@ PRESETS.update(
             "wallbox",
             pause_mode=PauseMode.SWITCH,
             min_write_interval=120,
+            number_key="maximum_charging_current",
+            pause_key="pause_resume",
         ),
         # Core: number "charge_current_limit" (min 6 A), switch "charge".
         ChargerPreset.PEBLAR: _number_preset(
-            ChargerPreset.PEBLAR, "peblar", pause_mode=PauseMode.SWITCH
+            ChargerPreset.PEBLAR,
+            "peblar",
+            pause_mode=PauseMode.SWITCH,
+            number_key="charge_current_limit",
+            pause_key="charge",
         ),
         # Core: number "dynamic_limit" 0-32 A, 0 pauses.
         ChargerPreset.LEKTRICO: _number_preset(
-            ChargerPreset.LEKTRICO, "lektrico", pause_mode=PauseMode.ZERO
+            ChargerPreset.LEKTRICO,
+            "lektrico",
+            pause_mode=PauseMode.ZERO,
+            number_key="dynamic_limit",
         ),
         # marq24/ha-goecharger-api2: number "amp" 6-32 A; select "frc" (force
         # state) pauses with "1" (do not charge) and resumes with "0" (neutral).
@@ -192,6 +217,8 @@ PRESETS.update(
             pause_mode=PauseMode.SWITCH,
             min_write_interval=300,
             min_current=5.0,
+            number_key="charge_state_charge_current_request",
+            pause_key="charge_state_user_charge_enable_request",
         ),
         ChargerPreset.TESLEMETRY: _number_preset(
             ChargerPreset.TESLEMETRY,
@@ -199,6 +226,66 @@ PRESETS.update(
             pause_mode=PauseMode.SWITCH,
             min_write_interval=300,
             min_current=5.0,
+            number_key="charge_state_charge_current_request",
+            pause_key="charge_state_user_charge_enable_request",
+        ),
+        # Core V2C Trydan: number "intensity" 6-32 A (its "min_intensity" and
+        # "max_intensity" are the charger's own range, not the limit); switch
+        # "paused", whose on pauses (pause()) and off resumes (resume()).
+        ChargerPreset.V2C: _number_preset(
+            ChargerPreset.V2C,
+            "v2c",
+            pause_mode=PauseMode.SWITCH_ON,
+            number_key="intensity",
+            pause_key="paused",
+        ),
+    }
+)
+
+# myny-git/smappee_ev: number "max_charging_speed" in A (range from the
+# connector; the integration sends a rounded percentage, so what it shows may
+# differ from what was written by a fraction); it cannot pause through the
+# number, only with its actions pause_charging / resume_charging. Cloud API.
+PRESETS[ChargerPreset.SMAPPEE] = Preset(
+    preset=ChargerPreset.SMAPPEE,
+    platform="smappee_ev",
+    control=ControlMethod.NUMBER,
+    pause_mode=PauseMode.ACTION,
+    pause_action="smappee_ev.pause_charging",
+    resume_action="smappee_ev.resume_charging",
+    min_write_interval=120,
+    number_key="max_charging_speed",
+)
+
+# Chargers without a current limit in Home Assistant, planned on or off.
+PRESETS.update(
+    {
+        # CJNE/ha-myenergi: select "Charge Mode" (unique id "...-charge_mode")
+        # with Fast / Eco / Eco+ / Stopped. Fast charges at the car's full
+        # power, Stopped stops; Eco and Eco+ follow the solar surplus, which the
+        # plan cannot count on. Cloud API; a mode change takes a while.
+        ChargerPreset.ZAPPI: Preset(
+            preset=ChargerPreset.ZAPPI,
+            platform="myenergi",
+            control=ControlMethod.ON_OFF,
+            pause_mode=PauseMode.SELECT,
+            pause_option="Stopped",
+            resume_option="Fast",
+            min_write_interval=120,
+            min_switch_time=300,
+            pause_key="charge_mode",
+        ),
+        # mattrayner/pod-point-home-assistant-component: switch "Charging
+        # Allowed" (unique id "..._charging_allowed"), which toggles the pod's
+        # schedule; "Please allow 5 minutes for mode to change on the pod".
+        ChargerPreset.POD_POINT: Preset(
+            preset=ChargerPreset.POD_POINT,
+            platform="pod_point",
+            control=ControlMethod.ON_OFF,
+            pause_mode=PauseMode.SWITCH,
+            min_write_interval=300,
+            min_switch_time=300,
+            pause_key="charging_allowed",
         ),
     }
 )

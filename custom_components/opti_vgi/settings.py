@@ -37,8 +37,10 @@ from .const import (
     CONF_MAX_POWER_KW,
     CONF_MIN_CURRENT,
     CONF_MIN_SOC,
+    CONF_MIN_SWITCH_TIME,
     CONF_MIN_WRITE_INTERVAL,
     CONF_OVERRIDE_MINUTES,
+    CONF_PAUSE_ACTION,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
@@ -57,6 +59,7 @@ from .const import (
     CONF_PRICE_SOURCE,
     CONF_RELEASE_CURRENT,
     CONF_RELEASE_MODE,
+    CONF_RESUME_ACTION,
     CONF_RESUME_OPTION,
     CONF_SESSION_ENERGY,
     CONF_SITE_LIMIT_A,
@@ -81,6 +84,7 @@ from .const import (
     DEFAULT_MAX_POWER_KW,
     DEFAULT_MIN_CURRENT,
     DEFAULT_MIN_SOC,
+    DEFAULT_MIN_SWITCH_TIME,
     DEFAULT_MIN_WRITE_INTERVAL,
     DEFAULT_OVERRIDE_MINUTES,
     DEFAULT_RELEASE_CURRENT,
@@ -265,6 +269,8 @@ class ChargerSettings:
     pause_entity: str | None = None
     pause_option: str | None = None
     resume_option: str | None = None
+    pause_action: str | None = None  # PauseMode.ACTION: "domain.service"
+    resume_action: str | None = None
     status_entity: str | None = None
     plugged_states: tuple[str, ...] = OCPP_PLUGGED_STATES
     charging_states: tuple[str, ...] = OCPP_CHARGING_STATES
@@ -276,6 +282,8 @@ class ChargerSettings:
     min_current: float = DEFAULT_MIN_CURRENT
     max_current: float = DEFAULT_MAX_CURRENT
     min_write_interval: float = DEFAULT_MIN_WRITE_INTERVAL
+    # Seconds it stays on (or off) before it may be switched again.
+    min_switch_time: float = DEFAULT_MIN_SWITCH_TIME
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChargerSettings:
@@ -295,6 +303,8 @@ class ChargerSettings:
             pause_entity=_optional(data, CONF_PAUSE_ENTITY),
             pause_option=_optional(data, CONF_PAUSE_OPTION),
             resume_option=_optional(data, CONF_RESUME_OPTION),
+            pause_action=_optional(data, CONF_PAUSE_ACTION),
+            resume_action=_optional(data, CONF_RESUME_ACTION),
             status_entity=_optional(data, CONF_STATUS_ENTITY),
             plugged_states=tuple(data.get(CONF_PLUGGED_STATES) or OCPP_PLUGGED_STATES),
             charging_states=tuple(
@@ -309,6 +319,9 @@ class ChargerSettings:
             max_current=float(data.get(CONF_MAX_CURRENT, DEFAULT_MAX_CURRENT)),
             min_write_interval=float(
                 data.get(CONF_MIN_WRITE_INTERVAL, DEFAULT_MIN_WRITE_INTERVAL)
+            ),
+            min_switch_time=float(
+                data.get(CONF_MIN_SWITCH_TIME, DEFAULT_MIN_SWITCH_TIME)
             ),
         )
 
@@ -339,6 +352,18 @@ class ChargerSettings:
     def kw_per_a(self) -> float:
         """Power per ampere of setpoint, with every phase of the charger in use."""
         return self.voltage * self.phases / 1000
+
+    def unit_phases(self, vehicle_phases: int | None) -> int:
+        """The phases a power limit (W, kW) is converted with: those in use.
+
+        A known car's (at most the charger's). With no car known, one: a limit
+        in watts is then the most current one phase may carry (what a 1-phase
+        car would draw), and a current written as watts is the fewest watts,
+        so neither reading nor writing ever takes a phase above the plan.
+        """
+        if vehicle_phases is None:
+            return 1
+        return max(1, min(self.phases, vehicle_phases))
 
     @property
     def site_phases(self) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+import math
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import (
@@ -55,6 +56,7 @@ from .helpers import state_number, usable
 from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
 from .price_source import PriceReadError, Prices
 from .reservations import RESERVATION_GRACE, Reservation, current, from_event
+from .units import DEFAULT_STEP_A, FINEST_STEP_A, from_unit, grid_step_a, unit_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -420,7 +422,10 @@ class HomeAssistantTranslation:
             horizon=horizon,
             site=self._site(horizon, house, chargers),
             prices=prices.prices,
-            chargers=tuple(self._charger_model(c) for c in self.settings.chargers),
+            chargers=tuple(
+                self._charger_model(c, chargers[c.subentry_id].vehicle)
+                for c in self.settings.chargers
+            ),
             vehicles=tuple(
                 self._vehicle_model(
                     self._settings_of(v.subentry_id), v, user, horizon, now
@@ -474,20 +479,33 @@ class HomeAssistantTranslation:
             limit_a=self.reported_limit_a(charger),
         )
 
-    def reported_limit_a(self, charger: ChargerSettings) -> float | None:
-        """The limit the charger's number entity shows now, in A per phase."""
+    def reported_limit_a(
+        self, charger: ChargerSettings, vehicle_phases: int | None = None
+    ) -> float | None:
+        """The limit the charger's number entity shows now, in A per phase.
+
+        Converted back from its unit (A, mA, W, kW); a power limit with the
+        phases the car in it uses (``ChargerSettings.unit_phases``), or, with
+        no car known, as the most one phase may carry, at most its maximum.
+        """
         if charger.control is not ControlMethod.NUMBER or not charger.current_entity:
             return None
         state = self.hass.states.get(charger.current_entity)
         value = state_number(state)
         if value is None or state is None:
             return None
-        unit = state.attributes.get("unit_of_measurement")
-        if unit == UnitOfPower.WATT:
-            return value / (charger.voltage * charger.phases)
-        if unit == UnitOfPower.KILO_WATT:
-            return value / charger.kw_per_a
-        return value
+        unit = unit_of(state.attributes.get("unit_of_measurement"))
+        if unit is None:
+            return None
+        amps = from_unit(
+            value,
+            unit,
+            voltage=charger.voltage,
+            phases=charger.unit_phases(vehicle_phases),
+        )
+        if vehicle_phases is None and unit.is_power:
+            return min(amps, charger.max_current)
+        return amps
 
     def measured_kw(self, charger: ChargerSettings) -> float | None:
         """What the charger's power sensor says it draws, in kW."""
@@ -720,6 +738,11 @@ class HomeAssistantTranslation:
         )
         settings = self._settings_of(vehicle_id) if vehicle_id else None
         vehicle_phases = settings.phases if settings is not None else None
+        if vehicle_phases is not None and reading.limit_a is not None:
+            # A power limit is read with the phases this car uses.
+            reading = replace(
+                reading, limit_a=self.reported_limit_a(charger, vehicle_phases)
+            )
         phases, kw_per_a = charger_wiring(
             charger,
             vehicle_phases,
@@ -998,18 +1021,53 @@ class HomeAssistantTranslation:
             fixed_load_a=(row,) * horizon.steps if any(fixed) else None,
         )
 
-    @staticmethod
-    def _charger_model(charger: ChargerSettings) -> Charger:
-        """The optimizer's view of a charger."""
+    def _charger_model(
+        self, charger: ChargerSettings, vehicle_id: str | None
+    ) -> Charger:
+        """The optimizer's view of a charger: what it can really be set to.
+
+        Its current range is the user's settings and its number entity's own
+        range together (either may be wrong: a SmartEVSE number stops at 16 A,
+        a number may offer 32 A on a 16 A cable), on the number's own step. A
+        charger that can only be switched is planned at its fixed current (its
+        car's maximum when that is lower) or off.
+        """
+        low, high = charger.min_current, charger.max_current
+        step_a = DEFAULT_STEP_A
+        vehicle = self._settings_of(vehicle_id) if vehicle_id else None
+        if charger.control is ControlMethod.ON_OFF:
+            fixed = fixed_current_a(charger, vehicle)
+            low = high = fixed
+            step_a = max(fixed, FINEST_STEP_A)
+        elif charger.control is ControlMethod.NUMBER and charger.current_entity:
+            state = self.hass.states.get(charger.current_entity)
+            attributes = state.attributes if state is not None else {}
+            unit = unit_of(attributes.get("unit_of_measurement"))
+            if unit is not None:
+                phases = charger.unit_phases(
+                    vehicle.phases if vehicle is not None else None
+                )
+                volts = charger.voltage
+                step = _positive(attributes.get("step"))
+                step_a = grid_step_a(step, unit, voltage=volts, phases=phases)
+                if (top := _positive(attributes.get("max"))) is not None:
+                    high = min(high, from_unit(top, unit, voltage=volts, phases=phases))
+                if (bottom := _positive(attributes.get("min"))) is not None:
+                    low = max(
+                        low, from_unit(bottom, unit, voltage=volts, phases=phases)
+                    )
+        if low > high:  # nothing it accepts is within the user's range
+            low = high = 0.0
         return Charger(
             id=charger.subentry_id,
             phases=charger.phases,
             phase=charger.phase,
             voltage_v=charger.voltage,
-            min_current_a=charger.min_current,
-            max_current_a=charger.max_current,
-            current_step_a=1.0,
-            accepts_zero=charger.pause_mode is PauseMode.ZERO,
+            min_current_a=low,
+            max_current_a=high,
+            current_step_a=step_a,
+            accepts_zero=charger.pause_mode is PauseMode.ZERO
+            and charger.control is not ControlMethod.ON_OFF,
         )
 
     def _vehicle_model(
@@ -1022,6 +1080,24 @@ class HomeAssistantTranslation:
     ) -> Vehicle:
         """The optimizer's view of a vehicle (plugged in or expected)."""
         assert inputs.charger_id is not None  # noqa: S101  # only planned vehicles
+        need = inputs.energy_needed_kwh
+        charger = self.settings.charger(inputs.charger_id)
+        if charger is not None and charger.control is ControlMethod.ON_OFF and need:
+            # Planned in whole steps at its fixed power, and never above the
+            # need, a switched charger would stop up to a step short: the need
+            # is rounded up to whole steps (the car goes a little past its
+            # target, and the next plan stops it once nothing is needed).
+            phases = min(charger.phases, vehicle.phases)
+            per_step = (
+                fixed_current_a(charger, vehicle)
+                * charger.voltage
+                * phases
+                / 1000
+                * horizon.step_hours
+                * vehicle.efficiency
+            )
+            if per_step > 0:
+                need = math.ceil(need / per_step - 1e-9) * per_step
         return Vehicle(
             id=vehicle.subentry_id,
             charger_id=inputs.charger_id,
@@ -1029,7 +1105,7 @@ class HomeAssistantTranslation:
             # a later arrival counts from the first whole step after it.
             arrival=inputs.arrival if inputs.arrival > now else horizon.start,
             departure=min(inputs.departure, horizon.end),
-            energy_needed_kwh=inputs.energy_needed_kwh,
+            energy_needed_kwh=need,
             min_energy_kwh=self._min_energy(vehicle, inputs, user),
             max_power_kw=vehicle.max_power_kw,
             efficiency=vehicle.efficiency,
@@ -1037,6 +1113,28 @@ class HomeAssistantTranslation:
             max_current_a=vehicle.max_current,
             min_current_a=vehicle.min_current,
         )
+
+
+def fixed_current_a(charger: ChargerSettings, vehicle: VehicleSettings | None) -> float:
+    """The current a switched charger is planned at when on.
+
+    Its maximum, or what its car takes when that is less (switched on, the car
+    draws what it can: its on-board charger's maximum, its maximum power).
+    """
+    fixed = charger.max_current
+    if vehicle is not None:
+        phases = min(charger.phases, vehicle.phases)
+        fixed = min(fixed, vehicle.max_power_kw * 1000 / (charger.voltage * phases))
+        if vehicle.max_current is not None:
+            fixed = min(fixed, vehicle.max_current)
+    return fixed
+
+
+def _positive(raw: object) -> float | None:
+    """A number attribute that is a positive number, else None."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return None
+    return float(raw) if raw > 0 else None
 
 
 def charger_wiring(

@@ -25,12 +25,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, UnitOfPower
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError
 
 from .const import LOGGER, Control, ControlMethod, CurrentUnit, PauseMode, ReleaseMode
 from .control import Health
+from .units import floor_to_step, from_unit, to_unit, unit_of
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -88,6 +89,12 @@ class WriteState:
     released: bool = False
     previous_a: float | None = None  # the setpoint before the last write
     changed_at: datetime | None = None  # when the last write was sent
+    on: bool | None = None  # whether it was last switched on (None: not known)
+    held_until: datetime | None = None  # its minimum on/off time ends then
+
+    def held(self, now: datetime) -> bool:
+        """Whether it was switched on or off less than its minimum time ago."""
+        return self.held_until is not None and now < self.held_until
 
     def health(self, now: datetime) -> Health:
         """What the next round must know of this charger."""
@@ -101,6 +108,7 @@ class WriteState:
             expected_a=self.wanted_a,
             previous_a=self.previous_a,
             changed_at=self.changed_at,
+            held=self.held(now),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -125,6 +133,7 @@ class WriteState:
                 "verify_after",
                 "override_until",
                 "changed_at",
+                "held_until",
             }:
                 value = datetime.fromisoformat(str(value))
             setattr(state, item.name, value)
@@ -158,6 +167,9 @@ class ChargerWriter:
         self.contexts: deque[str] = deque(maxlen=OWN_CONTEXTS)
         self.next_due: datetime | None = None  # the earliest held-back write
         self.stopped = False  # after close: only the release may still write
+        # The phases of each charger's car as of the last round (None: not
+        # known): a power limit is written for the phases in use.
+        self.vehicle_phases: dict[str, int | None] = {}
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Take back the stored states of chargers that still exist."""
@@ -208,6 +220,8 @@ class ChargerWriter:
                 times.append(state.verify_after)
             if state.override_until is not None and state.override_until > now:
                 times.append(state.override_until)
+            if state.held_until is not None and state.held_until > now:
+                times.append(state.held_until)
         return min(times, default=None)
 
     def busy(self, charger_id: str) -> bool:
@@ -235,6 +249,10 @@ class ChargerWriter:
         """
         state = self.states[charger.subentry_id]
         before = (state.not_following, state.override_until is not None)
+        # Its minimum on/off time is over: the plan may switch it again.
+        hold_over = state.held_until is not None and now >= state.held_until
+        if hold_over:
+            state.held_until = None
         if state.override_until is not None and now >= state.override_until:
             LOGGER.info("Override of charger %s ended; taking it back", charger.name)
             state.override_until = state.override_a = None
@@ -242,7 +260,10 @@ class ChargerWriter:
         if self.busy(charger.subentry_id):
             # A write is on its way: its own echo shows the new value before
             # the write is done, which is neither an override nor a fault.
-            return before != (state.not_following, state.override_until is not None)
+            return hold_over or before != (
+                state.not_following,
+                state.override_until is not None,
+            )
         settled = state.verify_after is None or now >= state.verify_after
         # What it accepted, not what a refused write asked of it.
         wanted = state.accepted_a
@@ -287,7 +308,10 @@ class ChargerWriter:
                 state.not_following = "draws_more"
             elif measured_a <= allowed and state.not_following == "draws_more":
                 state.not_following = None
-        return before != (state.not_following, state.override_until is not None)
+        return hold_over or before != (
+            state.not_following,
+            state.override_until is not None,
+        )
 
     # --- Writing -----------------------------------------------------------------
 
@@ -304,6 +328,8 @@ class ChargerWriter:
         decrease, so an increase waits while a decrease it needs room from has
         not gone out (failed, or held back by its interval and not needed yet).
         """
+        for cid, seen in inputs.chargers.items():
+            self.vehicle_phases[cid] = seen.vehicle_phases
         wanted = self._wanted(decisions)
         room = _Room(inputs, decisions, limits)
         decreases = [w for w in wanted if w.decrease]
@@ -466,6 +492,11 @@ class ChargerWriter:
                 return False
         if state.failures:
             LOGGER.info("Charger %s accepts its setpoint again", charger.name)
+        on = written > 0
+        if state.on is not on and charger.min_switch_time > 0:
+            # Switched (or not known to have been): it stays so for a while.
+            state.held_until = now + timedelta(seconds=charger.min_switch_time)
+        state.on = on
         state.current_a = written
         state.accepted_a = written
         state.wanted_a = written if not release else state.wanted_a
@@ -508,6 +539,20 @@ class ChargerWriter:
         Pause and resume as the charger wants them; a number's own maximum caps
         the value (the returned current says so).
         """
+        if charger.control is ControlMethod.ON_OFF:
+            # On at its fixed current (the plan's value for this car) or off.
+            if charger.pause_mode is PauseMode.ZERO:
+                raise HomeAssistantError(
+                    f"charger {charger.name} can only be switched: it needs a"
+                    " switch, a select or start/stop actions"
+                )
+            on = target > 0
+            await self._pause(charger, pause=not on)
+            state.paused = not on
+            if not on:
+                return 0.0
+            # Released, it draws what its car takes: count the most.
+            return charger.max_current if force else min(target, charger.max_current)
         if target <= 0 and charger.pause_mode is not PauseMode.ZERO:
             await self._pause(charger, pause=True)
             state.paused = True
@@ -517,10 +562,16 @@ class ChargerWriter:
         ):
             await self._pause(charger, pause=False)
             state.paused = False
+        # The user's range holds even where the charger's own is wrong.
+        if 0 < target < charger.min_current:
+            raise HomeAssistantError(
+                f"charger {charger.name} takes no less than {charger.min_current} A,"
+                f" the plan wants {target} A"
+            )
+        target = min(target, charger.max_current)
         if charger.control is ControlMethod.NUMBER:
             return await self._write_number(charger, target)
-        await self._write_action(charger, target)
-        return target
+        return await self._write_action(charger, target)
 
     def _paused_now(self, charger: ChargerSettings) -> bool:
         """Whether the pause entity shows paused (our memory of it ends at reload)."""
@@ -529,6 +580,8 @@ class ChargerWriter:
             return False
         if charger.pause_mode is PauseMode.SWITCH:
             return state.state == STATE_OFF
+        if charger.pause_mode is PauseMode.SWITCH_ON:
+            return state.state == STATE_ON
         return state.state == charger.pause_option
 
     async def _call(self, domain: str, service: str, data: dict[str, Any]) -> None:
@@ -540,12 +593,24 @@ class ChargerWriter:
         )
 
     async def _pause(self, charger: ChargerSettings, *, pause: bool) -> None:
-        """Stop or resume charging through a switch or a select."""
+        """Stop or resume charging: a switch, a select option or an action."""
+        if charger.pause_mode is PauseMode.ACTION:
+            action = charger.pause_action if pause else charger.resume_action
+            domain, dot, service = (action or "").partition(".")
+            if not dot:
+                raise HomeAssistantError(
+                    f"charger {charger.name} has no {'stop' if pause else 'start'}"
+                    " action"
+                )
+            await self._call(domain, service, dict(charger.action_data))
+            return
         entity_id = charger.pause_entity
         if entity_id is None:
             raise HomeAssistantError(f"charger {charger.name} has no pause entity")
-        if charger.pause_mode is PauseMode.SWITCH:
-            service = "turn_off" if pause else "turn_on"
+        if charger.pause_mode in (PauseMode.SWITCH, PauseMode.SWITCH_ON):
+            # V2C's switch is "Paused": on pauses, off resumes.
+            off = pause is (charger.pause_mode is PauseMode.SWITCH)
+            service = "turn_off" if off else "turn_on"
             await self._call("switch", service, {ATTR_ENTITY_ID: entity_id})
             return
         option = charger.pause_option if pause else charger.resume_option
@@ -553,35 +618,49 @@ class ChargerWriter:
             "select", "select_option", {ATTR_ENTITY_ID: entity_id, "option": option}
         )
 
+    def _phases(self, charger: ChargerSettings) -> int:
+        """The phases a power limit is written for: its car's, as last read."""
+        return charger.unit_phases(self.vehicle_phases.get(charger.subentry_id))
+
     async def _write_number(self, charger: ChargerSettings, amps: float) -> float:
-        """number.set_value in the number's own unit, within its own range."""
+        """number.set_value in the number's own unit, step and range.
+
+        Rounded down onto the number's step, capped at its maximum; a value
+        below its minimum is refused (raising it would draw more than the plan
+        allows). Returns what it was given, in A.
+        """
         entity_id = charger.current_entity
         state = self.hass.states.get(entity_id) if entity_id else None
         if entity_id is None or state is None:
             raise HomeAssistantError(f"number entity {entity_id} does not exist")
-        unit = state.attributes.get("unit_of_measurement")
-        per_a = 1.0
-        if unit == UnitOfPower.WATT:
-            per_a = charger.voltage * charger.phases
-        elif unit == UnitOfPower.KILO_WATT:
-            per_a = charger.kw_per_a
-        value = amps * per_a
+        unit = unit_of(state.attributes.get("unit_of_measurement"))
+        if unit is None:
+            raise HomeAssistantError(
+                f"{entity_id} is in {state.attributes.get('unit_of_measurement')},"
+                " not A, mA, W or kW"
+            )
+        phases = self._phases(charger)
+        step = state.attributes.get("step")
+        step = float(step) if isinstance(step, (int, float)) and step > 0 else None
+        value = to_unit(amps, unit, voltage=charger.voltage, phases=phases, step=step)
         low = state.attributes.get("min")
         high = state.attributes.get("max")
-        if isinstance(high, (int, float)):
-            value = min(value, float(high))
+        if isinstance(high, (int, float)) and value > high:
+            value = floor_to_step(float(high), step) if step else float(high)
         if isinstance(low, (int, float)) and 0 < value < float(low):
-            # Raising it would draw more than the plan allows: refuse instead.
             raise HomeAssistantError(
                 f"{entity_id} accepts no less than {low}, the plan wants {value}"
             )
         await self._call(
             "number", "set_value", {ATTR_ENTITY_ID: entity_id, "value": value}
         )
-        return value / per_a
+        return from_unit(value, unit, voltage=charger.voltage, phases=phases)
 
-    async def _write_action(self, charger: ChargerSettings, amps: float) -> None:
-        """The charger integration's own action, with the value in A or W."""
+    async def _write_action(self, charger: ChargerSettings, amps: float) -> float:
+        """The charger integration's own action, with the value in its unit.
+
+        Returns what it was given, in A (rounded down as the unit is).
+        """
         if (
             not charger.action
             or "." not in charger.action
@@ -589,13 +668,16 @@ class ChargerWriter:
         ):
             raise HomeAssistantError(f"charger {charger.name} has no action configured")
         domain, service = charger.action.split(".", 1)
-        value: float = amps
-        if charger.action_unit is CurrentUnit.WATT:
-            value = round(amps * charger.voltage * charger.phases)
-        elif float(amps).is_integer():
-            value = int(amps)
+        unit = charger.action_unit
+        phases = self._phases(charger)
+        value: float = to_unit(amps, unit, voltage=charger.voltage, phases=phases)
+        if float(value).is_integer():
+            value = int(value)
         data = {**charger.action_data, charger.action_value_field: value}
         await self._call(domain, service, data)
+        if unit is CurrentUnit.AMPERE:
+            return amps
+        return from_unit(value, unit, voltage=charger.voltage, phases=phases)
 
 
 _SLACK = 1e-9  # float noise in the room's sums

@@ -26,16 +26,36 @@ from .builders import START
 
 @st.composite
 def chargers(draw: st.DrawFn, index: int) -> Charger:
-    """One charger: 1 or 3 phases, minimum 0 or 6 A, various maxima and steps."""
-    minimum = draw(st.sampled_from((0.0, 6.0)))
+    """One charger: 1 or 3 phases, minimum 0, 6 or 10 A, various maxima and steps.
+
+    Some can only be switched (a Pod Point, a zappi in Fast or Stopped): 0 or
+    one fixed current, as the integration plans them (minimum = maximum, one
+    step of that size).
+    """
+    phases = draw(st.sampled_from((1, 3)))
+    phase = draw(st.integers(1, 3))
+    voltage = draw(st.sampled_from((230.0, 240.0)))
+    if draw(st.integers(0, 5)) == 0:
+        fixed = draw(st.sampled_from((6.0, 13.8, 16.0)))
+        return Charger(
+            id=f"c{index}",
+            phases=phases,
+            phase=phase,
+            voltage_v=voltage,
+            min_current_a=fixed,
+            max_current_a=fixed,
+            current_step_a=fixed,
+            accepts_zero=False,
+        )
+    maximum = draw(st.sampled_from((6.0, 10.0, 16.0, 32.0)))
     return Charger(
         id=f"c{index}",
-        phases=draw(st.sampled_from((1, 3))),
-        phase=draw(st.integers(1, 3)),
-        voltage_v=draw(st.sampled_from((230.0, 240.0))),
-        min_current_a=minimum,
-        max_current_a=draw(st.sampled_from((6.0, 10.0, 16.0, 32.0))),
-        current_step_a=draw(st.sampled_from((1.0, 0.5, 2.0))),
+        phases=phases,
+        phase=phase,
+        voltage_v=voltage,
+        min_current_a=min(maximum, draw(st.sampled_from((0.0, 6.0, 10.0)))),
+        max_current_a=maximum,
+        current_step_a=draw(st.sampled_from((1.0, 0.5, 2.0, 0.1))),
         accepts_zero=draw(st.booleans()),
     )
 
