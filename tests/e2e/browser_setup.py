@@ -62,6 +62,7 @@ class Steps:
         await self.page.wait_for_timeout(900)
         await self.page.keyboard.type(search, delay=20)
         await self.page.get_by_role("option", name=item or search).first.click()
+        await self.page.wait_for_timeout(700)  # the form re-renders with the choice
 
     async def submit(self) -> None:
         """Press the dialog's Submit button."""
@@ -78,7 +79,14 @@ class Steps:
             .first.locator("input")
             .first
         )
-        await field.fill(value)
+        for _ in range(3):  # a form that re-renders meanwhile can drop the keys
+            await field.click()
+            await field.fill(value)
+            await self.page.wait_for_timeout(300)
+            if await field.input_value() == value:
+                return
+        msg = f"the field {label!r} did not take {value!r}"
+        raise AssertionError(msg)
 
     async def finish(self, name: str) -> None:
         """The flow's last dialog (a new device offers to name it and pick an area)."""
