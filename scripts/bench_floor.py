@@ -154,12 +154,15 @@ def build(  # noqa: PLR0915
         0.0,
     )
     attainable_v = np.minimum(need_v, usable.sum(axis=1) * gain_v)
+    cap_v = np.array([problem.energy_cap_kwh(v) for v in vehicles])
+    most_v = np.maximum(attainable_v, np.minimum(cap_v, usable.sum(axis=1) * gain_v))
     keep = (stop_v > first_v) & (need_v > 0) & (max_kw_v > 0)
     keep &= attainable_v > NEGLIGIBLE_KWH
     kept = np.flatnonzero(keep)
     n = len(kept)
     charger_v, first_v, stop_v = charger_v[kept], first_v[kept], stop_v[kept]
     max_kw_v, gain_v, attainable_v = max_kw_v[kept], gain_v[kept], attainable_v[kept]
+    most_v = most_v[kept]
     window = window[kept]
     urgent_v = np.minimum(
         np.array([vehicles[i].min_energy_kwh for i in kept]), attainable_v
@@ -177,6 +180,7 @@ def build(  # noqa: PLR0915
                 max_kw=float(max_kw_v[k]),
                 gain=float(gain_v[k]),
                 attainable=float(attainable_v[k]),
+                most=float(most_v[k]),
                 urgent=float(urgent_v[k]),
                 priority=float(priority_v[k]),
                 scale=float(scale_v[k]),
@@ -234,7 +238,7 @@ def build(  # noqa: PLR0915
 
     coo = _Coo()
     # Energy rows.
-    r = coo.block(n, attainable_v, attainable_v)
+    r = coo.block(n, attainable_v, most_v)
     coo.add(r + veh_of_p, p0 + np.arange(n_p), gain_v[veh_of_p])
     coo.add(r + veh_of_q, q0 + np.arange(n_q), gain_v[veh_of_q])
     s_cols = s0 + np.arange(n * SEGMENTS).reshape(n, SEGMENTS)

@@ -573,6 +573,7 @@ async def test_plan_ahead_reserves_from_the_next_arrival(
         # Not stored: derived from its 11 kW on the 3-phase site.
         phases=3,
         max_current_a=16,
+        battery_room_kwh=42,  # 30 % of 60 kWh: what it may take past the need
     )
     # Nothing before it arrives, its minimum right after.
     assert data.plan.vehicle(TESLA).current_a[:4] == (0, 0, 0, 0)
@@ -860,6 +861,21 @@ async def test_min_soc_is_charged_first(
     assert vehicle is not None
     assert vehicle.energy_needed_kwh == pytest.approx(3)
     assert vehicle.min_energy_kwh == pytest.approx(3)
+
+
+async def test_the_battery_room_comes_from_the_soc(
+    hass: HomeAssistant, today: datetime, chargers: ChargerCalls
+) -> None:
+    """A plan may go a little past the need, never past 100 %: 30 % of 60 kWh."""
+    seed_states(hass, today)
+    coordinator = await setup_site(hass, site_entry())
+    data = plan_of(coordinator)
+    tesla = _vehicle(data, TESLA)
+    assert tesla is not None
+    assert tesla.battery_room_kwh == pytest.approx(42)
+    assert data.plan.vehicle(TESLA).shortfall_kwh == 0
+    leaf = _vehicle(data, LEAF)  # no SoC sensor: the room is not known
+    assert leaf is None or leaf.battery_room_kwh is None
 
 
 async def test_fast_mode_wants_everything_now(

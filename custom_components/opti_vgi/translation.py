@@ -1112,6 +1112,7 @@ class HomeAssistantTranslation:
             phases=vehicle.phases,
             max_current_a=vehicle.max_current,
             min_current_a=vehicle.min_current,
+            battery_room_kwh=battery_room_kwh(vehicle, inputs),
         )
 
 
@@ -1135,6 +1136,17 @@ def _positive(raw: object) -> float | None:
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None
     return float(raw) if raw > 0 else None
+
+
+def battery_room_kwh(vehicle: VehicleSettings, inputs: VehicleInputs) -> float | None:
+    """What the battery can still take up to 100 %, when its SoC is known.
+
+    A plan may go past the need by less than one minimum current step (the
+    last step that meets it), never past this.
+    """
+    if inputs.soc is None or vehicle.capacity_kwh is None:
+        return None
+    return max(0.0, (MAX_SOC - inputs.soc) / 100 * vehicle.capacity_kwh)
 
 
 def charger_wiring(

@@ -90,6 +90,13 @@ def problems(draw: st.DrawFn) -> Problem:
                 phases=draw(st.sampled_from((3, 1, 2))),
                 max_current_a=draw(st.none() | st.sampled_from((10.0, 16.0, 32.0))),
                 min_current_a=draw(st.sampled_from((0.0, 0.0, 8.0))),
+                # The battery's room to 100 %: unknown, the need (a target of
+                # 100 %: nothing past it), or a little more.
+                battery_room_kwh=draw(
+                    st.sampled_from((None, 1.0, 1.2)).map(
+                        lambda f, need=need: None if f is None else f * need
+                    )
+                ),
             )
         )
     prices = st.integers(-5, 40).map(lambda cents: cents / 100)

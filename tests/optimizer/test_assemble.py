@@ -79,7 +79,8 @@ def test_a_trickle_below_the_minimum_is_gathered_into_the_cheapest_step() -> Non
         problem((0.3, 0.1, 0.2, 0.4), vehicles=[vehicle(need_kwh=8)]),
         [[2.0, 2.0, 2.0, 2.0]],  # 2.9 A each, below the 6 A minimum
     )
-    assert currents(plan) == (0, 11, 0, 0)
+    # 8 kWh is 11.6 A*h: 12 A meets it (by less than one minimum step past it).
+    assert currents(plan) == (0, 12, 0, 0)
 
 
 def test_power_outside_the_window_is_dropped() -> None:
@@ -102,17 +103,34 @@ def test_energy_above_the_need_goes_from_the_dearest_steps() -> None:
 
 
 def test_trimming_keeps_the_minimum_and_tops_up_the_remainder() -> None:
-    # 25 kWh is 36.2 A*h. Trimming drops step 1, then step 3 to 4 A, which is
+    # 25 kWh is 36.2 A*h; with no room past it (a full battery at 25 kWh) the
+    # cap is the need. Trimming drops step 1, then step 3 to 4 A, which is
     # below the minimum, so 0; the missing 4 A come back as 6 A in step 3 and
     # 2 A less in the dearer used step 2.
     plan = assemble(
-        problem((0.1, 0.4, 0.2, 0.3), vehicles=[vehicle(need_kwh=25)]),
+        problem(
+            (0.1, 0.4, 0.2, 0.3),
+            vehicles=[vehicle(need_kwh=25, battery_room_kwh=25)],
+        ),
         [[11.04] * 4],
     )
     assert currents(plan) == (16, 0, 14, 6)
     vp = plan.vehicle("v1")
     assert vp.energy_kwh == pytest.approx(36 * 0.69)
     assert vp.completion == at(4)  # short by less than one ampere-step
+
+
+def test_trimming_stops_at_the_cap_past_the_need() -> None:
+    # Without a known battery the request is trimmed to the cap: 25 kWh plus
+    # less than one minimum step (6 A, 4.14 kWh), 42 A*h: step 1 goes, step 3
+    # drops to 10 A.
+    plan = assemble(
+        problem((0.1, 0.4, 0.2, 0.3), vehicles=[vehicle(need_kwh=25)]),
+        [[11.04] * 4],
+    )
+    assert currents(plan) == (16, 0, 16, 10)
+    assert plan.vehicle("v1").energy_kwh == pytest.approx(42 * 0.69)
+    assert plan.vehicle("v1").shortfall_kwh == 0
 
 
 def test_an_overloaded_site_sheds_the_last_vehicle_first() -> None:
@@ -195,6 +213,26 @@ def test_a_charger_current_is_split_between_its_vehicles_in_order() -> None:
 
 def test_a_shared_charger_pushed_below_its_minimum_goes_off_for_all() -> None:
     # The second vehicle only needs 1 A*h: 3 + 1 A is below the 6 A minimum.
+    # Both batteries are full at their needs, so neither may go past it to
+    # keep the charger on.
+    plan = assemble(
+        problem(
+            (0.1,),
+            vehicles=[
+                vehicle("v1", departure_h=1, need_kwh=2.07, battery_room_kwh=2.07),
+                vehicle("v2", departure_h=1, need_kwh=0.69, battery_room_kwh=0.69),
+            ],
+        ),
+        [[2.07], [2.76]],
+    )
+    assert plan.charger("c1").current_a == (0,)
+    assert plan.shortfall_kwh == pytest.approx(2.76)
+
+
+def test_a_shared_charger_kept_on_by_going_past_a_need() -> None:
+    # The same with room in the batteries: the first car takes the charger's
+    # 6 A minimum less the second's 1 A (past its 3 A*h by less than one
+    # minimum step), and both needs are met.
     plan = assemble(
         problem(
             (0.1,),
@@ -203,10 +241,10 @@ def test_a_shared_charger_pushed_below_its_minimum_goes_off_for_all() -> None:
                 vehicle("v2", departure_h=1, need_kwh=0.69),
             ],
         ),
-        [[2.07], [2.76]],
+        [[2.07], [0.69]],
     )
-    assert plan.charger("c1").current_a == (0,)
-    assert plan.shortfall_kwh == pytest.approx(2.76)
+    assert plan.charger("c1").current_a[0] >= 6
+    assert plan.shortfall_kwh == 0
 
 
 def test_garbage_requests_are_harmless() -> None:
@@ -268,8 +306,12 @@ def test_nothing_to_plan() -> None:
 
 
 def test_top_up_leaves_the_plan_alone_when_nothing_can_give_way() -> None:
+    # A battery full at the need: nothing may go past it.
     allocation = Allocation(
-        problem((0.1, 0.2), vehicles=[vehicle(departure_h=2, need_kwh=12.42)])
+        problem(
+            (0.1, 0.2),
+            vehicles=[vehicle(departure_h=2, need_kwh=12.42, battery_room_kwh=12.42)],
+        )
     )
     allocation.add(0, 0, 16)
     # Step 0 is in use and step 1 would need 10 A back from a 16 A step, but
@@ -340,10 +382,18 @@ def test_check_plan_reports_power_outside_the_window() -> None:
 def test_check_plan_reports_energy_above_the_need() -> None:
     shaped = problem((0.1,), vehicles=[vehicle(departure_h=1, need_kwh=5)])
     plan = assemble(shaped, [[0]])
-    bad = with_vehicle(plan, 0, power_kw=(5.52,), current_a=(8.0,), energy_kwh=5.52)
-    bad = with_charger(bad, 0, power_kw=(5.52,), current_a=(8.0,))
-    bad = replace(bad, site_power_kw=(5.52,))
-    assert check_plan(shaped, bad) == ["vehicle v1: 5.52 kWh above the need 5 kWh"]
+    # 8 A (5.52 kWh) meets the need by less than one minimum step (6 A, 4.14
+    # kWh) past it; 14 A (9.66 kWh) goes a whole one past.
+    ok = with_vehicle(plan, 0, power_kw=(5.52,), current_a=(8.0,), energy_kwh=5.52)
+    ok = with_charger(ok, 0, power_kw=(5.52,), current_a=(8.0,))
+    ok = replace(ok, site_power_kw=(5.52,))
+    assert check_plan(shaped, ok) == []
+    bad = with_vehicle(plan, 0, power_kw=(9.66,), current_a=(14.0,), energy_kwh=9.66)
+    bad = with_charger(bad, 0, power_kw=(9.66,), current_a=(14.0,))
+    bad = replace(bad, site_power_kw=(9.66,))
+    assert check_plan(shaped, bad) == [
+        "vehicle v1: 9.66 kWh above the need 5 kWh by a minimum step or more"
+    ]
 
 
 def test_check_plan_reports_the_vehicle_maximum_and_inconsistent_series() -> None:

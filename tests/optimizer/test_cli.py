@@ -41,7 +41,8 @@ def test_solve_prints_the_plan_without_an_output_file(
     problem.write_text(json.dumps(MINIMAL))
     assert main(["solve", str(problem), "--algorithm", "heuristic"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["vehicles"][0]["current_a"] == [0.0, 14.0]  # 10 kWh, cheap step
+    # 10 kWh in the cheap step: 15 A, the current step that meets it.
+    assert plan["vehicles"][0]["current_a"] == [0.0, 15.0]
 
 
 def test_compare_prints_one_row_per_algorithm(
@@ -64,8 +65,9 @@ def test_compare_prints_one_row_per_algorithm(
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert set(rows) == set(algorithm_names())
     assert rows["uncontrolled"][3] == "0.0000"
-    # Charging in the cheap half instead of at once saves 0.20 EUR per kWh.
-    assert float(rows["heuristic"][3]) == pytest.approx(0.2 * 23.46, abs=1e-3)
+    # Charging in the cheap half instead of at once saves 0.20 EUR per kWh
+    # (22 kWh at 92 %: 35 A*h of 0.69 kW, the current step that meets it).
+    assert float(rows["heuristic"][3]) == pytest.approx(0.2 * 24.15, abs=1e-3)
 
 
 @pytest.mark.parametrize(

@@ -236,11 +236,26 @@ def test_never_more_than_the_need_even_at_negative_prices() -> None:
 
 
 def test_a_fraction_of_a_current_step_counts_as_complete() -> None:
-    # 10 kWh is 14.49 A*h: 14 A is the most that does not exceed the need.
-    plan = plan_for(problem((0.1, 0.2), vehicles=[vehicle(need_kwh=10)]))
+    # 10 kWh is 14.49 A*h: with the battery full at 10 kWh, 14 A is the most
+    # that does not exceed the need.
+    plan = plan_for(
+        problem((0.1, 0.2), vehicles=[vehicle(need_kwh=10, battery_room_kwh=10)])
+    )
     vp = plan.vehicle("v1")
     assert currents(plan) == (14, 0)
     assert vp.shortfall_kwh == pytest.approx(10 - 9.66)
+    assert vp.completion == at(1)
+
+
+def test_a_fraction_of_a_current_step_is_rounded_up_where_the_battery_has_room() -> (
+    None
+):
+    # 15 A meets the 10 kWh: 0.35 kWh past it, less than one minimum step.
+    plan = plan_for(problem((0.1, 0.2), vehicles=[vehicle(need_kwh=10)]))
+    vp = plan.vehicle("v1")
+    assert currents(plan) == (15, 0)
+    assert vp.energy_kwh == pytest.approx(10.35)
+    assert vp.shortfall_kwh == 0
     assert vp.completion == at(1)
 
 

@@ -42,7 +42,13 @@ def test_every_algorithm_keeps_every_hard_limit(name: str, problem: Problem) -> 
         assert all(kw == 0 for t, kw in enumerate(vp.power_kw) if t not in window), (
             "power outside the window"
         )
-        assert vp.energy_kwh <= vehicle.energy_needed_kwh + 1e-6
+        # Never past the need but for less than one minimum step (the last
+        # steps that meet it), and never past the battery's room.
+        cap = problem.energy_cap_kwh(vehicle)
+        assert cap < vehicle.energy_needed_kwh + problem.minimum_step_kwh(vehicle)
+        if vehicle.battery_room_kwh is not None:
+            assert cap <= max(vehicle.energy_needed_kwh, vehicle.battery_room_kwh)
+        assert vp.energy_kwh <= cap + 1e-6
         assert vp.shortfall_kwh == pytest.approx(
             max(0.0, vehicle.energy_needed_kwh - vp.energy_kwh), abs=1e-9
         )

@@ -5,7 +5,8 @@ between its minimum and maximum, in multiples of its current step. This module i
 the one place where that translation happens, so every algorithm gets the same
 guarantees: no hard limit is ever broken, no power outside a vehicle's window, and
 never more energy than a vehicle needs (Opti-VGI broke all three, see
-docs/optimizer.md).
+docs/optimizer.md), but for the last current steps that meet the need: less than
+one minimum step past it (:meth:`.model.Problem.energy_cap_kwh`).
 
 Currents are kept as integer multiples of the charger's current step ("units")
 while planning, so being on the step grid holds by construction instead of by
@@ -136,13 +137,28 @@ class Allocation:
         ]
         self.windows = [problem.window(v) for v in vehicles]
         self.need_kwh = [v.energy_needed_kwh for v in vehicles]
+        self.cap_kwh = [problem.energy_cap_kwh(v) for v in vehicles]
         self.units = [[0] * steps for _ in vehicles]
         self.energy_kwh = [0.0] * len(vehicles)
 
     def missing_units(self, vehicle: int) -> int:
-        """Whole current units ``vehicle`` can still take without exceeding its need."""
+        """Current units ``vehicle`` still needs: its need rounded up to a unit.
+
+        Rounded up, so the need is met rather than left short by a fraction of
+        a unit, but never past the vehicle's cap (:meth:`.Problem.energy_cap_kwh`).
+        """
         missing = self.need_kwh[vehicle] - self.energy_kwh[vehicle]
-        return max(0, math.floor(missing / self.unit_kwh[vehicle] + _EPS))
+        if missing <= TOLERANCE:
+            return 0
+        unit = self.unit_kwh[vehicle]
+        room = self.cap_kwh[vehicle] - self.energy_kwh[vehicle]
+        return max(
+            0,
+            min(
+                math.ceil(missing / unit - _EPS),
+                math.floor(room / unit + _EPS),
+            ),
+        )
 
     def addable(self, vehicle: int, step: int, wanted: int) -> int:
         """How many of ``wanted`` units ``vehicle`` may add in ``step``, 0 if none.
@@ -226,8 +242,10 @@ class Allocation:
         them, which can cost up to a minimum's worth of energy (4 kWh per hour
         at 6 A on three phases). Instead the first step of ``open_steps`` that
         takes the minimum is switched on, and the excess is taken back from the
-        vehicle's steps in ``give_back`` order, never below the minimum there.
-        Nothing changes when that is not possible.
+        vehicle's steps in ``give_back`` order, never below the minimum there:
+        as much as keeps the need met, and at least what would go past the
+        vehicle's cap (a need below one minimum step may be met with one, as
+        the cap allows). Nothing changes when that is not possible.
         """
         if not self.missing_units(vehicle):
             return
@@ -239,9 +257,14 @@ class Allocation:
                 continue
             if self.addable(vehicle, opened, minimum) != minimum:
                 continue
-            excess = self.energy_kwh[vehicle] + minimum * self.unit_kwh[vehicle]
-            excess -= self.need_kwh[vehicle]
-            to_remove = max(0, math.ceil(excess / self.unit_kwh[vehicle] - _EPS))
+            unit = self.unit_kwh[vehicle]
+            after = self.energy_kwh[vehicle] + minimum * unit
+            # What goes past the cap must go; more may, as long as the need
+            # stays met.
+            required = max(0, math.ceil((after - self.cap_kwh[vehicle]) / unit - _EPS))
+            to_remove = max(
+                required, math.floor((after - self.need_kwh[vehicle]) / unit + _EPS)
+            )
             removals = []
             for step in give_back:
                 if to_remove <= 0:
@@ -251,7 +274,8 @@ class Allocation:
                 if step != opened and take > 0:
                     removals.append((step, take))
                     to_remove -= take
-            if to_remove <= 0:
+                    required -= take
+            if required <= 0 and sum(take for _, take in removals) < minimum:
                 self.add(vehicle, opened, minimum)
                 for step, take in removals:
                     self.add(vehicle, step, -take)
@@ -455,16 +479,19 @@ def _overloads(allocation: Allocation, vehicle: int, step: int) -> bool:
 
 
 def _trim_to_need(allocation: Allocation) -> None:
-    """Remove energy above each vehicle's need from its most expensive steps.
+    """Remove energy above each vehicle's cap from its most expensive steps.
 
     Delivering more than requested was Opti-VGI's GoAlgorithm bug (up to 157 %);
-    here the need is a hard cap. Among equal prices the latest step goes first.
+    here the cap (the need, and less than one minimum step past it, see
+    :meth:`.Problem.energy_cap_kwh`) is hard. Among equal prices the latest
+    step goes first.
     """
     prices = allocation.problem.prices
     for vehicle, units in enumerate(allocation.units):
         unit_kwh = allocation.unit_kwh[vehicle]
-        while allocation.energy_kwh[vehicle] > allocation.need_kwh[vehicle] + _EPS:
-            excess = allocation.energy_kwh[vehicle] - allocation.need_kwh[vehicle]
+        cap = allocation.cap_kwh[vehicle]
+        while allocation.energy_kwh[vehicle] > cap + _EPS:
+            excess = allocation.energy_kwh[vehicle] - cap
             step = max(
                 (t for t, u in enumerate(units) if u), key=lambda t: (prices[t], t)
             )
@@ -768,10 +795,11 @@ def _check_vehicle(problem: Problem, vehicle: Vehicle, vp: VehiclePlan) -> list[
         if not _on_grid(current, charger.current_step_a):
             errors.append(f"{where}: {current} A is not a multiple of the step")
     energy = sum(vp.power_kw) * problem.horizon.step_hours * vehicle.efficiency
-    if energy > vehicle.energy_needed_kwh + TOLERANCE:
+    cap = problem.energy_cap_kwh(vehicle)
+    if energy > cap + TOLERANCE:
         errors.append(
             f"vehicle {vehicle.id}: {energy} kWh above the need "
-            f"{vehicle.energy_needed_kwh} kWh"
+            f"{vehicle.energy_needed_kwh} kWh by a minimum step or more"
         )
     if abs(energy - vp.energy_kwh) > TOLERANCE:
         errors.append(f"vehicle {vehicle.id}: energy_kwh does not match its power")

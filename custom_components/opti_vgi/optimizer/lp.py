@@ -26,8 +26,12 @@ vehicle that can never be served does not hide the unfairness among the rest.
 
 Rows:
 
-* energy ``Σ_t g_v (p + q)[v,t] + Σ_k s[v,k] = A_v``: never more than asked, and
-  the shortfall is soft, so the model is never infeasible;
+* energy ``A_v ≤ Σ_t g_v (p + q)[v,t] + Σ_k s[v,k] ≤ C_v``: never more than
+  asked, but for less than one minimum step past the need (``C_v``, the cap of
+  :meth:`.model.Problem.energy_cap_kwh`, where ``A_v`` is the whole need: a
+  charger that is on draws at least its minimum, so 0.9 kWh may take the
+  0.93 kWh of 6 A for a step), and the shortfall is soft, so the model is never
+  infeasible;
 * minimum energy ``Σ_t g_v q[v,t] + m[v] = M_v`` and ``p + q ≤ P_v`` per step;
 * site ``Σ_v power[v,t] ≤ limit(t) - base(t)`` (at least 0);
 * fuse, per phase: ``Σ power[v,t] / (kW per A of v's charger) ≤ fuse - base
@@ -170,6 +174,7 @@ class VehicleTerms:
     max_kw: float  # P_v: vehicle maximum on the charger's current grid
     gain: float  # battery kWh per kW in one step
     attainable: float  # A_v
+    most: float  # the energy row's upper side: A_v, or the cap where A_v is the need
     urgent: float  # M_v, capped at A_v
     priority: float
     scale: float  # D_v
@@ -320,6 +325,7 @@ def vehicle_terms(
                 alone += usable
         gain = vehicle.efficiency * problem.horizon.step_hours
         attainable = min(vehicle.energy_needed_kwh, alone * gain)
+        most = max(attainable, min(problem.energy_cap_kwh(vehicle), alone * gain))
         if attainable <= NEGLIGIBLE_KWH:
             continue
         terms.append(
@@ -331,6 +337,7 @@ def vehicle_terms(
                 max_kw=max_kw,
                 gain=gain,
                 attainable=attainable,
+                most=most,
                 urgent=min(vehicle.min_energy_kwh, attainable),
                 priority=vehicle.priority,
                 scale=max(attainable, FAIRNESS_FLOOR_KWH),
@@ -449,7 +456,7 @@ def _add_vehicle(
         index.extend(range(urgent, urgent + vt.steps))
     value = [vt.gain] * len(index) + [1.0] * SEGMENTS
     index.extend(range(shortfall, shortfall + SEGMENTS))
-    model.add_row(index, value, vt.attainable, vt.attainable)
+    model.add_row(index, value, vt.attainable, vt.most)
     if urgent >= 0:
         urgent_shortfall = model.add_columns([weights.urgent], 0.0, vt.urgent)
         model.add_row(

@@ -31,6 +31,8 @@ THREE_PHASE = 3
 VEHICLE_PHASES = (1, 2, 3)
 MAX_SINGLE_PHASE_A = 32.0  # above this an on-board charger is taken as 3-phase
 _WHOLE_A = 0.35  # derived OBC currents this close to a whole ampere are rounded
+# A plan may go past a need by less than one minimum step: by this much less.
+OVERSHOOT_MARGIN_KWH = 1e-4
 
 
 class ModelError(ValueError):
@@ -202,7 +204,9 @@ class Vehicle:
     may only charge in ``[arrival, departure)``. ``min_energy_kwh`` is the part of
     ``energy_needed_kwh`` wanted as soon as possible whatever it costs (a minimum
     state of charge). ``priority`` weighs this vehicle's shortfall against the
-    others' when not every need can be met.
+    others' when not every need can be met. ``battery_room_kwh`` is what the
+    battery can still take up to 100 %, where known (a SoC and a capacity): the
+    most a plan may deliver past the need (see :meth:`Problem.energy_cap_kwh`).
     """
 
     id: str
@@ -217,6 +221,7 @@ class Vehicle:
     phases: int = 3
     max_current_a: float | None = None
     min_current_a: float = 0.0
+    battery_room_kwh: float | None = None
 
     def __post_init__(self) -> None:
         """Reject vehicles that cannot be planned."""
@@ -243,6 +248,10 @@ class Vehicle:
             self.max_current_a is not None and self.min_current_a > self.max_current_a
         ):
             raise ModelError(f"vehicle {self.id}: need 0 <= minimum <= maximum current")
+        if self.battery_room_kwh is not None and not (
+            math.isfinite(self.battery_room_kwh) and self.battery_room_kwh >= 0
+        ):
+            raise ModelError(f"vehicle {self.id}: battery room must be >= 0")
 
 
 def obc_from_power(
@@ -361,6 +370,45 @@ class Problem:
     def vehicle_max_kw(self, vehicle: Vehicle) -> float:
         """Largest grid power ``vehicle`` can draw on its charger."""
         return self.vehicle_max_current_a(vehicle) * self.vehicle_kw_per_a(vehicle)
+
+    def minimum_step_kwh(self, vehicle: Vehicle) -> float:
+        """Battery energy of one step at the least current ``vehicle`` can draw.
+
+        The charger's (or the car's, when higher) minimum current, on the
+        charger's current grid and at least one current step: a charger that
+        is off cannot deliver less in a step.
+        """
+        charger = self.charger(vehicle.charger_id)
+        step = charger.current_step_a
+        least = max(charger.min_current_a, vehicle.min_current_a)
+        units = max(1, math.ceil(least / step - 1e-9))
+        return (
+            units
+            * step
+            * self.vehicle_kw_per_a(vehicle)
+            * self.horizon.step_hours
+            * vehicle.efficiency
+        )
+
+    def energy_cap_kwh(self, vehicle: Vehicle) -> float:
+        """The most energy a plan may deliver to ``vehicle``'s battery.
+
+        The need, plus less than one :meth:`minimum_step_kwh`: setpoints come
+        in current steps above a minimum, so a need that is not a whole number
+        of them (0.9 kWh where 6 A for 15 minutes gives 0.93) is met only by
+        going a little past it; never past it, it would be left short by up
+        to a minimum step. Never more than the battery's room to 100 %, where
+        known. A switched charger whose need the integration rounds up to
+        whole steps at its fixed power gets no more than that: one more step
+        would be a whole minimum step past it.
+        """
+        need = vehicle.energy_needed_kwh
+        if need <= 0:
+            return 0.0
+        extra = max(0.0, self.minimum_step_kwh(vehicle) - OVERSHOOT_MARGIN_KWH)
+        if vehicle.battery_room_kwh is not None:
+            extra = min(extra, max(0.0, vehicle.battery_room_kwh - need))
+        return need + extra
 
 
 class PlanStatus(StrEnum):

@@ -281,6 +281,7 @@ def _vehicle(fields: _Fields, now: datetime) -> Vehicle:
             phases=fields.integer("phases", 3),
             max_current_a=fields.optional_number("max_current_a"),
             min_current_a=fields.number("min_current_a", 0.0),
+            battery_room_kwh=fields.optional_number("battery_room_kwh"),
         ),
     )
     fields.done()
@@ -341,6 +342,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
                 "phases": v.phases,
                 "max_current_a": v.max_current_a,
                 "min_current_a": v.min_current_a,
+                "battery_room_kwh": v.battery_room_kwh,
             }
             for v in problem.vehicles
         ],
