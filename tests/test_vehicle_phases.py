@@ -429,3 +429,36 @@ async def test_derived_obc_of_an_old_vehicle_reaches_the_problem(
     )
     assert problem.vehicle_site_phases(vehicle) == (1,)
     assert plan_of(coordinator).inputs.chargers[GARAGE].phases == (1,)
+
+
+async def test_a_single_phase_charger_on_l2_is_planned_on_l2(
+    hass: HomeAssistant, today: datetime
+) -> None:
+    """What the flow stores for "single-phase on L2" (1 phase, phase 2) loads only L2.
+
+    A 3-phase car on it draws on one phase: the plan counts it on the site's
+    L2, and its planned current there is within the 20 A fuse less the house.
+    """
+    seed_states(hass, today)
+    entry = site_entry(
+        overrides={
+            GARAGE: {CONF_PHASES: 1, CONF_PHASE: 2, CONF_POWER_ENTITY: GARAGE_POWER},
+        },
+        without=(CARPORT, LEAF),
+        **{
+            CONF_LIMIT_MODE: "current",
+            CONF_SITE_LIMIT_A: 20,
+            CONF_SITE_PHASES: 3,
+            CONF_SITE_VOLTAGE: 230,
+            CONF_GRID_POWER_ENTITY: GRID,
+        },
+    )
+    coordinator = await setup_site(hass, entry)
+    data = plan_of(coordinator)
+    problem = data.inputs.problem
+    charger = problem.charger(GARAGE)
+    assert charger.phases == 1
+    assert charger.site_phases() == (2,)
+    vehicle = next(v for v in problem.vehicles if v.charger_id == GARAGE)
+    assert problem.vehicle_site_phases(vehicle) == (2,)
+    assert data.inputs.chargers[GARAGE].phases == (2,)
