@@ -819,6 +819,15 @@ def build_dashboard(registry: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def chromium() -> str:
+    """Debian's chromium (``apt install chromium``); Playwright downloads nothing."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    msg = "no chromium found: install it (Debian: apt install chromium)"
+    raise SystemExit(msg)
+
+
 def _local_time_zone() -> str:
     """The machine's time zone name, else UTC (Home Assistant needs a name)."""
     if zone := os.environ.get("TZ"):

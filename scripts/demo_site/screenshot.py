@@ -10,23 +10,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-import shutil
 import sys
 
 from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from demo import PASSWORD, USERNAME  # noqa: E402
-
-
-def chromium() -> str:
-    """Debian's chromium (``apt install chromium``); Playwright downloads nothing."""
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if path := shutil.which(name):
-            return path
-    msg = "no chromium found: install it (Debian: apt install chromium)"
-    raise SystemExit(msg)
+from demo import PASSWORD, USERNAME, chromium  # noqa: E402
 
 
 def login(page: object, url: str) -> None:

@@ -27,9 +27,14 @@ from playwright.async_api import Page, async_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts" / "demo_site"))
-from screenshot import chromium
-
-from demo import PASSWORD, PLANNED_STATES, USERNAME, Demo, DemoError
+from demo import (
+    PASSWORD,
+    PLANNED_STATES,
+    USERNAME,
+    Demo,
+    DemoError,
+    chromium,
+)
 
 IMAGES = REPO / "docs" / "images"
 SITE_STATUS = "sensor.demo_home_status"
