@@ -212,6 +212,17 @@ class Demo:
 
     async def start(self) -> None:
         """Start ``hass`` in its own process group, its output in a log file."""
+        try:
+            _reader, writer = await asyncio.open_connection(self.host, self.port)
+        except OSError:
+            pass  # nothing listens there: ours to take
+        else:
+            writer.close()
+            msg = (
+                f"something already listens on {self.host}:{self.port} (another "
+                "Home Assistant?); stop it or choose another --port"
+            )
+            raise DemoError(msg)
         log = (self.folder / "hass.out").open("ab")
         # Faster time: Home Assistant runs under libfaketime, whose clock (wall and
         # monotonic, and every sleep and poll) goes ``speed`` times as fast, so the
@@ -237,8 +248,10 @@ class Demo:
             await self.session.close()
         if self.process is None or self.process.returncode is not None:
             return
+        # The whole process group: under --speed the child is faketime, which does
+        # not pass SIGTERM on to Home Assistant.
         with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGTERM)
         try:
             await asyncio.wait_for(self.process.wait(), 90)
         except TimeoutError:
@@ -874,8 +887,8 @@ async def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     started = time.monotonic()
-    await demo.start()
     try:
+        await demo.start()
         await demo.wait_up(args.timeout)
         print("Home Assistant answers; onboarding ...", flush=True)
         await demo.onboard()

@@ -242,9 +242,9 @@ async def run(port: int, images: Path, *, headed: bool) -> int:
     folder = Path(tempfile.mkdtemp(prefix="opti-vgi-e2e-"))
     demo = Demo("127.0.0.1", port, folder)
     demo.write_config()
-    await demo.start()
     steps: Steps | None = None
     try:
+        await demo.start()
         await demo.wait_up(300)
         await demo.onboard()
         await demo.wait_entities(
