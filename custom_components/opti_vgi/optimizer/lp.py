@@ -145,7 +145,7 @@ _PHASES: Final = (1, 2, 3)
 # Stability (SolveOptions.stability): a kW of setpoint change between two steps
 # costs as much as this share of the largest price for a kWh, leaving the
 # previous plan's current step KEEP_FACTOR times as much.
-CHANGE_SHARE: Final = 0.02
+CHANGE_SHARE: Final = 0.01
 KEEP_FACTOR: Final = 4.0
 
 
