@@ -143,7 +143,9 @@ class Group:
         }
 
 
-def _solve_once(algorithm: str, problem: Any, time_limit_s: float) -> tuple[Run, Any]:
+def _solve_once(
+    algorithm: str, problem: Any, time_limit_s: float, *, stability: bool = False
+) -> tuple[Run, Any]:
     """Plan ``problem`` once with ``algorithm``; the run and the plan (if any).
 
     Build+solve of ``lp`` is read from the plan's statistics: the LP solved
@@ -176,7 +178,9 @@ def _solve_once(algorithm: str, problem: Any, time_limit_s: float) -> tuple[Run,
         )
         return run, None
     options = SolveOptions(
-        time_limit_s=time_limit_s, integer_minimums=algorithm != "lp-cont"
+        time_limit_s=time_limit_s,
+        integer_minimums=algorithm != "lp-cont",
+        stability=stability,
     )
     is_lp = algorithm.startswith("lp")
     plan = solve(problem, "lp" if is_lp else algorithm, options)
@@ -224,15 +228,20 @@ def worker(spec: dict[str, Any], *, fresh: bool = True) -> Group:
         instance(group.vehicles, group.steps, seed) for seed in range(spec["seeds"])
     ]
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _solve_once(algorithm, problems[0], spec["time_limit_s"])  # warm-up
+    stability = bool(spec.get("stability", False))
+    _solve_once(
+        algorithm, problems[0], spec["time_limit_s"], stability=stability
+    )  # warm-up
     if not fresh:
         tracemalloc.start()
-        _solve_once(algorithm, problems[-1], spec["time_limit_s"])
+        _solve_once(algorithm, problems[-1], spec["time_limit_s"], stability=stability)
         group.peak_mb = tracemalloc.get_traced_memory()[1] / 1024**2
         tracemalloc.stop()
     for seed, problem in enumerate(problems):
         for _ in range(spec["repeat"]):
-            run, plan = _solve_once(algorithm, problem, spec["time_limit_s"])
+            run, plan = _solve_once(
+                algorithm, problem, spec["time_limit_s"], stability=stability
+            )
             run.seed = seed
             if plan is not None:
                 checked = time.perf_counter()
@@ -794,13 +803,19 @@ def render(  # noqa: PLR0912, PLR0915
 
 
 def _keep_loop_section(path: Path, report: str) -> str:
-    """The new report, with the control loop's section (scripts/bench --loop) kept."""
+    """The new report, with the sections of the other benchmarks kept.
+
+    The stable plans' (scripts/bench --stable) and the control loop's
+    (scripts/bench --loop).
+    """
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    start, end = "<!-- bench-loop:start -->", "<!-- bench-loop:end -->"
-    if start not in old or end not in old:
-        return report
-    section = start + old.split(start, 1)[1].split(end, 1)[0] + end
-    return report.rstrip("\n") + "\n\n" + section + "\n"
+    for name in ("bench-stable", "bench-loop"):
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start not in old or end not in old:
+            continue
+        section = start + old.split(start, 1)[1].split(end, 1)[0] + end
+        report = report.rstrip("\n") + "\n\n" + section + "\n"
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -813,6 +828,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="write the Markdown report here")
     parser.add_argument(
         "--sizes", help="comma-separated VEHICLESxSTEPS, e.g. 1x96,20x192"
+    )
+    parser.add_argument(
+        "--stability",
+        action="store_true",
+        help="plan lp with the stability terms (SolveOptions.stability)",
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -842,6 +862,7 @@ def main(argv: list[str] | None = None) -> int:
                 "seeds": args.seeds,
                 "repeat": args.repeat,
                 "time_limit_s": args.time_limit,
+                "stability": args.stability,
             }
             group = worker(spec, fresh=False) if args.quick else run_worker(spec)
             groups.append(group)

@@ -391,3 +391,39 @@ async def test_impossible_target_is_announced_once(
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
     assert len(events) == 1
+
+
+async def test_a_replan_is_given_the_last_plans_setpoints(
+    hass: HomeAssistant, today: datetime, freezer: FrozenDateTimeFactory
+) -> None:
+    """Stable plans: each replan knows what the last plan set every charger to.
+
+    The first plan has none; a replan in the same step gets the last plan's
+    first step, one a step later its second (the step it is in now).
+    """
+    assert await async_setup_component(hass, "number", {})
+    async_mock_service(hass, "number", "set_value")
+    async_mock_service(hass, "ocpp", "set_charge_rate")
+    seed_states(hass, today)
+    entry = site_entry()
+    first = plan_of(await setup_site(hass, entry))
+    assert first.inputs.problem.previous_current_a is None
+
+    freezer.tick(timedelta(seconds=30))
+    hass.states.async_set(TESLA_SOC, "50", {"unit_of_measurement": "%"})
+    await hass.async_block_till_done()
+    second = entry.runtime_data.coordinator.plan_data
+    assert second is not None
+    assert dict(second.inputs.problem.previous_current_a or ()) == {
+        c.charger_id: c.current_a[0] for c in first.plan.chargers
+    }
+
+    freezer.move_to(second.plan.horizon.start + timedelta(minutes=15))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    third = entry.runtime_data.coordinator.plan_data
+    assert third is not None
+    assert third.plan.horizon.start > second.plan.horizon.start
+    assert dict(third.inputs.problem.previous_current_a or ()) == {
+        c.charger_id: c.current_a[1] for c in second.plan.chargers
+    }

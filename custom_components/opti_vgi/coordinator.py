@@ -645,6 +645,21 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self.error_reason = None
         return data
 
+    def _previous_currents(self, now: datetime) -> tuple[tuple[str, float], ...] | None:
+        """What the last plan sets each charger to at ``now``; None without one.
+
+        The step of the last plan that contains ``now`` (its first step when
+        replanning within a step); nothing once that plan has run out.
+        """
+        data = self.plan_data
+        if data is None:
+            return None
+        plan = data.plan
+        step = int(plan.horizon.index_at(now))
+        if not 0 <= step < plan.horizon.steps:
+            return None
+        return tuple((c.charger_id, c.current_a[step]) for c in plan.chargers)
+
     def _fail(self, key: str, reason: str) -> None:
         """Remember why the round failed, for the status sensor."""
         self.error_state = PlanState.ERROR
@@ -669,10 +684,18 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             self._meter_source = inputs.meter
             if inputs.meter is MeterSource.HELD:
                 self._meter_hold_end = now + timedelta(seconds=METER_HOLD_SECONDS + 1)
+        # Stable plans: the last plan's setpoints now, kept unless a change is
+        # worth it (see SolveOptions.stability).
+        inputs = replace(
+            inputs,
+            problem=replace(
+                inputs.problem, previous_current_a=self._previous_currents(now)
+            ),
+        )
         problem = inputs.problem
         algorithm = self.settings.site.algorithm
         plan = await self.hass.async_add_executor_job(
-            plan_with_fallback, problem, algorithm, SolveOptions()
+            plan_with_fallback, problem, algorithm, SolveOptions(stability=True)
         )
         decisions = decide(
             plan,

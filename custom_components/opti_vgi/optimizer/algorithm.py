@@ -31,6 +31,11 @@ class SolveOptions:
     # Model the charger minimum current exactly (binary on/off per step). Without
     # it the LP may plan a trickle below the minimum, which rounding then drops.
     integer_minimums: bool = True
+    # Stable plans (lp): a small cost per kW of setpoint change between steps,
+    # more for leaving the previous plan's current step, so ties and near-ties
+    # go to the running charger. Off by default so that "lp costs no more than
+    # the heuristic" holds as stated; the integration turns it on.
+    stability: bool = False
 
 
 class AlgorithmUnavailableError(RuntimeError):

@@ -79,8 +79,17 @@ energy worth no more than it; ``statistics["gap"]`` reports the open gap as a
 share of that cost, ``statistics["objective_gap"]`` HiGHS's relative gap on
 the weighted objective.
 
-No penalty on power changes: an L1 penalty made the same LP 3-40x slower in the
-Opti-VGI measurements, and rounding to current steps smooths the plan anyway.
+Stable plans (``SolveOptions.stability``, on in the integration): a cost of
+:data:`CHANGE_SHARE` of the largest price per kW of a charger's change between
+two steps where it can charge (an L1 term, two columns and one row per charger
+and step), and :data:`KEEP_FACTOR` times that for leaving the previous plan's
+current in the first step (``Problem.previous_current_a``): ties and near-ties
+go to the running charger, and a replan does not switch it for a cent. It is
+part of the cost level, so it never costs energy or the minimum. A charger's
+minimum on and off time (``Charger.min_on_minutes``/``min_off_minutes``) are
+rows over its on/off binaries, in the MIP only, which runs for them only when
+the rounded LP breaks one (:func:`min_time_violations`); plans are compared on
+shortfall, then broken minimum times, then cost with the stability terms.
 
 Solving: the model goes to HiGHS (highspy) as the arrays it is built in, with
 no modelling layer. The pure LP (no binaries) is solved first and rounded by
@@ -114,7 +123,7 @@ from .model import PlanStatus
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from .model import Plan, Problem
+    from .model import Charger, Plan, Problem
 
 SEGMENTS: Final = 4  # pieces of the convex shortfall penalty
 FAIRNESS_FLOOR_KWH: Final = 1.0  # fractions of tiny needs are taken of 1 kWh
@@ -133,6 +142,11 @@ NEGLIGIBLE_KWH: Final = 1e-6  # a vehicle that can get less is left out of the m
 GRID_TOLERANCE: Final = 1e-6  # in steps: 6.9999995 A is 7 A
 _EPS: Final = 1e-9
 _PHASES: Final = (1, 2, 3)
+# Stability (SolveOptions.stability): a kW of setpoint change between two steps
+# costs as much as this share of the largest price for a kWh, leaving the
+# previous plan's current step KEEP_FACTOR times as much.
+CHANGE_SHARE: Final = 0.01
+KEEP_FACTOR: Final = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,13 +268,19 @@ class SparseModel:
 
 
 def charger_terms(problem: Problem, *, integer_minimums: bool) -> list[ChargerTerms]:
-    """Each charger's power range on its current grid, as assemble rounds it."""
+    """Each charger's power range on its current grid, as assemble rounds it.
+
+    A charger with a minimum on or off time gets the binaries too (its on/off
+    state is what those rows count), with one current step as its minimum.
+    """
     terms = []
     for charger in problem.chargers:
         unit_kw = charger.current_step_a * charger.kw_per_a
         unit_max = math.floor(charger.max_current_a / charger.current_step_a + _EPS)
         unit_min = math.ceil(charger.min_current_a / charger.current_step_a - _EPS)
-        binary = integer_minimums and charger.min_current_a > 0
+        binary = integer_minimums and (
+            charger.min_current_a > 0 or bool(min_steps(problem, charger))
+        )
         terms.append(
             ChargerTerms(
                 min_kw=max(1, unit_min) * unit_kw if binary else 0.0,
@@ -346,7 +366,9 @@ def vehicle_terms(
     return terms
 
 
-def objective_weights(problem: Problem, vehicles: Sequence[VehicleTerms]) -> Weights:
+def objective_weights(
+    problem: Problem, vehicles: Sequence[VehicleTerms], *, change: float = 0.0
+) -> Weights:
     """Weights that put the four objective levels in strict priority.
 
     Everything is counted per kWh drawn from the grid. Working upwards, each
@@ -375,7 +397,11 @@ def objective_weights(problem: Problem, vehicles: Sequence[VehicleTerms]) -> Wei
     not depend on the currency or price level, and a problem with flat or zero
     prices still gets weights well above the solver's tolerances; the cost level
     is bounded by one such unit plus the span. The tie-breaker only decides
-    between prices closer than :data:`TIE_SHARE` of the span.
+    between prices closer than :data:`TIE_SHARE` of the span. ``change`` is the
+    stability cost per kW of setpoint change (in units of the largest price
+    times the step's hours): a grid kWh moved changes two transitions by
+    ``1/Δt`` kW each, and the first step's by as much, so the cost level grows
+    by ``(2 + KEEP_FACTOR) · change / Δt`` per kWh.
     """
     prices = problem.prices
     high, low = max(prices), min(prices)
@@ -385,7 +411,8 @@ def objective_weights(problem: Problem, vehicles: Sequence[VehicleTerms]) -> Wei
     if not vehicles:
         return Weights(unit, tie, 0.0, 0.0, 0.0, 0.0)
     hours = problem.horizon.step_hours
-    cost = 1.0 + span + tie  # at least the dearest price plus a displacement
+    # At least the dearest price plus a displacement, plus the stability terms.
+    cost = 1.0 + span + tie + (2 + KEEP_FACTOR) * change / hours
     has_urgent = any(vt.urgent > 0 for vt in vehicles)
     lateness = SAFETY * max(span + tie, FLAT_TIE) if has_urgent else 0.0
     late = lateness * max(vt.steps for vt in vehicles)
@@ -402,10 +429,11 @@ def build_model(problem: Problem, options: SolveOptions) -> SparseModel:
     """Build the formulation of the module docstring as arrays."""
     chargers = charger_terms(problem, integer_minimums=options.integer_minimums)
     vehicles = vehicle_terms(problem, chargers)
-    weights = objective_weights(problem, vehicles)
-    model = SparseModel(weights=weights)
     steps = problem.horizon.steps
     hours = problem.horizon.step_hours
+    change = CHANGE_SHARE * hours if options.stability else 0.0
+    weights = objective_weights(problem, vehicles, change=change)
+    model = SparseModel(weights=weights)
     step_cost = [
         (price / weights.price_unit + weights.tie * t / steps) * hours
         for t, price in enumerate(problem.prices)
@@ -425,7 +453,126 @@ def build_model(problem: Problem, options: SolveOptions) -> SparseModel:
         if cols:
             _add_charger_rows(model, chargers, t, cols)
             _add_site_rows(problem, model, chargers, t, cols)
+    if change > 0:
+        _add_changes(problem, model, chargers, at_step, change)
+    _add_min_times(problem, model)
     return model
+
+
+def min_steps(problem: Problem, charger: Charger) -> tuple[int, ...]:
+    """A charger's minimum on and off time in steps; () when neither is over one.
+
+    A minimum of one step or less holds by itself: setpoints change only
+    between steps.
+    """
+    step = problem.horizon.step_minutes
+    on = math.ceil(charger.min_on_minutes / step - _EPS)
+    off = math.ceil(charger.min_off_minutes / step - _EPS)
+    return (on, off) if max(on, off) > 1 else ()
+
+
+def _add_changes(
+    problem: Problem,
+    model: SparseModel,
+    chargers: Sequence[ChargerTerms],
+    at_step: Sequence[Sequence[tuple[int, VehicleTerms]]],
+    change: float,
+) -> None:
+    """Cost ``change`` per kW of a charger's change between consecutive steps.
+
+    Two columns per change (up and down) and one row: ``P_c[t] - P_c[t-1] =
+    up - down``. The first step is compared with the previous plan's current
+    there (``Problem.previous_current_a``) at :data:`KEEP_FACTOR` times the
+    cost, so a replan leaves a running charger as it is unless the change
+    saves more. Only steps where a vehicle can charge on the charger count: an
+    arrival or a departure is not a change the plan could avoid.
+    """
+    del chargers  # the charger's power is the sum of its vehicles' columns
+    by_charger: dict[int, dict[int, list[int]]] = {}
+    for t, step_cols in enumerate(at_step):
+        for col, vt in step_cols:
+            by_charger.setdefault(vt.charger, {}).setdefault(t, []).append(col)
+    for c, columns in by_charger.items():
+        charger = problem.chargers[c]
+        previous = problem.previous_a(charger.id)
+        for t, cols in columns.items():
+            before: list[int]
+            if t - 1 in columns:
+                before = columns[t - 1]
+                weight, target = change, 0.0
+            elif t == 0 and previous is not None:
+                before = []
+                weight, target = change * KEEP_FACTOR, previous * charger.kw_per_a
+            else:
+                continue
+            up = model.add_columns([weight, weight], 0.0, math.inf)
+            model.add_row(
+                [*cols, *before, up, up + 1],
+                [1.0] * len(cols) + [-1.0] * len(before) + [-1.0, 1.0],
+                target,
+                target,
+            )
+
+
+def _add_min_times(problem: Problem, model: SparseModel) -> None:
+    """Minimum on and off times over the chargers' on/off binaries.
+
+    A start in ``t`` (on now, off before) keeps the charger on for the next
+    ``L_on`` steps where it can charge: ``Σ on[τ] ≥ len · (on[t] - on[t-1])``;
+    a stop likewise keeps it off for ``L_off``. Before the first step the
+    previous plan's current tells whether it was on; unknown, the first step
+    is free. A window that starts later starts from off. The rows are cut at
+    the end of the steps where the charger can charge (a departure ends it).
+    """
+    if not model.charger_on:
+        return
+    on_steps: dict[int, list[int]] = {}
+    for c, t in model.charger_on:
+        on_steps.setdefault(c, []).append(t)
+    for c, steps in on_steps.items():
+        charger = problem.chargers[c]
+        minimum = min_steps(problem, charger)
+        if not minimum:
+            continue
+        present = set(steps)
+        previous = problem.previous_a(charger.id)
+        for t in sorted(steps):
+            if t - 1 in present:
+                prev_col, prev_on = model.charger_on[c, t - 1], 0.0
+            elif t == 0 and previous is None:
+                continue
+            else:
+                prev_col, prev_on = -1, 1.0 if t == 0 and (previous or 0) > 0 else 0.0
+            run = [t]
+            while len(run) < max(minimum) and run[-1] + 1 in present:
+                run.append(run[-1] + 1)
+            for length, sign in zip(minimum, (1.0, -1.0), strict=True):
+                span = min(length, len(run))
+                if span > 1:
+                    cols = [model.charger_on[c, tau] for tau in run[:span]]
+                    _add_min_time_row(model, cols, sign, prev_col, prev_on)
+
+
+def _add_min_time_row(
+    model: SparseModel, cols: Sequence[int], sign: float, prev_col: int, prev_on: float
+) -> None:
+    """One row of :func:`_add_min_times` over the binaries ``cols`` from ``t``.
+
+    On (``sign`` 1): ``Σ on - span·on[t] + span·prev ≥ 0``; off (-1):
+    ``-Σ on + span·on[t] - span·prev ≥ -span``; ``prev`` is the column
+    ``prev_col`` or, without one, the constant ``prev_on``.
+    """
+    span = len(cols)
+    values = [sign] * span
+    values[0] -= sign * span
+    index = list(cols)
+    low = 0.0 if sign > 0 else -float(span)
+    if prev_col >= 0:
+        index.append(prev_col)
+        values.append(sign * span)
+    else:
+        low -= sign * span * prev_on
+    model.add_row(index, values, low, math.inf)
 
 
 def _add_vehicle(
@@ -657,14 +804,106 @@ def power_from_solution(
     return power
 
 
-def better_or_equal(candidate: Plan, reference: Plan) -> bool:
-    """Whether ``candidate`` is at least as good: less shortfall, then cost."""
+def better_or_equal(
+    candidate: Plan,
+    reference: Plan,
+    problem: Problem | None = None,
+    *,
+    stability: bool = False,
+) -> bool:
+    """Whether ``candidate`` is at least as good: less shortfall, then cost.
+
+    With ``problem``, fewer broken minimum on/off times come before cost, and
+    with ``stability`` the cost includes the stability terms' money
+    (:func:`change_cost`), as the model counts them.
+    """
     if candidate.shortfall_kwh < reference.shortfall_kwh - SHORTFALL_TOLERANCE_KWH:
         return True
     if candidate.shortfall_kwh > reference.shortfall_kwh + SHORTFALL_TOLERANCE_KWH:
         return False
-    slack = 1e-9 * max(1.0, abs(reference.cost))
-    return candidate.cost <= reference.cost + slack
+    cost, reference_cost = candidate.cost, reference.cost
+    if problem is not None:
+        broken = min_time_violations(problem, candidate)
+        reference_broken = min_time_violations(problem, reference)
+        if broken != reference_broken:
+            return broken < reference_broken
+        if stability:
+            cost += change_cost(problem, candidate)
+            reference_cost += change_cost(problem, reference)
+    slack = 1e-9 * max(1.0, abs(reference_cost))
+    return cost <= reference_cost + slack
+
+
+def change_cost(problem: Problem, plan: Plan) -> float:
+    """The stability terms of ``plan`` in money, as :func:`_add_changes` counts them.
+
+    Per kW of change between consecutive steps where the charger can charge,
+    and :data:`KEEP_FACTOR` times that for the first step against the previous
+    plan's current.
+    """
+    prices = problem.prices
+    high, low = max(prices), min(prices)
+    unit = max(high - low, abs(high), abs(low)) or 1.0
+    per_kw = CHANGE_SHARE * problem.horizon.step_hours * unit
+    total = 0.0
+    for charger in problem.chargers:
+        usable = _charging_steps(problem, charger.id)
+        power = plan.charger(charger.id).power_kw
+        for t in usable:
+            if t - 1 in usable:
+                total += abs(power[t] - power[t - 1])
+        previous = problem.previous_a(charger.id)
+        if 0 in usable and previous is not None:
+            total += KEEP_FACTOR * abs(power[0] - previous * charger.kw_per_a)
+    return total * per_kw
+
+
+def _charging_steps(problem: Problem, charger_id: str) -> set[int]:
+    """Steps in which some vehicle on ``charger_id`` may charge."""
+    return {
+        t
+        for vehicle in problem.vehicles
+        if vehicle.charger_id == charger_id
+        for t in problem.window(vehicle)
+    }
+
+
+def min_time_violations(problem: Problem, plan: Plan) -> int:
+    """Runs of ``plan`` shorter than their charger's minimum on or off time.
+
+    An on run counts when it ends before the charger's charging steps do (a
+    departure or the horizon end may cut it), or starts in the first step from
+    a previous plan that was off; an off run counts between two on runs, or
+    after a previous plan that was on.
+    """
+    broken = 0
+    for charger in problem.chargers:
+        minimum = min_steps(problem, charger)
+        if not minimum:
+            continue
+        usable = _charging_steps(problem, charger.id)
+        current = plan.charger(charger.id).current_a
+        previous = problem.previous_a(charger.id)
+        state: bool | None = None  # on or off in the run so far
+        run, counted = 0, False  # its length; whether a change started it
+        for t in range(problem.horizon.steps):
+            if t not in usable:  # a departure or the horizon end may cut a run
+                state, run, counted = None, 0, False
+                continue
+            on = current[t] > 0
+            if state is None:  # the first step a vehicle can charge in
+                before = False if t > 0 else None
+                if t == 0 and previous is not None:
+                    before = previous > 0
+                state, run = on, 1
+                counted = before is not None and on != before
+            elif on is state:
+                run += 1
+            else:
+                if counted and run < minimum[0 if state else 1]:
+                    broken += 1
+                state, run, counted = on, 1, True
+    return broken
 
 
 _STATUS: Final = {highspy.HighsModelStatus.kOptimal: PlanStatus.OPTIMAL}
@@ -856,6 +1095,17 @@ class LinearProgramAlgorithm(Algorithm):
             for v in problem.vehicles
             if problem.window(v)
         )
+        timed = options.integer_minimums and any(
+            min_steps(problem, problem.charger(v.charger_id))
+            for v in problem.vehicles
+            if problem.window(v)
+        )
+
+        def better(candidate: Plan, reference: Plan) -> bool:
+            return better_or_equal(
+                candidate, reference, problem, stability=options.stability
+            )
+
         relaxed_started = time.perf_counter()
         solution = solve_model(problem, replace(options, integer_minimums=False))
         if solution.values is None:
@@ -873,12 +1123,15 @@ class LinearProgramAlgorithm(Algorithm):
         lost_kwh, lost_money = rounding_loss(problem, solution, best)
         statistics["rounding_loss_kwh"] = lost_kwh
         statistics["rounding_loss_cost"] = lost_money
-        # The MIP is only worth its time where rounding the LP lost something.
-        mip = mip and not loss_is_small(problem, solution, best)
+        # The MIP is only worth its time where rounding the LP lost something,
+        # or broke a minimum on/off time (the LP has no binaries to count them).
+        mip = (mip and not loss_is_small(problem, solution, best)) or (
+            timed and min_time_violations(problem, best) > 0
+        )
         statistics["mip"] = float(mip)
         if mip:
             statistics["relaxation_ms"] = (time.perf_counter() - relaxed_started) * 1000
-            start = best if better_or_equal(best, heuristic) else heuristic
+            start = best if better(best, heuristic) else heuristic
             # What is left of the budget, less the time to round the MIP's plan
             # afterwards and a little for HiGHS stopping late.
             elapsed = time.perf_counter() - started
@@ -896,14 +1149,14 @@ class LinearProgramAlgorithm(Algorithm):
                     statistics | solution.statistics,
                 )
             rounded = self._round(problem, solution)
-            if better_or_equal(rounded, best):
+            if better(rounded, best):
                 best, kept = rounded, "mip"
         statistics |= solution.statistics
         # Checked against the heuristic last and directly, so that "never worse
         # than the heuristic" holds even where the tolerance makes the
         # comparison intransitive.
         plan = best
-        if not better_or_equal(best, heuristic):
+        if not better(best, heuristic):
             plan, kept = heuristic, "heuristic"
         statistics["kept"] = float(KEPT.index(kept))
         message = (

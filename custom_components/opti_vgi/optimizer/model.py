@@ -144,6 +144,9 @@ class Charger:
     ``max_current_a``, in multiples of ``current_step_a``. ``accepts_zero`` tells
     whether 0 A pauses the session or the charger must be switched off instead
     (the plan looks the same; the integration writes it differently).
+    ``min_on_minutes`` and ``min_off_minutes``: once started (stopped), the
+    plan keeps the charger on (off) at least that long, so it does not cycle
+    (0: no minimum; a preset may set one).
     """
 
     id: str
@@ -154,6 +157,8 @@ class Charger:
     max_current_a: float = 16.0
     current_step_a: float = 1.0
     accepts_zero: bool = True
+    min_on_minutes: int = 0
+    min_off_minutes: int = 0
 
     def __post_init__(self) -> None:
         """Reject chargers whose limits contradict each other."""
@@ -166,6 +171,8 @@ class Charger:
             raise ModelError(f"charger {self.id}: need 0 <= minimum <= maximum current")
         if self.current_step_a <= 0 or self.voltage_v <= 0:
             raise ModelError(f"charger {self.id}: current step and voltage must be > 0")
+        if self.min_on_minutes < 0 or self.min_off_minutes < 0:
+            raise ModelError(f"charger {self.id}: minimum on/off time must be >= 0")
 
     @property
     def kw_per_a(self) -> float:
@@ -277,7 +284,13 @@ def obc_from_power(
 
 @dataclass(frozen=True, kw_only=True)
 class Problem:
-    """Everything one solve needs; ``prices`` is the import price per step."""
+    """Everything one solve needs; ``prices`` is the import price per step.
+
+    ``previous_current_a`` is what the previous plan set each charger to in
+    its current step (charger id to amperes), when there was one: ``lp`` keeps
+    a charger there in the first step unless a change is worth more than a
+    small cost, so a replan does not switch a running charger for a cent.
+    """
 
     horizon: Horizon
     site: Site
@@ -285,6 +298,7 @@ class Problem:
     chargers: tuple[Charger, ...]
     vehicles: tuple[Vehicle, ...]
     currency: str = "EUR"
+    previous_current_a: tuple[tuple[str, float], ...] | None = None
 
     def __post_init__(self) -> None:
         """Check that series match the horizon and references resolve."""
@@ -321,6 +335,13 @@ class Problem:
                 raise ModelError(
                     f"vehicle {vehicle.id} uses unknown charger {vehicle.charger_id}"
                 )
+
+    def previous_a(self, charger_id: str) -> float | None:
+        """The previous plan's current for ``charger_id`` now, if known."""
+        for cid, current in self.previous_current_a or ():
+            if cid == charger_id:
+                return current
+        return None
 
     def charger(self, charger_id: str) -> Charger:
         """Look up a charger by id."""

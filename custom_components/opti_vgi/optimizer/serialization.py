@@ -175,6 +175,7 @@ def problem_from_dict(data: Mapping[str, Any]) -> Problem:
     chargers = tuple(_charger(item) for item in root.objects("chargers"))
     vehicles = tuple(_vehicle(item, horizon.start) for item in root.objects("vehicles"))
     currency = root.string("currency", "EUR")
+    previous = _previous(root.take("previous_current_a", required=False))
     root.done()
     return Problem(
         horizon=horizon,
@@ -183,6 +184,19 @@ def problem_from_dict(data: Mapping[str, Any]) -> Problem:
         chargers=chargers,
         vehicles=vehicles,
         currency=currency,
+        previous_current_a=previous,
+    )
+
+
+def _previous(raw: object) -> tuple[tuple[str, float], ...] | None:
+    """The previous plan's currents: an object of charger id to amperes."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise ModelError("previous_current_a: expected an object of charger ids")
+    return tuple(
+        (str(key), _number(value, f"previous_current_a.{key}"))
+        for key, value in raw.items()
     )
 
 
@@ -258,6 +272,8 @@ def _charger(fields: _Fields) -> Charger:
             max_current_a=fields.number("max_current_a", defaults.max_current_a),
             current_step_a=fields.number("current_step_a", defaults.current_step_a),
             accepts_zero=fields.boolean("accepts_zero", default=defaults.accepts_zero),
+            min_on_minutes=fields.integer("min_on_minutes", 0),
+            min_off_minutes=fields.integer("min_off_minutes", 0),
         ),
     )
     fields.done()
@@ -315,6 +331,9 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         },
         "prices": list(problem.prices),
         "currency": problem.currency,
+        "previous_current_a": None
+        if problem.previous_current_a is None
+        else dict(problem.previous_current_a),
         "chargers": [
             {
                 "id": c.id,
@@ -325,6 +344,8 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
                 "max_current_a": c.max_current_a,
                 "current_step_a": c.current_step_a,
                 "accepts_zero": c.accepts_zero,
+                "min_on_minutes": c.min_on_minutes,
+                "min_off_minutes": c.min_off_minutes,
             }
             for c in problem.chargers
         ],
