@@ -22,6 +22,7 @@ FAST = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 OPTIONS = SolveOptions(time_limit_s=2.0)
+TOLERANCE_KWH = 0.05
 
 
 def test_registry_has_the_builtin_algorithms() -> None:
@@ -160,6 +161,11 @@ def test_lp_never_delivers_less_than_uncontrolled(problem: Problem) -> None:
     hours = problem.horizon.step_hours
     lp = solve(problem, "lp", OPTIONS)
     uncontrolled = solve(problem, "uncontrolled", OPTIONS)
+    if sum(vp.shortfall_kwh for vp in lp.vehicles) <= TOLERANCE_KWH:
+        # Every need met: lp owes no more. A plan may go past a need by less than
+        # one minimum step, so uncontrolled charging (at once, as much as it may)
+        # can put more in than was asked for; that is not energy lp lost.
+        return
     grid = sum(lp.site_power_kw) * hours
     battery = sum(vp.energy_kwh for vp in lp.vehicles)
     assert grid >= sum(uncontrolled.site_power_kw) * hours - 0.05 or battery >= (
