@@ -29,12 +29,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-import math
 from pathlib import Path
 import statistics
 import sys
 import time
 from typing import Any
+
+from scripts import simulation
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 16:00 in Berlin
@@ -47,35 +48,13 @@ MARK_END = "<!-- bench-stable:end -->"
 
 
 def price_at(moment: datetime) -> float:
-    """The demo's price curve (scripts/simulation.py), EUR/kWh, local quarter hour."""
-    local = moment + LOCAL
-    h = local.hour + (local.minute // 15) * 0.25
-    k = local.timetuple().tm_yday
-
-    def bump(centre: float, width: float) -> float:
-        return math.exp(-(((h - centre) / width) ** 2))
-
-    value = (
-        0.10
-        + 0.09 * bump(8, 1.4)
-        + 0.17 * bump(18.75, 1.8)
-        - 0.05 * bump(13, 2.2)
-        - 0.035 * bump(3.5, 2)
-        + 0.02 * math.sin(k)
-    )
-    return round(value, 4)
+    """The demo's price curve, EUR/kWh, for the Berlin quarter hour of ``moment``."""
+    return simulation.price_at(moment + LOCAL)
 
 
 def house_kw(moment: datetime) -> float:
-    """The demo's house load (scripts/simulation.py ``house_w()``) in kW."""
-    local = moment + LOCAL
-    h = local.hour + local.minute / 60
-    return (
-        350
-        + 1500 * math.exp(-(((h - 7.5) / 1.0) ** 2))
-        + 6500 * math.exp(-(((h - 19) / 1.6) ** 2))
-        + 60 * math.sin(local.minute / 3)
-    ) / 1000
+    """The demo's house load in kW (rounded to the watt, as the simulation's)."""
+    return simulation.house_w(moment + LOCAL) / 1000
 
 
 @dataclass(frozen=True)
