@@ -16,7 +16,8 @@ is plugged in and not full, and the meters show the house plus every draw.
 
 It runs once per planner (``lp``, ``heuristic``, ``uncontrolled``) on the dynamic
 prices, and once with ``lp`` on a flat tariff (the same average price every
-hour: nothing to shift for), and writes ``docs/simulation.md`` (energy, cost,
+hour: nothing to shift for) and once with ``lp`` without stable plans (to
+measure what they change), and writes ``docs/simulation.md`` (energy, cost,
 peak, missed targets, savings, starts and setpoint changes) and
 ``docs/images/simulation.png``.
 """
@@ -49,6 +50,7 @@ CAR_MIN_A = 6.0  # below this a car does not charge
 MARK = "<!-- simulation:table -->"
 README_START = "<!-- simulation:readme -->"  # the README's copy of the table
 README_END = "<!-- simulation:readme-end -->"
+STABILITY_COST_SHARE = 0.01  # what stable plans may cost more than plans without
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class Run:
     name: str
     algorithm: str
     flat: bool
+    stable: bool = True  # planned with the stability terms (the integration's way)
     times: list[datetime] = field(default_factory=list)
     price: list[float] = field(default_factory=list)
     house_kw: list[float] = field(default_factory=list)
@@ -197,6 +200,38 @@ class Run:
     def max_phase_a(self) -> float:
         """Highest phase current seen."""
         return max((max(p) for p in self.phase_a), default=0.0)
+
+    @property
+    def starts_per_session(self) -> float:
+        """How often a car went from not drawing to drawing, per stay."""
+        return sum(s.starts for s in self.sessions) / max(1, len(self.sessions))
+
+    def changes_per_hour(self, hours: int) -> float:
+        """Writes that changed a charger's limit, per simulated hour."""
+        return self.setpoint_changes / hours
+
+
+def find(
+    runs: list[Run], algorithm: str, *, flat: bool = False, stable: bool = True
+) -> Run | None:
+    """The run of ``algorithm`` on these terms, if it was made."""
+    return next(
+        (
+            r
+            for r in runs
+            if r.algorithm == algorithm and r.flat is flat and r.stable is stable
+        ),
+        None,
+    )
+
+
+def get(runs: list[Run], algorithm: str, *, flat: bool = False) -> Run:
+    """The run of ``algorithm`` (with stable plans), which must have been made."""
+    run = find(runs, algorithm, flat=flat)
+    if run is None:
+        msg = f"no {algorithm} run"
+        raise LookupError(msg)
+    return run
 
 
 @dataclass
@@ -343,10 +378,18 @@ def flat_price(hours: int) -> float:
 
 
 async def simulate(  # noqa: PLR0912, PLR0915 - one loop, the site's whole physics
-    algorithm: str, *, flat: bool, hours: int, tick_s: int
+    algorithm: str, *, flat: bool, hours: int, tick_s: int, stable: bool = True
 ) -> Run:
-    """One run of the site through the real integration."""
+    """One run of the site through the real integration.
+
+    ``stable=False`` plans without the stability terms (minimum on/off times,
+    the cost of a change, keeping the running step), to measure what they do.
+    """
     import freezegun  # noqa: PLC0415
+
+    from custom_components.opti_vgi.optimizer.algorithm import (  # noqa: PLC0415
+        SolveOptions,
+    )
 
     _freeze_like_the_harness()
     from homeassistant import loader  # noqa: PLC0415
@@ -359,9 +402,11 @@ async def simulate(  # noqa: PLR0912, PLR0915 - one loop, the site's whole physi
 
     flat_value = flat_price(hours) if flat else None
     run = Run(
-        name=f"{algorithm}{', flat tariff' if flat else ''}",
+        name=f"{algorithm}{', flat tariff' if flat else ''}"
+        f"{'' if stable else ', without stable plans'}",
         algorithm=algorithm,
         flat=flat,
+        stable=stable,
     )
     site = Site()
     started_real = time.perf_counter()
@@ -505,6 +550,11 @@ async def simulate(  # noqa: PLR0912, PLR0915 - one loop, the site's whole physi
                 msg = "the simulated site did not set up"
                 raise RuntimeError(msg)
             await hass.async_block_till_done()
+            if not stable:
+                coordinator = entry.runtime_data.coordinator
+                coordinator.solve_options = SolveOptions(stability=False)
+                await coordinator.async_refresh()
+                await hass.async_block_till_done()
 
             open_sessions: dict[str, Session] = {}
             day_index = {car.key: 0 for car in CARS}
@@ -596,7 +646,7 @@ async def simulate(  # noqa: PLR0912, PLR0915 - one loop, the site's whole physi
 
 def table(runs: list[Run], hours: int) -> str:
     """The Markdown table of docs/simulation.md."""
-    base = next(r for r in runs if r.algorithm == "uncontrolled" and not r.flat)
+    base = get(runs, "uncontrolled")
     flat = next((r for r in runs if r.flat), None)
     lines = [
         (
@@ -611,14 +661,12 @@ def table(runs: list[Run], hours: int) -> str:
         flat_cost = flat.cost_flat if flat else cost
         saved = base.cost - cost
         saved_flat = flat_cost - cost
-        sessions = max(1, len(run.sessions))
-        starts = sum(s.starts for s in run.sessions) / sessions
         lines.append(
             f"| {run.name} | {run.energy_kwh:.1f} | {cost:.2f} "
             f"| {saved:.2f} ({saved / base.cost:.0%}) "
             f"| {saved_flat:.2f} ({saved_flat / flat_cost:.0%}) "
             f"| {run.peak_kw:.1f} | {run.max_phase_a:.1f} | {len(run.missed)} "
-            f"| {starts:.1f} | {run.setpoint_changes / hours:.2f} |"
+            f"| {run.starts_per_session:.1f} | {run.changes_per_hour(hours):.2f} |"
         )
     return "\n".join(lines)
 
@@ -627,8 +675,8 @@ def picture(runs: list[Run], path: Path) -> None:
     """Prices, limit and house load; power per vehicle; SoC: lp against uncontrolled."""
     from PIL import Image, ImageDraw  # noqa: PLC0415
 
-    lp = next(r for r in runs if r.algorithm == "lp" and not r.flat)
-    base = next(r for r in runs if r.algorithm == "uncontrolled")
+    lp = get(runs, "lp")
+    base = get(runs, "uncontrolled")
     tick_margin = (
         (lp.times[1] - lp.times[0]).total_seconds() if len(lp.times) > 1 else 1
     )
@@ -712,11 +760,39 @@ def _paragraph(*parts: str) -> str:
     return " ".join(parts)
 
 
+def stability_share(runs: list[Run]) -> float | None:
+    """What stable plans cost against lp without them, as a share; None untried."""
+    loose = find(runs, "lp", stable=False)
+    if loose is None or loose.cost <= 0:
+        return None
+    return get(runs, "lp").cost / loose.cost - 1
+
+
+def stability_paragraph(runs: list[Run], hours: int) -> list[str]:
+    """What stable plans change, when the run without them was made."""
+    loose = find(runs, "lp", stable=False)
+    share = stability_share(runs)
+    if loose is None or share is None:
+        return []
+    lp = get(runs, "lp")
+    return [
+        _paragraph(
+            "**Stable plans** (what the integration plans with: a charger's",
+            "minimum on and off time, a small cost for each change between steps",
+            "and the running step kept unless a change is worth it) against `lp`",
+            f"without them: starts per session {loose.starts_per_session:.1f} ->",
+            f"{lp.starts_per_session:.1f}, setpoint changes per hour",
+            f"{loose.changes_per_hour(hours):.2f} -> {lp.changes_per_hour(hours):.2f},",
+            f"at {share:+.2%} cost ({loose.cost:.2f} -> {lp.cost:.2f} EUR).",
+        )
+    ]
+
+
 def write_docs(runs: list[Run], hours: int, tick_s: int) -> str:
     """docs/simulation.md; returns the table."""
     text = table(runs, hours)
-    base = next(r for r in runs if r.algorithm == "uncontrolled" and not r.flat)
-    lp = next(r for r in runs if r.algorithm == "lp" and not r.flat)
+    base = get(runs, "uncontrolled")
+    lp = get(runs, "lp")
     names = {car.key: car.name for car in CARS}
     missed = [
         f"- {run.name}: {names[m.car]}, home {m.start:%a %H:%M}, needed "
@@ -770,6 +846,7 @@ def write_docs(runs: list[Run], hours: int, tick_s: int) -> str:
             "into the night and the early afternoon, and the fuse holds on every",
             "phase.",
         ),
+        *stability_paragraph(runs, hours),
         "Missed targets:\n" + ("\n".join(missed) if missed else "none."),
         _paragraph(
             f"`scripts/simulate` takes about {minutes:.0f} minutes here; it rewrites",
@@ -787,15 +864,18 @@ def write_docs(runs: list[Run], hours: int, tick_s: int) -> str:
 
 
 async def run_all(hours: int, tick_s: int) -> list[Run]:
-    """The four runs, one after the other."""
+    """The five runs, one after the other."""
     runs = []
-    for algorithm, flat in (
-        ("lp", False),
-        ("heuristic", False),
-        ("uncontrolled", False),
-        ("lp", True),
+    for algorithm, flat, stable in (
+        ("lp", False, True),
+        ("lp", False, False),
+        ("heuristic", False, True),
+        ("uncontrolled", False, True),
+        ("lp", True, True),
     ):
-        run = await simulate(algorithm, flat=flat, hours=hours, tick_s=tick_s)
+        run = await simulate(
+            algorithm, flat=flat, hours=hours, tick_s=tick_s, stable=stable
+        )
         print(f"{run.name}: {run.elapsed_s:.0f} s", flush=True)
         runs.append(run)
     return runs
@@ -823,8 +903,8 @@ def main() -> int:
     )
     print(text)
     print(f"{time.perf_counter() - started:.0f} s in all")
-    lp = next(r for r in runs if r.algorithm == "lp" and not r.flat)
-    base = next(r for r in runs if r.algorithm == "uncontrolled")
+    lp = get(runs, "lp")
+    base = get(runs, "uncontrolled")
     problems = []
     if lp.cost >= base.cost:
         problems.append("lp is not cheaper than uncontrolled charging")
@@ -834,6 +914,13 @@ def main() -> int:
         problems.append(
             f"lp misses targets uncontrolled meets: {sorted(base_met & lp_missed)}"
         )
+    loose = find(runs, "lp", stable=False)
+    share = stability_share(runs)
+    if loose is not None and share is not None:
+        if lp.changes_per_hour(args.hours) >= loose.changes_per_hour(args.hours):
+            problems.append("stable plans do not change setpoints less often")
+        if share > STABILITY_COST_SHARE:
+            problems.append(f"stable plans cost {share:+.2%}, over 1 %")
     if any(r.max_phase_a > FUSE_A + 0.5 for r in runs):
         problems.append("a phase went over the fuse")
     for problem in problems:

@@ -221,6 +221,10 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         self.prices = PriceReader(hass, self.settings.site)
         self.translation = HomeAssistantTranslation(hass, self.settings, self.prices)
         self.decisions: dict[str, Decision] = {}
+        # Stable plans (minimum on/off times, a cost for changes, the running
+        # step kept): what a user wants of a charger. scripts/simulate turns
+        # them off for one run to measure what they change.
+        self.solve_options = SolveOptions(stability=True)
         self.guard_caps: dict[str, tuple[float, datetime]] = {}
         self.error_state: PlanState | None = None
         self.error_reason: str | None = None
@@ -695,7 +699,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         problem = inputs.problem
         algorithm = self.settings.site.algorithm
         plan = await self.hass.async_add_executor_job(
-            plan_with_fallback, problem, algorithm, SolveOptions(stability=True)
+            plan_with_fallback, problem, algorithm, self.solve_options
         )
         decisions = decide(
             plan,
