@@ -157,12 +157,15 @@ async def _plan_with(hass: HomeAssistant, data: dict[str, Any]) -> PlanData:
 
 
 def _cost_from_prices(data: PlanData) -> float:
-    """What the plan costs when priced with the problem's own prices."""
-    step_h = data.plan.horizon.step_hours
+    """What the plan costs when priced with the problem's own prices.
+
+    The first step counts for what is left of it when the plan was made.
+    """
+    horizon = data.plan.horizon
     return sum(
-        price * power * step_h
-        for price, power in zip(
-            data.inputs.problem.prices, data.plan.site_power_kw, strict=True
+        price * power * horizon.hours(t)
+        for t, (price, power) in enumerate(
+            zip(data.inputs.problem.prices, data.plan.site_power_kw, strict=True)
         )
     )
 

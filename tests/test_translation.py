@@ -839,9 +839,10 @@ async def test_min_soc_is_charged_first(
     assert vehicle.energy_needed_kwh == 30  # 30 % -> 80 % of 60 kWh
     assert vehicle.min_energy_kwh == 6  # 30 % -> 40 %
     tesla = data.plan.vehicle(TESLA)
-    hours = data.inputs.problem.horizon.step_hours
-    first = sum(tesla.power_kw[:3]) * hours * 0.9
-    assert first >= 6 - resolution_kwh(data.inputs.problem, TESLA)
+    horizon = data.inputs.problem.horizon
+    # 17:05: ten minutes are left of the first step.
+    first = sum(kw * horizon.hours(t) for t, kw in enumerate(tesla.power_kw[:3]))
+    assert first * 0.9 >= 6 - resolution_kwh(data.inputs.problem, TESLA)
     assert tesla.current_a[3:16] == (0,) * 13  # nothing more at the dear hours
 
     # Without a minimum above the SoC, nothing is charged at the dear hours.
@@ -954,3 +955,32 @@ async def test_session_energy_from_the_energy_sensor(
     await recalculate(hass)
     needed = plan_of(coordinator).inputs.vehicles[LEAF].energy_needed_kwh
     assert needed == pytest.approx(20 - 2.5 * 0.9)
+
+
+async def test_a_plan_within_a_step_has_only_the_rest_of_it(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """At 17:05 two thirds of the 17:00-17:15 step are left, at 17:14 one fifteenth.
+
+    The plan counts the first step's energy at that share, so what it says a
+    car gets is what the clock still allows.
+    """
+    seed_states(hass, today)
+    coordinator = await setup_site(hass, site_entry())
+    data = plan_of(coordinator)
+    horizon = data.inputs.problem.horizon
+    assert horizon.start == dt_util.as_utc(today + timedelta(hours=17))
+    assert horizon.first_share == pytest.approx(10 / 15)
+    tesla = data.plan.vehicle(TESLA)
+    assert tesla.energy_kwh == pytest.approx(
+        sum(kw * horizon.hours(t) for t, kw in enumerate(tesla.power_kw)) * 0.9
+    )
+
+    await tick(hass, freezer, 9 * 60)
+    await recalculate(hass)
+    later = plan_of(coordinator).inputs.problem.horizon
+    assert later.start == horizon.start
+    assert later.first_share == pytest.approx(1 / 15)

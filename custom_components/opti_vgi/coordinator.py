@@ -144,8 +144,7 @@ def shortfalls(problem: Problem, plan: Plan) -> list[Shortfall]:
             continue
         alone_kwh = (
             problem.vehicle_max_kw(vehicle)
-            * len(problem.window(vehicle))
-            * problem.horizon.step_hours
+            * sum(problem.horizon.hours(t) for t in problem.window(vehicle))
             * vehicle.efficiency
         )
         reachable = alone_kwh + resolution_kwh(problem, vehicle.id)

@@ -372,10 +372,21 @@ class HomeAssistantTranslation:
         if self._calendar_error and site.calendar_entity:
             problems.append(site.calendar_entity)
         start = floor_to_step(now, site.step_minutes)
+        step = timedelta(minutes=site.step_minutes)
         horizon = Horizon(
             start=start,
             step_minutes=site.step_minutes,
             steps=site.horizon_hours * 60 // site.step_minutes,
+            # A replan within a step has only the rest of it (at least a
+            # second). In UTC: on the wall clock the hour clocks go back repeats.
+            first_share=min(
+                1.0,
+                max(
+                    dt_util.as_utc(start) + step - dt_util.as_utc(now),
+                    timedelta(seconds=1),
+                )
+                / step,
+            ),
         )
         price_error: PriceReadError | None = None
         try:

@@ -65,7 +65,11 @@ def problems(draw: st.DrawFn) -> Problem:
     """A random valid problem with 1-4 chargers, 1-5 vehicles and 4-24 steps."""
     step_minutes = draw(st.sampled_from((15, 60)))
     steps = draw(st.integers(4, 24))
-    horizon = Horizon(start=START, step_minutes=step_minutes, steps=steps)
+    # Planned within the first step as often as on a boundary (a replan).
+    share = draw(st.sampled_from((1.0, 1.0, 2 / 3, 0.25, 0.05)))
+    horizon = Horizon(
+        start=START, step_minutes=step_minutes, steps=steps, first_share=share
+    )
     charger_list = [draw(chargers(i)) for i in range(draw(st.integers(1, 4)))]
     vehicle_list = []
     for i in range(draw(st.integers(1, 5))):

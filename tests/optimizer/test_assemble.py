@@ -478,3 +478,37 @@ def test_lookups_by_unknown_id_raise_key_error() -> None:
         plan.charger("nope")
     with pytest.raises(KeyError):
         shaped.charger("nope")
+
+
+@pytest.mark.parametrize(
+    ("fast", "expected"), [(False, (13, 0, 6)), (True, (13, 6, 0))]
+)
+def test_a_last_remainder_of_a_car_wanted_now_comes_next(
+    fast: bool, expected: tuple[int, int, int]
+) -> None:
+    """Rounding drops a 2 kW trickle (below the 6 A minimum) after a full hour.
+
+    The remainder needs a step at the minimum: the cheapest one (0.05 at
+    night) for a car that can wait; the next one for a car wanted now (fast
+    mode: all of its energy is its minimum), as a car charging until it is
+    full would take it. Either way 3 A come back from the first hour.
+    """
+    need = 16 * 0.69 + 2.0
+    p = problem(
+        [0.40, 0.40, 0.05],
+        vehicles=[
+            vehicle(
+                need_kwh=need, departure_h=3.0, min_energy_kwh=need if fast else 0.0
+            )
+        ],
+    )
+    plan = assemble_plan(
+        p,
+        [[16 * 0.69, 2.0, 0.0]],
+        algorithm="test",
+        status=PlanStatus.OPTIMAL,
+        solve_ms=0.0,
+    )
+    assert check_plan(p, plan) == []
+    assert plan.vehicle("v1").current_a == expected
+    assert plan.vehicle("v1").shortfall_kwh == 0

@@ -14,9 +14,11 @@ import pytest
 from custom_components.opti_vgi.optimizer.algorithm import SolveOptions, solve
 from custom_components.opti_vgi.optimizer.assemble import check_plan
 from custom_components.opti_vgi.optimizer.lp import (
+    URGENT_DELAY_TOLERANCE,
     change_cost,
     min_steps,
     min_time_violations,
+    urgent_delay,
 )
 from custom_components.opti_vgi.optimizer.model import ModelError, PlanStatus, Problem
 
@@ -161,7 +163,13 @@ def test_stable_lp_keeps_the_limits_and_is_never_worse_than_the_heuristic(
     ):
         broken = min_time_violations(p, plan)
         assert broken <= min_time_violations(p, heuristic)
+        delay, their_delay = urgent_delay(p, plan), urgent_delay(p, heuristic)
         if broken == min_time_violations(p, heuristic):
+            assert delay <= their_delay + URGENT_DELAY_TOLERANCE
+        if (
+            broken == min_time_violations(p, heuristic)
+            and delay >= their_delay - URGENT_DELAY_TOLERANCE
+        ):
             ours = plan.cost + change_cost(p, plan)
             theirs = heuristic.cost + change_cost(p, heuristic)
             assert ours <= theirs + 1e-6 * max(1.0, abs(theirs))

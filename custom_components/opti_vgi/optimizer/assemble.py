@@ -140,17 +140,22 @@ class Allocation:
         self.cap_kwh = [problem.energy_cap_kwh(v) for v in vehicles]
         self.units = [[0] * steps for _ in vehicles]
         self.energy_kwh = [0.0] * len(vehicles)
+        # A unit in step t delivers unit_kwh times this (the first step may
+        # have only part of its time left, see Horizon.first_share).
+        self.share = problem.horizon.shares
 
-    def missing_units(self, vehicle: int) -> int:
+    def missing_units(self, vehicle: int, step: int | None = None) -> int:
         """Current units ``vehicle`` still needs: its need rounded up to a unit.
 
         Rounded up, so the need is met rather than left short by a fraction of
         a unit, but never past the vehicle's cap (:meth:`.Problem.energy_cap_kwh`).
+        Units of a whole step; of ``step`` when given (the first step's units
+        may deliver less, so more of them fit).
         """
         missing = self.need_kwh[vehicle] - self.energy_kwh[vehicle]
         if missing <= TOLERANCE:
             return 0
-        unit = self.unit_kwh[vehicle]
+        unit = self.unit_kwh[vehicle] * (1.0 if step is None else self.share[step])
         room = self.cap_kwh[vehicle] - self.energy_kwh[vehicle]
         return max(
             0,
@@ -198,7 +203,7 @@ class Allocation:
         current = units * self.unit_a[vehicle]
         for phase in self.charger_phases[charger]:
             self.phase_free_a[phase][step] -= current
-        self.energy_kwh[vehicle] += units * self.unit_kwh[vehicle]
+        self.energy_kwh[vehicle] += units * self.unit_kwh[vehicle] * self.share[step]
 
     def set_units(self, vehicle: int, step: int, units: int) -> None:
         """Lower ``vehicle``'s current in ``step`` to ``units``, keeping the minimum.
@@ -226,11 +231,24 @@ class Allocation:
         for step in steps:
             if units <= 0:
                 return
-            if step in window:
+            if step not in window:
+                continue
+            share = self.share[step]
+            if share >= 1:
                 added = self.addable(vehicle, step, units)
                 if added:
                     self.add(vehicle, step, added)
                     units -= added
+                continue
+            # A unit of a shortened first step counts for its share of one.
+            wanted = min(
+                math.ceil(units / share - _EPS), self.missing_units(vehicle, step)
+            )
+            added = self.addable(vehicle, step, wanted)
+            if added:
+                self.add(vehicle, step, added)
+                units -= math.floor(added * share + _EPS)
+                units = min(units, self.missing_units(vehicle))
 
     def top_up(
         self, vehicle: int, open_steps: Iterable[int], give_back: Sequence[int]
@@ -258,24 +276,30 @@ class Allocation:
             if self.addable(vehicle, opened, minimum) != minimum:
                 continue
             unit = self.unit_kwh[vehicle]
-            after = self.energy_kwh[vehicle] + minimum * unit
-            # What goes past the cap must go; more may, as long as the need
-            # stays met.
-            required = max(0, math.ceil((after - self.cap_kwh[vehicle]) / unit - _EPS))
-            to_remove = max(
-                required, math.floor((after - self.need_kwh[vehicle]) / unit + _EPS)
-            )
+            after = self.energy_kwh[vehicle] + minimum * unit * self.share[opened]
+            # What goes past the cap must go (kWh); more may, as long as the
+            # need stays met. Whole steps' units, the first step's at its share.
+            required = max(0.0, after - self.cap_kwh[vehicle])
+            allowed = max(required, after - self.need_kwh[vehicle])
             removals = []
             for step in give_back:
-                if to_remove <= 0:
-                    break
+                if required <= _EPS and allowed < unit - _EPS:
+                    break  # less than a whole step's unit may still go
+                if step == opened:
+                    continue
+                per_unit = unit * self.share[step]
+                take = math.floor(allowed / per_unit + _EPS)
+                if take * per_unit < required - _EPS:
+                    take = math.ceil(required / per_unit - _EPS)
                 spare = self.charger_units[charger][step] - minimum
-                take = min(to_remove, units[step], spare)
-                if step != opened and take > 0:
+                take = min(take, units[step], spare)
+                if take > 0:
                     removals.append((step, take))
-                    to_remove -= take
-                    required -= take
-            if required <= 0 and sum(take for _, take in removals) < minimum:
+                    allowed -= take * per_unit
+                    required -= take * per_unit
+            removed = sum(take * unit * self.share[step] for step, take in removals)
+            gained = minimum * unit * self.share[opened]
+            if required <= _EPS and removed < gained - _EPS:
                 self.add(vehicle, opened, minimum)
                 for step, take in removals:
                     self.add(vehicle, step, -take)
@@ -294,7 +318,7 @@ class Allocation:
         problem = self.problem
         horizon = problem.horizon
         steps = range(horizon.steps)
-        hours = horizon.step_hours
+        hours = [horizon.hours(t) for t in steps]
         prices = problem.prices
         charger_current = [[0.0] * horizon.steps for _ in problem.chargers]
         vehicle_plans = []
@@ -306,7 +330,10 @@ class Allocation:
             for t in steps:
                 totals[t] += current[t]
             power = tuple(a * charger.kw_per_a for a in current)
-            energy = sum(power) * hours * vehicle.efficiency
+            energy = (
+                sum(kw * h for kw, h in zip(power, hours, strict=True))
+                * vehicle.efficiency
+            )
             vehicle_plans.append(
                 VehiclePlan(
                     vehicle_id=vehicle.id,
@@ -316,8 +343,10 @@ class Allocation:
                     energy_kwh=energy,
                     shortfall_kwh=max(0.0, vehicle.energy_needed_kwh - energy),
                     completion=self._completion(v, vehicle, energy),
-                    cost=sum(p * kw for p, kw in zip(prices, power, strict=True))
-                    * hours,
+                    cost=sum(
+                        p * kw * h
+                        for p, kw, h in zip(prices, power, hours, strict=True)
+                    ),
                 )
             )
         charger_plans = tuple(
@@ -495,7 +524,7 @@ def _trim_to_need(allocation: Allocation) -> None:
             step = max(
                 (t for t, u in enumerate(units) if u), key=lambda t: (prices[t], t)
             )
-            remove = math.ceil(excess / unit_kwh - _EPS)
+            remove = math.ceil(excess / (unit_kwh * allocation.share[step]) - _EPS)
             allocation.set_units(vehicle, step, max(0, units[step] - remove))
 
 
@@ -516,13 +545,19 @@ def _repair(allocation: Allocation) -> None:
         for t in allocation.windows[v]
     )
     for _, step, _, vehicle in candidates:
-        wanted = allocation.missing_units(vehicle)
+        wanted = allocation.missing_units(vehicle, step)
         if wanted:
             units = allocation.addable(vehicle, step, wanted)
             if units:
                 allocation.add(vehicle, step, units)
     for vehicle in short:
         window = allocation.windows[vehicle]
+        car = problem.vehicles[vehicle]
+        if car.min_energy_kwh >= car.energy_needed_kwh - TOLERANCE > 0:
+            # All of it wanted at once (fast mode): the next step opens, the
+            # last ones give back, as for a car that charges until it is full.
+            allocation.top_up(vehicle, window, window[::-1])
+            continue
         allocation.top_up(
             vehicle,
             sorted(window, key=lambda t: (prices[t], t)),
@@ -649,7 +684,10 @@ def _start_in_fragment(
         log.append((vehicle, step, added))
         for w in sorted(donors):
             log.extend(_give_back(allocation, w, step, cheapest))
-    gained = sum(units * allocation.unit_kw[w] for w, _, units in log) * hours
+    gained = (
+        sum(units * allocation.unit_kw[w] * allocation.share[t] for w, t, units in log)
+        * hours
+    )
     change: dict[int, int] = {}
     for w, _, units in log:
         change[w] = change.get(w, 0) + units
@@ -794,7 +832,10 @@ def _check_vehicle(problem: Problem, vehicle: Vehicle, vp: VehiclePlan) -> list[
             errors.append(f"{where}: {kw} kW above the maximum {max_kw} kW")
         if not _on_grid(current, charger.current_step_a):
             errors.append(f"{where}: {current} A is not a multiple of the step")
-    energy = sum(vp.power_kw) * problem.horizon.step_hours * vehicle.efficiency
+    energy = (
+        sum(kw * problem.horizon.hours(t) for t, kw in enumerate(vp.power_kw))
+        * vehicle.efficiency
+    )
     cap = problem.energy_cap_kwh(vehicle)
     if energy > cap + TOLERANCE:
         errors.append(

@@ -94,7 +94,7 @@ def vehicle_order(problem: Problem, allocation: Allocation) -> list[int]:
     """
 
     def slack(vehicle: int) -> float:
-        available = len(allocation.windows[vehicle]) * problem.horizon.step_hours
+        available = sum(problem.horizon.hours(t) for t in allocation.windows[vehicle])
         full_kwh = (
             allocation.vehicle_unit_max[vehicle]
             * allocation.unit_kwh[vehicle]

@@ -131,6 +131,8 @@ SAFETY: Final = 4.0  # margin between priority levels (covers the 1- vs 3-phase 
 TIE_SHARE: Final = 1e-4  # the time tie-breaker spans this share of the price span
 FLAT_TIE: Final = 1e-2  # tie-breaker (in price units) when all prices are equal
 SHORTFALL_TOLERANCE_KWH: Final = 1e-6  # two plans this close are equally short
+# Two plans whose minimum energy waits this close (kWh x steps) are equally soon.
+URGENT_DELAY_TOLERANCE: Final = 1e-3
 MIN_GAP_SHARE: Final = 1e-2  # the MIP gap's floor: price units per grid kWh
 # Rounding may lose these shares of the LP's energy and cost before the MIP runs.
 ROUNDING_ENERGY_LOSS: Final = 1e-2
@@ -335,14 +337,14 @@ def vehicle_terms(
         )
         if not window or vehicle.energy_needed_kwh <= 0 or max_kw <= 0:
             continue
-        alone = 0.0
+        alone = 0.0  # kW summed over the window, the first step at its share
         for t in window:
             usable = min(max_kw, site[t])
             for phase in limits.phases:
                 usable = min(usable, fuse[phase][t] * limits.kw_per_a)
             usable = math.floor(usable / unit_kw + GRID_TOLERANCE) * unit_kw
             if usable > 0 and usable >= limits.min_kw - _EPS:
-                alone += usable
+                alone += usable * problem.horizon.shares[t]
         gain = vehicle.efficiency * problem.horizon.step_hours
         attainable = min(vehicle.energy_needed_kwh, alone * gain)
         most = max(attainable, min(problem.energy_cap_kwh(vehicle), alone * gain))
@@ -434,12 +436,17 @@ def build_model(problem: Problem, options: SolveOptions) -> SparseModel:
     change = CHANGE_SHARE * hours if options.stability else 0.0
     weights = objective_weights(problem, vehicles, change=change)
     model = SparseModel(weights=weights)
+    # A shortened first step (Horizon.first_share) has that share of a step's
+    # energy and cost per kW: the price per battery kWh, so the weights, stay.
+    shares = problem.horizon.shares
     step_cost = [
-        (price / weights.price_unit + weights.tie * t / steps) * hours
+        (price / weights.price_unit + weights.tie * t / steps) * hours * shares[t]
         for t, price in enumerate(problem.prices)
     ]
     for vt in vehicles:
-        model.vehicles.append(_add_vehicle(model, vt, step_cost, weights, hours))
+        model.vehicles.append(
+            _add_vehicle(model, vt, step_cost, weights, hours, shares)
+        )
     _add_fairness(model, weights)
     # Power columns per step and per (charger, step), for the shared rows.
     at_step: list[list[tuple[int, VehicleTerms]]] = [[] for _ in range(steps)]
@@ -575,14 +582,18 @@ def _add_min_time_row(
     model.add_row(index, values, low, math.inf)
 
 
-def _add_vehicle(
+def _add_vehicle(  # noqa: PLR0917  # the model and the terms it is built from
     model: SparseModel,
     vt: VehicleTerms,
     step_cost: Sequence[float],
     weights: Weights,
     hours: float,
+    shares: Sequence[float],
 ) -> VehicleColumns:
-    """Columns and rows of one vehicle: power, shortfall, minimum energy."""
+    """Columns and rows of one vehicle: power, shortfall, minimum energy.
+
+    A kW in step ``t`` gives ``gain * shares[t]`` battery kWh.
+    """
     window = range(vt.first, vt.first + vt.steps)
     power = model.add_columns([step_cost[t] for t in window], 0.0, vt.max_kw)
     urgent = urgent_shortfall = -1
@@ -601,14 +612,15 @@ def _add_vehicle(
     index = [*range(power, power + vt.steps)]
     if urgent >= 0:
         index.extend(range(urgent, urgent + vt.steps))
-    value = [vt.gain] * len(index) + [1.0] * SEGMENTS
+    gains = [vt.gain * shares[t] for t in window]
+    value = gains * (len(index) // vt.steps) + [1.0] * SEGMENTS
     index.extend(range(shortfall, shortfall + SEGMENTS))
     model.add_row(index, value, vt.attainable, vt.most)
     if urgent >= 0:
         urgent_shortfall = model.add_columns([weights.urgent], 0.0, vt.urgent)
         model.add_row(
             [*range(urgent, urgent + vt.steps), urgent_shortfall],
-            [vt.gain] * vt.steps + [1.0],
+            [*gains, 1.0],
             vt.urgent,
             vt.urgent,
         )
@@ -761,13 +773,14 @@ def start_values(
         urgent_left = vt.urgent
         delivered = 0.0
         for k, kw in enumerate(power):
+            gain = vt.gain * problem.horizon.shares[vt.first + k]
             kw_urgent = 0.0
             if vc.urgent >= 0:
-                kw_urgent = min(kw, max(0.0, urgent_left) / vt.gain)
-                urgent_left -= kw_urgent * vt.gain
+                kw_urgent = min(kw, max(0.0, urgent_left) / gain)
+                urgent_left -= kw_urgent * gain
                 values.append((vc.urgent + k, kw_urgent))
             values.append((vc.power + k, kw - kw_urgent))
-            delivered += kw * vt.gain
+            delivered += kw * gain
         missing = max(0.0, vt.attainable - delivered)
         width = vt.attainable / SEGMENTS
         for k in range(SEGMENTS):
@@ -814,8 +827,11 @@ def better_or_equal(
     """Whether ``candidate`` is at least as good: less shortfall, then cost.
 
     With ``problem``, fewer broken minimum on/off times come before cost, and
-    with ``stability`` the cost includes the stability terms' money
-    (:func:`change_cost`), as the model counts them.
+    then minimum energy delivered sooner (:func:`urgent_delay`), as the model
+    ranks it above any price: a plan that is cheaper because a car in fast
+    mode or below its minimum SoC waits is not better. With ``stability`` the
+    cost includes the stability terms' money (:func:`change_cost`), as the
+    model counts them.
     """
     if candidate.shortfall_kwh < reference.shortfall_kwh - SHORTFALL_TOLERANCE_KWH:
         return True
@@ -827,11 +843,41 @@ def better_or_equal(
         reference_broken = min_time_violations(problem, reference)
         if broken != reference_broken:
             return broken < reference_broken
+        delay = urgent_delay(problem, candidate)
+        reference_delay = urgent_delay(problem, reference)
+        if abs(delay - reference_delay) > URGENT_DELAY_TOLERANCE:
+            return delay < reference_delay
         if stability:
             cost += change_cost(problem, candidate)
             reference_cost += change_cost(problem, reference)
     slack = 1e-9 * max(1.0, abs(reference_cost))
     return cost <= reference_cost + slack
+
+
+def urgent_delay(problem: Problem, plan: Plan) -> float:
+    """Minimum energy times the steps it waits, in battery kWh x steps.
+
+    Each vehicle's minimum energy (``Vehicle.min_energy_kwh``: up to its
+    minimum SoC, or all of it in fast mode) counts from its plan's first
+    steps; what the plan leaves out of it counts as waiting the whole horizon.
+    Lower is sooner; 0 when every minimum comes in the first step.
+    """
+    horizon = problem.horizon
+    total = 0.0
+    plans = {vp.vehicle_id: vp for vp in plan.vehicles}
+    for vehicle in problem.vehicles:
+        left = vehicle.min_energy_kwh
+        vp = plans.get(vehicle.id)
+        if left <= 0 or vp is None:
+            continue
+        for t, kw in enumerate(vp.power_kw):
+            if left <= 0:
+                break
+            part = min(kw * horizon.hours(t) * vehicle.efficiency, left)
+            total += part * t
+            left -= part
+        total += max(0.0, left) * horizon.steps
+    return total
 
 
 def change_cost(problem: Problem, plan: Plan) -> float:
@@ -999,8 +1045,13 @@ def _gap_scale(model: SparseModel, problem: Problem, start: Plan | None) -> floa
     if start is None:
         energy = sum(vc.terms.attainable / vc.terms.gain for vc in model.vehicles)
         return max(MIN_GAP_SHARE * energy * hours, _EPS)
-    energy = sum(start.site_power_kw) * hours
+    energy = _grid_kwh(problem, start.site_power_kw)
     return max(abs(start.cost) / unit, MIN_GAP_SHARE * energy, _EPS)
+
+
+def _grid_kwh(problem: Problem, site_power_kw: Sequence[float]) -> float:
+    """Grid energy of a plan's site power, the first step at its share."""
+    return sum(kw * problem.horizon.hours(t) for t, kw in enumerate(site_power_kw))
 
 
 def rounding_loss(
@@ -1011,17 +1062,14 @@ def rounding_loss(
     The money is what the plan pays above the LP's average price for the energy
     it delivers, so a plan that delivers less is not counted as cheaper.
     """
-    hours = problem.horizon.step_hours
+    hours = [problem.horizon.hours(t) for t in range(problem.horizon.steps)]
     power = power_from_solution(solution.model, problem, solution.values or [])
-    lp_kwh = sum(map(sum, power)) * hours
-    lp_cost = (
-        sum(
-            price * sum(row[t] for row in power)
-            for t, price in enumerate(problem.prices)
-        )
-        * hours
+    lp_kwh = sum(sum(row[t] for row in power) * h for t, h in enumerate(hours))
+    lp_cost = sum(
+        price * sum(row[t] for row in power) * hours[t]
+        for t, price in enumerate(problem.prices)
     )
-    kwh = sum(plan.site_power_kw) * hours
+    kwh = _grid_kwh(problem, plan.site_power_kw)
     fair_cost = lp_cost * kwh / lp_kwh if lp_kwh > _EPS else 0.0
     return lp_kwh - kwh, plan.cost - fair_cost
 
@@ -1035,8 +1083,7 @@ def loss_is_small(problem: Problem, solution: Solution, plan: Plan) -> bool:
     near-free energy does not make every rounding look expensive).
     """
     lost_kwh, lost_money = rounding_loss(problem, solution, plan)
-    hours = problem.horizon.step_hours
-    kwh = sum(plan.site_power_kw) * hours
+    kwh = _grid_kwh(problem, plan.site_power_kw)
     unit = max(map(abs, problem.prices), default=0.0) or 1.0
     money = max(abs(plan.cost), MIN_GAP_SHARE * unit * kwh)
     return (

@@ -41,11 +41,21 @@ class ModelError(ValueError):
 
 @dataclass(frozen=True, kw_only=True)
 class Horizon:
-    """The planning window: ``steps`` intervals of ``step_minutes`` from ``start``."""
+    """The planning window: ``steps`` intervals of ``step_minutes`` from ``start``.
+
+    ``start`` is a step boundary (prices change there). A plan made within a
+    step has only the rest of that step: ``first_share`` is the share of the
+    first step still ahead (a replan 5 minutes into a 15-minute step has 2/3
+    of it). Power is planned per step as before; the energy and the cost of
+    the first step are that share of a whole step's. Counting the whole first
+    step would take energy for delivered that the clock no longer allows,
+    and a car replanned in its last step before leaving would leave short.
+    """
 
     start: datetime
     step_minutes: int
     steps: int
+    first_share: float = 1.0
 
     def __post_init__(self) -> None:
         """Reject naive datetimes and horizons the product does not support."""
@@ -58,6 +68,8 @@ class Horizon:
             raise ModelError(f"step must be one of {ALLOWED_STEP_MINUTES} minutes")
         if self.steps < 1:
             raise ModelError("horizon needs at least one step")
+        if not 0 < self.first_share <= 1:
+            raise ModelError("the first step's share must be above 0 and at most 1")
         if self.steps * self.step_minutes > MAX_HORIZON_HOURS * 60:
             raise ModelError(f"horizon is limited to {MAX_HORIZON_HOURS} hours")
 
@@ -70,6 +82,15 @@ class Horizon:
     def step_hours(self) -> float:
         """Length of one step in hours, the factor from kW to kWh."""
         return self.step_minutes / 60
+
+    def hours(self, index: int) -> float:
+        """Hours of step ``index`` still ahead: the first step's share, or a step."""
+        return self.step_hours * (self.first_share if index == 0 else 1.0)
+
+    @property
+    def shares(self) -> tuple[float, ...]:
+        """Per step, the share of a whole step still ahead (1 after the first)."""
+        return (self.first_share,) + (1.0,) * (self.steps - 1)
 
     @property
     def end(self) -> datetime:

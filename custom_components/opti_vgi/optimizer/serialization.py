@@ -168,6 +168,7 @@ def problem_from_dict(data: Mapping[str, Any]) -> Problem:
             start=fields.moment("start"),
             step_minutes=fields.integer("step_minutes"),
             steps=fields.integer("steps", len(prices)),
+            first_share=fields.number("first_share", 1.0),
         ),
     )
     fields.done()
@@ -316,6 +317,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             "start": problem.horizon.start.isoformat(),
             "step_minutes": problem.horizon.step_minutes,
             "steps": problem.horizon.steps,
+            "first_share": problem.horizon.first_share,
         },
         "site": {
             "import_limit_kw": list(limit) if isinstance(limit, tuple) else limit,
