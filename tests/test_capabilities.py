@@ -6,7 +6,8 @@ The seeded site (tests/site.py) at 17:05 in Stockholm: the Tesla (30 %, minimum
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -17,7 +18,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.opti_vgi.const import (
+    CONF_CAPACITY_KWH,
     CONF_CONTROL,
+    CONF_CURRENT_STEP,
     CONF_GRID_POWER_ENTITY,
     CONF_MAX_CURRENT,
     CONF_MAX_POWER_KW,
@@ -28,18 +31,23 @@ from custom_components.opti_vgi.const import (
     CONF_PAUSE_OPTION,
     CONF_PHASES,
     CONF_RESUME_OPTION,
+    ChargerMode,
     Control,
     ControlMethod,
     CurrentUnit,
     PauseMode,
 )
+from custom_components.opti_vgi.control import House, Limits, Load, shed
 from custom_components.opti_vgi.coordinator import OptiVgiCoordinator
 from custom_components.opti_vgi.settings import ChargerSettings
 from custom_components.opti_vgi.writer import ChargerWriter
 
 from .site import (
+    CARPORT,
     GARAGE,
     GARAGE_CURRENT,
+    OCPP,
+    PRICE,
     SELECT_OPTION,
     SET_VALUE,
     TESLA,
@@ -48,6 +56,7 @@ from .site import (
     ChargerCalls,
     act,
     plan_of,
+    recalculate,
     seed_states,
     setup_site,
     site_entry,
@@ -104,6 +113,118 @@ async def test_a_step_finer_than_a_tenth_is_planned_in_tenths(
     assert coordinator.translation.reported_limit_a(
         coordinator.settings.chargers[0], 3
     ) == pytest.approx(15.9)
+
+
+async def test_an_actions_fractional_step_is_planned_written_and_kept_by_the_guard(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """The Carport's OCPP action on a 0.5 A step: the plan, the write, the guard.
+
+    The Leaf's 7.4 kW is 10.7 A on three phases: 10.5 A on the step (10 A on
+    whole amperes). When the house takes 11 kW of the 17 kW, the guard leaves
+    6 kW, 8.7 A, and lowers the Carport onto its step: 8.5 A.
+    """
+    seed_states(hass, today, soc="80", carport="Charging")  # the Tesla is full
+    hass.states.async_set(GRID, "0", {"unit_of_measurement": "W"})
+    entry = site_entry(
+        overrides={CARPORT: {CONF_CURRENT_STEP: 0.5}},
+        **{CONF_GRID_POWER_ENTITY: GRID},
+    )
+    coordinator = await setup_site(hass, entry)
+    assert plan_of(coordinator).inputs.problem.charger(CARPORT).current_step_a == 0.5
+    coordinator.restore_charger(CARPORT, mode=ChargerMode.FAST)
+    await recalculate(hass)
+    await tick(hass, freezer, 61)
+    currents = plan_of(coordinator).plan.charger(CARPORT).current_a
+    assert currents[0] == 10.5
+    assert all(a * 2 == round(a * 2) for a in currents)  # every step on the grid
+    assert chargers.of(OCPP)[-1] == {"devid": "carport", "limit_amps": 10.5}
+
+    await tick(hass, freezer, 10)
+    hass.states.async_set(GRID, str(11000 + 10.5 * 690), {"unit_of_measurement": "W"})
+    await hass.async_block_till_done()
+    assert chargers.of(OCPP)[-1] == {"devid": "carport", "limit_amps": 8.5}
+
+
+def test_the_guard_lowers_onto_a_tenth_exactly() -> None:
+    """2.7 A too much off 10 A on a 0.1 A step is 7.3 A, not 7.300000000000001 A.
+
+    The writer would round the noise down again; the guard's own value is on
+    the step already, so what it counts is what is written.
+    """
+    limits = Limits(kw=17.0, fuse_a=None, phases=3, voltage=230.0)
+    house = House(kw=17.0 - 7.3 * 0.69, phase_a=(0.0, 0.0, 0.0))
+    load = Load(
+        charger_id="c1",
+        phases=(1, 2, 3),
+        kw_per_a=0.69,
+        current_a=10.0,
+        min_a=6.0,
+        step_a=0.1,
+    )
+    assert shed(limits, house, [load]) == {"c1": 7.3}
+    # 0.5 A steps: 7.3 A of room is 7.0 A.
+    assert shed(limits, house, [replace(load, step_a=0.5)]) == {"c1": 7.0}
+
+
+def _quarter_prices(day: datetime) -> list[dict[str, Any]]:
+    """15-minute prices: 0.30 but for one cheap quarter, 02:00-02:15."""
+    return [
+        {
+            "time": (day + timedelta(minutes=15 * q)).isoformat(),
+            "price": 0.05 if q == 8 else 0.30,
+        }
+        for q in range(96)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("switch_time", "expected"),
+    [
+        pytest.param(0, {36: 13.0}, id="no-minimum-one-step"),
+        pytest.param(1800, {35: 6.0, 36: 7.0}, id="30-min-two-steps"),
+    ],
+)
+async def test_minimum_switch_time_is_planned(
+    hass: HomeAssistant,
+    today: datetime,
+    switch_time: int,
+    expected: dict[int, float],
+) -> None:
+    """A 30-minute minimum on 15-minute prices is planned, not only held.
+
+    The Tesla needs 2.018 kWh, 13 A for one quarter of an hour: all of it in
+    the cheap quarter (step 36, 02:00) without a minimum; with one, the
+    charger is on for two steps in a row (the cheap one and the one before).
+    """
+    seed_states(hass, today, soc="76")
+    hass.states.async_set(
+        PRICE,
+        "0.30",
+        {
+            "unit_of_measurement": "EUR/kWh",
+            "prices_today": _quarter_prices(today),
+            "prices_tomorrow": _quarter_prices(today + timedelta(days=1)),
+        },
+    )
+    entry = site_entry(
+        overrides={
+            GARAGE: {CONF_MIN_SWITCH_TIME: switch_time},
+            # 4 % of it is 13 A x 690 W x 15 min x 90 %.
+            TESLA: {CONF_CAPACITY_KWH: 13 * 0.69 * 0.25 * 0.9 / 0.04},
+        }
+    )
+    coordinator = await setup_site(hass, entry)
+    model = plan_of(coordinator).inputs.problem.charger(GARAGE)
+    assert model.min_on_minutes == model.min_off_minutes == switch_time // 60
+    currents = plan_of(coordinator).plan.charger(GARAGE).current_a
+    assert {t: a for t, a in enumerate(currents) if a} == expected
+    assert plan_of(coordinator).plan.vehicle(TESLA).shortfall_kwh == pytest.approx(
+        0, abs=1e-6
+    )
 
 
 async def test_power_limit_uses_the_phases_of_the_car(
@@ -350,6 +471,40 @@ async def test_writes_that_are_refused(
     writer, charger = _writer(hass, **fields)
     assert not await writer.async_write_now(charger, target, dt_util.utcnow())
     assert error in (writer.states["c1"].error or "")
+
+
+@pytest.mark.parametrize(
+    ("unit", "step", "expected", "written_a"),
+    [
+        pytest.param(CurrentUnit.AMPERE, 0.1, 15.9, 15.9, id="A-tenths"),
+        pytest.param(CurrentUnit.AMPERE, 1.0, 15, 15, id="A-whole"),
+        pytest.param(CurrentUnit.MILLIAMPERE, 0.1, 15900, 15.9, id="mA-tenths"),
+        pytest.param(CurrentUnit.WATT, 0.5, 10695, 15.5, id="W-halves"),
+        pytest.param(CurrentUnit.KILOWATT, 0.5, 10.695, 15.5, id="kW-halves"),
+    ],
+)
+async def test_an_actions_value_is_rounded_down_onto_its_step(
+    hass: HomeAssistant,
+    unit: CurrentUnit,
+    step: float,
+    expected: float,
+    written_a: float,
+) -> None:
+    """15.97 A on the action's step, then in its unit: never above 15.97 A."""
+    calls = async_mock_service(hass, "box", "set_limit")
+    writer, charger = _writer(
+        hass,
+        control=ControlMethod.ACTION,
+        action="box.set_limit",
+        action_value_field="limit",
+        action_unit=unit,
+        current_step=step,
+        max_current=32.0,
+    )
+    writer.vehicle_phases["c1"] = 3
+    assert await writer.async_write_now(charger, 15.97, dt_util.utcnow())
+    assert calls[-1].data == {"limit": pytest.approx(expected)}
+    assert writer.states["c1"].current_a == pytest.approx(written_a)
 
 
 async def test_an_action_in_kilowatts_and_milliamperes(hass: HomeAssistant) -> None:

@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import TextSelector
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -36,6 +37,7 @@ from custom_components.opti_vgi.const import (
     CONF_CONNECTION,
     CONF_CONTROL,
     CONF_CURRENT_ENTITY,
+    CONF_CURRENT_STEP,
     CONF_DEPARTURE,
     CONF_EFFICIENCY,
     CONF_ENERGY_ENTITY,
@@ -102,6 +104,7 @@ from custom_components.opti_vgi.settings import (
     SiteSettings,
     VehicleSettings,
 )
+from custom_components.opti_vgi.writer import ChargerWriter
 
 type Result = dict[str, Any]
 
@@ -752,6 +755,8 @@ async def test_ocpp_charger(hass: HomeAssistant, site: MockConfigEntry) -> None:
     assert suggested(result, CONF_ACTION_VALUE_FIELD) == "limit_amps"
     assert suggested(result, CONF_ACTION_UNIT) == "A"
     assert suggested(result, CONF_ACTION_DATA) == {}
+    # OCPP's limit takes tenths of an ampere.
+    assert suggested(result, CONF_CURRENT_STEP) == 0.1
 
     result = await sub(
         hass,
@@ -762,6 +767,7 @@ async def test_ocpp_charger(hass: HomeAssistant, site: MockConfigEntry) -> None:
             CONF_ACTION_VALUE_FIELD: "limit_amps",
             CONF_ACTION_UNIT: "A",
             CONF_ACTION_DATA: {"conn_id": 1},
+            CONF_CURRENT_STEP: 0.1,
         },
     )
     assert result["step_id"] == "pause"
@@ -804,6 +810,7 @@ async def test_ocpp_charger(hass: HomeAssistant, site: MockConfigEntry) -> None:
         CONF_ACTION_VALUE_FIELD: "limit_amps",
         CONF_ACTION_UNIT: "A",
         CONF_ACTION_DATA: {"conn_id": 1},
+        CONF_CURRENT_STEP: 0.1,
         CONF_PAUSE_MODE: "zero",
         CONF_PLUGGED_STATES: list(OCPP_PLUGGED_STATES),
         CONF_CHARGING_STATES: ["Charging"],
@@ -1299,6 +1306,46 @@ async def test_action_data_may_be_left_out(
     assert CONF_PAUSE_ENTITY not in result["data"]
 
 
+async def test_action_current_step(hass: HomeAssistant, site: MockConfigEntry) -> None:
+    """A 0.5 A step is checked against its bounds, stored, and written so."""
+    hass.states.async_set("binary_sensor.plug", "on")
+    calls = async_mock_service(hass, "charger", "set_limit")
+    result = await start_charger(hass, site)
+    result = await sub(
+        hass, result, {CONF_NAME: "Plug", CONF_STATUS_ENTITY: "binary_sensor.plug"}
+    )
+    result = await sub(hass, result, charger_form())
+    assert result["step_id"] == "action"
+    assert suggested(result, CONF_CURRENT_STEP) == 1.0  # custom: whole amperes
+    form = {
+        CONF_PRESET: "custom",
+        CONF_ACTION: "charger.set_limit",
+        CONF_ACTION_VALUE_FIELD: "amps",
+        CONF_ACTION_UNIT: "A",
+    }
+    for step in (0.05, 12):
+        result = await sub(hass, result, form | {CONF_CURRENT_STEP: step})
+        assert result["step_id"] == "action"
+        assert result["errors"] == {CONF_CURRENT_STEP: "number_out_of_range"}
+        assert result["description_placeholders"] == {
+            "minimum": "0.1 A",
+            "maximum": "10 A",
+        }
+    result = await sub(hass, result, form | {CONF_CURRENT_STEP: 0.5})
+    result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_CURRENT_STEP] == 0.5
+
+    (subentry,) = site.subentries.values()
+    charger = ChargerSettings.from_subentry(subentry)
+    assert charger.current_step == 0.5
+    writer = ChargerWriter(hass, (charger,))
+    # 7.9 A (a guard's or a release's value, off the grid) goes as 7.5 A.
+    assert await writer.async_write_now(charger, 7.9, dt_util.utcnow())
+    assert calls[-1].data == {"amps": 7.5}
+    assert writer.states[charger.subentry_id].current_a == 7.5
+
+
 def charger_subentry(
     status: str, title: str = "Garage", **data: Any
 ) -> ConfigSubentryData:
@@ -1355,6 +1402,24 @@ async def test_duplicate_charger_aborts(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert len(site_with_charger.subentries) == 1
+
+
+async def test_reconfigure_keeps_whole_amperes_of_an_older_charger(
+    hass: HomeAssistant, site_with_charger: MockConfigEntry
+) -> None:
+    """An OCPP charger stored before the step was asked keeps whole amperes.
+
+    Its preset takes tenths now; what it has been written with is suggested.
+    """
+    entry = site_with_charger
+    (subentry_id,) = entry.subentries
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await sub(
+        hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: "sensor.cp1_status"}
+    )
+    result = await sub(hass, result, charger_form({CONF_MIN_WRITE_INTERVAL: 30}))
+    assert result["step_id"] == "action"
+    assert suggested(result, CONF_CURRENT_STEP) == 1.0
 
 
 async def test_reconfigure_charger(

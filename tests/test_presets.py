@@ -32,6 +32,7 @@ from custom_components.opti_vgi.const import (
     CONF_CONNECTION,
     CONF_CONTROL,
     CONF_CURRENT_ENTITY,
+    CONF_CURRENT_STEP,
     CONF_LIMIT_MODE,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
@@ -116,9 +117,10 @@ SHAPES: tuple[Shape, ...] = (
         platform="ocpp",
         status=("sensor", "status_connector", "Charging"),
         action_data={"devid": "pole"},
-        limit_calls=(("ocpp.set_charge_rate", {"devid": "pole", "limit_amps": 10}),),
+        target_a=10.4,  # OCPP's limit has one decimal
+        limit_calls=(("ocpp.set_charge_rate", {"devid": "pole", "limit_amps": 10.4}),),
         pause_calls=(("ocpp.set_charge_rate", {"devid": "pole", "limit_amps": 0}),),
-        resume_calls=(("ocpp.set_charge_rate", {"devid": "pole", "limit_amps": 10}),),
+        resume_calls=(("ocpp.set_charge_rate", {"devid": "pole", "limit_amps": 10.4}),),
     ),
     Shape(
         preset=ChargerPreset.EASEE,
@@ -144,9 +146,10 @@ SHAPES: tuple[Shape, ...] = (
         preset=ChargerPreset.KEBA,
         platform="keba",
         status=("binary_sensor", "plug", "on"),
-        limit_calls=(("keba.set_current", {"current": 10}),),
+        target_a=10.5,  # keba.set_current takes tenths
+        limit_calls=(("keba.set_current", {"current": 10.5}),),
         pause_calls=(("keba.disable", {}),),
-        resume_calls=(("keba.enable", {}), ("keba.set_current", {"current": 10})),
+        resume_calls=(("keba.enable", {}), ("keba.set_current", {"current": 10.5})),
     ),
     Shape(
         preset=ChargerPreset.ZAPTEC,
@@ -449,8 +452,10 @@ async def _run_flow(
                 CONF_ACTION_VALUE_FIELD,
                 CONF_ACTION_UNIT,
                 CONF_ACTION_DATA,
+                CONF_CURRENT_STEP,
             )
         }
+        assert action_form[CONF_CURRENT_STEP] == preset.current_step
         action_form[CONF_ACTION_DATA] = {
             **(action_form[CONF_ACTION_DATA] or {}),
             **shape.action_data,

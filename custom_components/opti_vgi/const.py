@@ -76,6 +76,9 @@ CONF_MIN_WRITE_INTERVAL: Final = "min_write_interval"  # seconds
 # Seconds a charger stays on (or off) before it may be switched again: the
 # device's own minimum on/off time (a mode change on a Pod Point takes minutes).
 CONF_MIN_SWITCH_TIME: Final = "min_switch_time"
+# Amperes between the currents an action takes (a number entity has its own
+# step): OCPP and KEBA take tenths, Easee whole amperes.
+CONF_CURRENT_STEP: Final = "current_step"
 
 # --- Vehicle subentry -----------------------------------------------------------
 CONF_SOC_ENTITY: Final = "soc_entity"
@@ -114,6 +117,11 @@ DEFAULT_MIN_CURRENT: Final = 6.0
 DEFAULT_MAX_CURRENT: Final = 16.0
 DEFAULT_MIN_WRITE_INTERVAL: Final = 60
 DEFAULT_MIN_SWITCH_TIME: Final = 0
+DEFAULT_CURRENT_STEP: Final = 1.0
+# The current steps an action may be given: a tenth (the optimizer's finest
+# grid) to 10 A.
+MIN_CURRENT_STEP: Final = 0.1
+MAX_CURRENT_STEP: Final = 10.0
 DEFAULT_TARGET_SOC: Final = 80.0
 DEFAULT_MIN_SOC: Final = 20.0
 DEFAULT_EFFICIENCY: Final = 0.9

@@ -16,6 +16,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
+    UnitOfElectricCurrent,
     UnitOfTime,
 )
 from homeassistant.core import callback
@@ -42,6 +43,7 @@ from .const import (
     CONF_CONNECTION,
     CONF_CONTROL,
     CONF_CURRENT_ENTITY,
+    CONF_CURRENT_STEP,
     CONF_ENERGY_ENTITY,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
@@ -61,9 +63,12 @@ from .const import (
     CONF_RESUME_OPTION,
     CONF_STATUS_ENTITY,
     CONF_VOLTAGE,
+    DEFAULT_CURRENT_STEP,
     DEFAULT_MAX_CURRENT,
     DEFAULT_MIN_SWITCH_TIME,
     DEFAULT_VOLTAGE,
+    MAX_CURRENT_STEP,
+    MIN_CURRENT_STEP,
     ChargerConnection,
     ChargerPreset,
     ControlMethod,
@@ -207,6 +212,14 @@ ACTION_SCHEMA = vol.Schema(
         vol.Required(CONF_ACTION_VALUE_FIELD): TextSelector(),
         vol.Required(CONF_ACTION_UNIT): ACTION_UNIT_SELECTOR,
         vol.Optional(CONF_ACTION_DATA): ObjectSelector(),
+        # In A whatever the unit: the plan's grid, and what the value is
+        # rounded down onto (a form without it keeps whole amperes).
+        vol.Required(CONF_CURRENT_STEP, default=DEFAULT_CURRENT_STEP): number_selector(
+            MIN_CURRENT_STEP,
+            MAX_CURRENT_STEP,
+            MIN_CURRENT_STEP,
+            UnitOfElectricCurrent.AMPERE,
+        ),
     }
 )
 
@@ -246,6 +259,7 @@ def _preset_values(preset: Preset, device_id: str | None) -> dict[str, Any]:
         CONF_ACTION: preset.action or "",
         CONF_ACTION_VALUE_FIELD: preset.value_field or "",
         CONF_ACTION_UNIT: preset.unit.value,
+        CONF_CURRENT_STEP: preset.current_step,
         CONF_ACTION_DATA: (
             {preset.device_field: device_id}
             if preset.device_field and device_id
@@ -411,6 +425,9 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
         if self._subentry is not None:
             # What is stored wins over what we recognize.
             stored = dict(self._subentry.data)
+            if stored.get(CONF_CONTROL) == ControlMethod.ACTION:
+                # Stored before the step was asked: it has had whole amperes.
+                stored.setdefault(CONF_CURRENT_STEP, DEFAULT_CURRENT_STEP)
             self._defaults = (
                 _preset_values(
                     _preset(stored.get(CONF_PRESET, preset.preset)), self._device_id
@@ -566,6 +583,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
         again with that preset's values.
         """
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is None:
             self._shown_preset = self._defaults[CONF_PRESET]
             suggested: Mapping[str, Any] = self._defaults
@@ -581,6 +599,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                 suggested = self._defaults
             else:
                 suggested = user_input
+                check_ranges(ACTION_SCHEMA, user_input, errors, placeholders)
                 self._validate_action(user_input, errors)
                 if not errors:
                     self._data.update(
@@ -594,6 +613,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                             CONF_ACTION_DATA: dict(
                                 user_input.get(CONF_ACTION_DATA) or {}
                             ),
+                            CONF_CURRENT_STEP: float(user_input[CONF_CURRENT_STEP]),
                         }
                     )
                     return await self.async_step_pause()
@@ -601,6 +621,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
             step_id="action",
             data_schema=self.add_suggested_values_to_schema(ACTION_SCHEMA, suggested),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     @staticmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .const import (
+    DEFAULT_CURRENT_STEP,
     DEFAULT_MIN_SWITCH_TIME,
     DEFAULT_MIN_WRITE_INTERVAL,
     OCPP_CHARGING_STATES,
@@ -33,6 +34,8 @@ class Preset:
     off before it may be switched again (mode changes that take minutes).
     ``number_key`` and ``pause_key`` pick the device's entities of that
     integration: the end of their unique id or their translation key.
+    ``current_step`` is the step of an action's current, in A: tenths where
+    the integration passes them on (OCPP, KEBA), else whole amperes.
     """
 
     preset: ChargerPreset
@@ -54,6 +57,7 @@ class Preset:
     min_switch_time: float = DEFAULT_MIN_SWITCH_TIME
     number_key: str | None = None
     pause_key: str | None = None
+    current_step: float = DEFAULT_CURRENT_STEP
 
 
 PRESETS: dict[ChargerPreset, Preset] = {
@@ -66,6 +70,9 @@ PRESETS: dict[ChargerPreset, Preset] = {
         pause_mode=PauseMode.ZERO,
         plugged_states=OCPP_PLUGGED_STATES,
         charging_states=OCPP_CHARGING_STATES,
+        # lbbrhzn/ocpp takes limit_amps as a float and sends it as the
+        # profile's limit, which OCPP defines with one decimal (e.g. 8.1).
+        current_step=0.1,
     ),
     ChargerPreset.EASEE: Preset(
         preset=ChargerPreset.EASEE,
@@ -79,6 +86,7 @@ PRESETS: dict[ChargerPreset, Preset] = {
         charging_states=("charging",),
         # Easee's cloud answers 429 to frequent writes.
         min_write_interval=120,
+        # Its "current" is a whole number (cv.positive_int): whole amperes.
     ),
     ChargerPreset.KEBA: Preset(
         preset=ChargerPreset.KEBA,
@@ -91,6 +99,8 @@ PRESETS: dict[ChargerPreset, Preset] = {
         pause_mode=PauseMode.ACTION,
         pause_action="keba.disable",
         resume_action="keba.enable",
+        # keba.set_current takes a float, 6-63 A in steps of 0.1 A.
+        current_step=0.1,
     ),
     ChargerPreset.ZAPTEC: Preset(
         preset=ChargerPreset.ZAPTEC,

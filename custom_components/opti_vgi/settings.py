@@ -24,6 +24,7 @@ from .const import (
     CONF_CHARGING_STATES,
     CONF_CONTROL,
     CONF_CURRENT_ENTITY,
+    CONF_CURRENT_STEP,
     CONF_DEPARTURE,
     CONF_EFFICIENCY,
     CONF_ENERGY_ENTITY,
@@ -76,6 +77,7 @@ from .const import (
     CONF_WEEKLY_DEPARTURES,
     DEFAULT_ALGORITHM,
     DEFAULT_ARRIVAL,
+    DEFAULT_CURRENT_STEP,
     DEFAULT_DEPARTURE,
     DEFAULT_EFFICIENCY,
     DEFAULT_FALLBACK_HOUSE_SHARE,
@@ -265,6 +267,8 @@ class ChargerSettings:
     action_value_field: str | None = None
     action_unit: CurrentUnit = CurrentUnit.AMPERE
     action_data: Mapping[str, Any] = field(default_factory=dict)
+    # Amperes between the currents the action takes (the plan's grid for it).
+    current_step: float = DEFAULT_CURRENT_STEP
     pause_mode: PauseMode = PauseMode.ZERO
     pause_entity: str | None = None
     pause_option: str | None = None
@@ -299,6 +303,7 @@ class ChargerSettings:
             action_value_field=_optional(data, CONF_ACTION_VALUE_FIELD),
             action_unit=CurrentUnit(data.get(CONF_ACTION_UNIT, CurrentUnit.AMPERE)),
             action_data=dict(data.get(CONF_ACTION_DATA) or {}),
+            current_step=float(data.get(CONF_CURRENT_STEP, DEFAULT_CURRENT_STEP)),
             pause_mode=PauseMode(data.get(CONF_PAUSE_MODE, PauseMode.ZERO)),
             pause_entity=_optional(data, CONF_PAUSE_ENTITY),
             pause_option=_optional(data, CONF_PAUSE_OPTION),

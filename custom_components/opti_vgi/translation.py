@@ -1039,14 +1039,19 @@ class HomeAssistantTranslation:
 
         Its current range is the user's settings and its number entity's own
         range together (either may be wrong: a SmartEVSE number stops at 16 A,
-        a number may offer 32 A on a 16 A cable), on the number's own step. A
-        charger that can only be switched is planned at its fixed current (its
-        car's maximum when that is lower) or off.
+        a number may offer 32 A on a 16 A cable), on the number's own step; an
+        action's current on the step the user gave (tenths for OCPP and KEBA,
+        whole amperes for Easee). A charger that can only be switched is
+        planned at its fixed current (its car's maximum when that is lower) or
+        off. Its minimum on/off time is planned, not only kept by the writer: a
+        plan that switches it sooner would be held back and run late.
         """
         low, high = charger.min_current, charger.max_current
         step_a = DEFAULT_STEP_A
         vehicle = self._settings_of(vehicle_id) if vehicle_id else None
-        if charger.control is ControlMethod.ON_OFF:
+        if charger.control is ControlMethod.ACTION:
+            step_a = max(charger.current_step, FINEST_STEP_A)
+        elif charger.control is ControlMethod.ON_OFF:
             fixed = fixed_current_a(charger, vehicle)
             low = high = fixed
             step_a = max(fixed, FINEST_STEP_A)
@@ -1069,6 +1074,8 @@ class HomeAssistantTranslation:
                     )
         if low > high:  # nothing it accepts is within the user's range
             low = high = 0.0
+        # Whole minutes, rounded up: 90 s is kept as 2 min, never as 1.
+        switch_minutes = max(0, math.ceil(charger.min_switch_time / 60 - 1e-9))
         return Charger(
             id=charger.subentry_id,
             phases=charger.phases,
@@ -1079,6 +1086,8 @@ class HomeAssistantTranslation:
             current_step_a=step_a,
             accepts_zero=charger.pause_mode is PauseMode.ZERO
             and charger.control is not ControlMethod.ON_OFF,
+            min_on_minutes=switch_minutes,
+            min_off_minutes=switch_minutes,
         )
 
     def _vehicle_model(

@@ -659,6 +659,9 @@ class ChargerWriter:
     async def _write_action(self, charger: ChargerSettings, amps: float) -> float:
         """The charger integration's own action, with the value in its unit.
 
+        The current is rounded down onto the action's step first (the plan is
+        on it already; a guard's or a release's value may not be), so a 0.1 A
+        step writes 7.5 A, never 7.5000001 A, and whole amperes stay whole.
         Returns what it was given, in A (rounded down as the unit is).
         """
         if (
@@ -670,6 +673,7 @@ class ChargerWriter:
         domain, service = charger.action.split(".", 1)
         unit = charger.action_unit
         phases = self._phases(charger)
+        amps = floor_to_step(amps, charger.current_step)
         value: float = to_unit(amps, unit, voltage=charger.voltage, phases=phases)
         if float(value).is_integer():
             value = int(value)
