@@ -76,6 +76,11 @@ CONF_MIN_WRITE_INTERVAL: Final = "min_write_interval"  # seconds
 # Seconds a charger stays on (or off) before it may be switched again: the
 # device's own minimum on/off time (a mode change on a Pod Point takes minutes).
 CONF_MIN_SWITCH_TIME: Final = "min_switch_time"
+# The guest profile: a plugged-in car that no vehicle is identified as gets
+# this much energy (kWh from the grid; 0 or absent: off, the car is left alone)
+# within this many hours of its plug-in.
+CONF_GUEST_ENERGY: Final = "guest_energy_kwh"
+CONF_GUEST_HOURS: Final = "guest_hours"
 
 # --- Vehicle subentry -----------------------------------------------------------
 CONF_SOC_ENTITY: Final = "soc_entity"
@@ -114,6 +119,10 @@ DEFAULT_MIN_CURRENT: Final = 6.0
 DEFAULT_MAX_CURRENT: Final = 16.0
 DEFAULT_MIN_WRITE_INTERVAL: Final = 60
 DEFAULT_MIN_SWITCH_TIME: Final = 0
+# A guest stays for an afternoon or an evening, not overnight: ready this many
+# hours after plugging in (a daily departure would hold a guest who came at
+# 14:00 until the cheap night, after they left).
+DEFAULT_GUEST_HOURS: Final = 4.0
 DEFAULT_TARGET_SOC: Final = 80.0
 DEFAULT_MIN_SOC: Final = 20.0
 DEFAULT_EFFICIENCY: Final = 0.9
@@ -290,6 +299,8 @@ class Control(StrEnum):
     IDLE = "idle"  # nothing plugged in: nothing to write
     PLAN = "plan"  # follows the plan
     STOP = "stop"  # 0 A: mode off, or the car needs nothing more
+    # Follows the plan for an unidentified car, with the charger's guest profile.
+    GUEST = "guest"
     RELEASED = "released"  # smart charging off: released once, then left alone
     # Left alone, its draw counted as a fixed load against the limits:
     UNKNOWN_VEHICLE = "unknown_vehicle"  # no vehicle is known to be on it
@@ -304,7 +315,12 @@ class Control(StrEnum):
     @property
     def left_alone(self) -> bool:
         """Whether the plan does not control this charger (its draw is fixed)."""
-        return self not in (Control.IDLE, Control.PLAN, Control.STOP)
+        return self not in (Control.IDLE, Control.PLAN, Control.GUEST, Control.STOP)
+
+    @property
+    def planned(self) -> bool:
+        """Whether the charger follows the plan's current (a known car or a guest)."""
+        return self in (Control.PLAN, Control.GUEST)
 
 
 class ChargerMode(StrEnum):
