@@ -510,14 +510,20 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
         return shown | dict(user_input.get(SECTION_ADVANCED) or {})
 
     def _guest(self, user_input: Mapping[str, Any]) -> dict[str, float]:
-        """The guest profile as given, else as stored; no energy: off (0)."""
+        """The guest profile as given, else as stored; nothing stored when off.
+
+        No energy (or 0) is off: a charger stored without the keys is one
+        whose unidentified cars are left alone, as before there were guests.
+        """
         shown: dict[str, Any] = self._charger_shown()[SECTION_GUEST]
         given = shown | dict(user_input.get(SECTION_GUEST) or {})
         if SECTION_GUEST in user_input:
             # An emptied energy field is the guest profile switched off.
             given[CONF_GUEST_ENERGY] = user_input[SECTION_GUEST].get(CONF_GUEST_ENERGY)
+        if not given.get(CONF_GUEST_ENERGY):
+            return {}
         return {
-            CONF_GUEST_ENERGY: float(given.get(CONF_GUEST_ENERGY) or 0.0),
+            CONF_GUEST_ENERGY: float(given[CONF_GUEST_ENERGY]),
             CONF_GUEST_HOURS: float(given.get(CONF_GUEST_HOURS) or DEFAULT_GUEST_HOURS),
         }
 
