@@ -14,6 +14,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.opti_vgi.const import (
     CONF_ENERGY_ENTITY,
@@ -29,6 +30,7 @@ from custom_components.opti_vgi.const import (
     ChargerMode,
     Control,
 )
+from custom_components.opti_vgi.coordinator import EVENT_TARGET_AT_RISK
 from custom_components.opti_vgi.settings import guest_id
 
 from .site import (
@@ -219,9 +221,22 @@ async def test_a_guest_past_its_time_is_charged_at_once(
     freezer: FrozenDateTimeFactory,
     ocpp_calls: list[Any],
 ) -> None:
-    """Still short when its hours are over: at once, whatever the price."""
+    """500 kWh in 1 h cannot be: at risk, announced once; then at once, any price.
+
+    The site's 17 kW gives it 17 kWh in that hour. Once its hour is over it is
+    charged as fast as the limits allow for as long as it stays (still short
+    over the whole horizon), and that is not announced again at every plan.
+    """
+    events = async_capture_events(hass, EVENT_TARGET_AT_RISK)
     _seed(hass, today)
-    coordinator = await setup_site(hass, _guest_site(energy=40, hours=1))
+    coordinator = await setup_site(hass, _guest_site(energy=500, hours=1))
+    data = plan_of(coordinator)
+    assert not data.inputs.vehicles[GUEST].asap
+    assert data.decisions[CARPORT].target_a == 24  # the site's 17 kW
+    assert [e.data["vehicle"] for e in events] == ["Carport guest"]
+    assert events[0].data["vehicle_id"] == GUEST
+    assert events[0].data["plugged_in"] is True
+
     await tick(hass, freezer, 3600)
     await recalculate(hass)
     data = plan_of(coordinator)
@@ -229,7 +244,12 @@ async def test_a_guest_past_its_time_is_charged_at_once(
     assert guest.asap
     assert guest.departure == data.inputs.problem.horizon.end
     assert data.decisions[CARPORT].control is Control.GUEST
-    assert data.decisions[CARPORT].target_a == 24  # the site's 17 kW
+    assert data.decisions[CARPORT].target_a == 24
+    (vehicle,) = data.inputs.problem.vehicles
+    assert vehicle.min_energy_kwh == vehicle.energy_needed_kwh  # all of it at once
+    await tick(hass, freezer, 900)
+    await recalculate(hass)
+    assert len(events) == 1
 
 
 async def test_a_known_cars_evidence_replaces_the_guest(

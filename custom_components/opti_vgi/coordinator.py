@@ -1106,6 +1106,8 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         names = self.settings.vehicle_names
         for short in shortfalls(data.inputs.problem, data.plan):
             seen = data.inputs.vehicles.get(short.vehicle_id)
+            if seen is not None and seen.asap:
+                continue  # a guest past its time: it was announced for that time
             departure = seen.departure if seen is not None else short.departure
             key = (short.vehicle_id, departure)
             if key in self._at_risk:
