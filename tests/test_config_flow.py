@@ -45,6 +45,8 @@ from custom_components.opti_vgi.const import (
     CONF_FALLBACK_HOUSE_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
+    CONF_GUEST_ENERGY,
+    CONF_GUEST_HOURS,
     CONF_HORIZON_HOURS,
     CONF_LIMIT_MODE,
     CONF_MAX_CURRENT,
@@ -2398,7 +2400,8 @@ async def test_every_number_bound_is_a_translated_error(
         assert not selector.in_range(float("nan"))
         for bad in (low - 1, high + 1):
             data = {k: dict(v) if isinstance(v, dict) else v for k, v in valid.items()}
-            (data[section_key] if section_key else data)[key] = bad
+            # A section the valid form leaves out (the guest's) is added.
+            (data.setdefault(section_key, {}) if section_key else data)[key] = bad
             result = await manager.async_configure(flow_id, data)
             assert result["type"] is FlowResultType.FORM, (key, bad)
             assert result["step_id"] == step_id
@@ -2772,6 +2775,69 @@ async def test_charger_advanced_section(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_MIN_WRITE_INTERVAL] == 900
     assert result["data"][CONF_VOLTAGE] == 230.0
+
+
+async def test_charger_guest_section(
+    hass: HomeAssistant, site_with_charger: MockConfigEntry
+) -> None:
+    """The guest profile is a collapsed section: off unless an energy is given.
+
+    Stored with its hours when on; prefilled and kept when the section is left
+    out; an emptied energy switches it off (the keys go, as never set).
+    """
+    entry = site_with_charger
+    (subentry_id,) = entry.subentries
+    hass.states.async_set("number.cp1_current", "16", {"unit_of_measurement": "A"})
+
+    async def reconfigure(form: dict[str, Any]) -> dict[str, Any]:
+        result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+        result = await sub(
+            hass, result, {CONF_NAME: "Garage", CONF_STATUS_ENTITY: "sensor.cp1_status"}
+        )
+        assert result["step_id"] == "charger"
+        shown = {
+            CONF_GUEST_ENERGY: suggested(result, CONF_GUEST_ENERGY),
+            CONF_GUEST_HOURS: suggested(result, CONF_GUEST_HOURS),
+        }
+        result = await sub(hass, result, form | {CONF_CONTROL: "number"})
+        result = await sub(hass, result, {CONF_CURRENT_ENTITY: "number.cp1_current"})
+        result = await sub(hass, result, {CONF_PAUSE_MODE: "zero"})
+        result = await sub(
+            hass,
+            result,
+            {CONF_PLUGGED_STATES: ["Preparing"], CONF_CHARGING_STATES: ["Charging"]},
+        )
+        assert result["reason"] == "reconfigure_successful"
+        return shown
+
+    # Nothing stored: off, and the default of 4 hours offered.
+    shown = await reconfigure(charger_form())
+    assert shown == {CONF_GUEST_ENERGY: None, CONF_GUEST_HOURS: 4.0}
+    assert CONF_GUEST_ENERGY not in entry.subentries[subentry_id].data
+    assert ChargerSettings.from_subentry(entry.subentries[subentry_id]).has_guest is (
+        False
+    )
+
+    form = charger_form() | {"guest": {CONF_GUEST_ENERGY: 12, CONF_GUEST_HOURS: 2.5}}
+    await reconfigure(form)
+    data = entry.subentries[subentry_id].data
+    assert data[CONF_GUEST_ENERGY] == 12.0
+    assert data[CONF_GUEST_HOURS] == 2.5
+    charger = ChargerSettings.from_subentry(entry.subentries[subentry_id])
+    assert (charger.guest_energy_kwh, charger.guest_hours) == (12.0, 2.5)
+
+    # Left out of the form: prefilled and kept.
+    shown = await reconfigure(charger_form())
+    assert shown == {CONF_GUEST_ENERGY: 12.0, CONF_GUEST_HOURS: 2.5}
+    assert entry.subentries[subentry_id].data[CONF_GUEST_ENERGY] == 12.0
+
+    # The energy emptied (or 0): off.
+    for guest in ({CONF_GUEST_HOURS: 2.5}, {CONF_GUEST_ENERGY: 0, CONF_GUEST_HOURS: 3}):
+        await reconfigure(charger_form() | {"guest": guest})
+        data = entry.subentries[subentry_id].data
+        assert CONF_GUEST_ENERGY not in data
+        assert CONF_GUEST_HOURS not in data
+        await reconfigure(form)
 
 
 async def test_vehicle_advanced_section_left_out_keeps_what_is_stored(

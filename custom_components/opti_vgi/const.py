@@ -79,6 +79,11 @@ CONF_MIN_SWITCH_TIME: Final = "min_switch_time"
 # Amperes between the currents an action takes (a number entity has its own
 # step): OCPP and KEBA take tenths, Easee whole amperes.
 CONF_CURRENT_STEP: Final = "current_step"
+# The guest profile: a plugged-in car that no vehicle is identified as gets
+# this much energy (kWh from the grid; 0 or absent: off, the car is left alone)
+# within this many hours of its plug-in.
+CONF_GUEST_ENERGY: Final = "guest_energy_kwh"
+CONF_GUEST_HOURS: Final = "guest_hours"
 
 # --- Vehicle subentry -----------------------------------------------------------
 CONF_SOC_ENTITY: Final = "soc_entity"
@@ -122,6 +127,10 @@ DEFAULT_CURRENT_STEP: Final = 1.0
 # grid) to 10 A.
 MIN_CURRENT_STEP: Final = 0.1
 MAX_CURRENT_STEP: Final = 10.0
+# A guest stays for an afternoon or an evening, not overnight: ready this many
+# hours after plugging in (a daily departure would hold a guest who came at
+# 14:00 until the cheap night, after they left).
+DEFAULT_GUEST_HOURS: Final = 4.0
 DEFAULT_TARGET_SOC: Final = 80.0
 DEFAULT_MIN_SOC: Final = 20.0
 DEFAULT_EFFICIENCY: Final = 0.9
@@ -298,6 +307,8 @@ class Control(StrEnum):
     IDLE = "idle"  # nothing plugged in: nothing to write
     PLAN = "plan"  # follows the plan
     STOP = "stop"  # 0 A: mode off, or the car needs nothing more
+    # Follows the plan for an unidentified car, with the charger's guest profile.
+    GUEST = "guest"
     RELEASED = "released"  # smart charging off: released once, then left alone
     # Left alone, its draw counted as a fixed load against the limits:
     UNKNOWN_VEHICLE = "unknown_vehicle"  # no vehicle is known to be on it
@@ -312,7 +323,12 @@ class Control(StrEnum):
     @property
     def left_alone(self) -> bool:
         """Whether the plan does not control this charger (its draw is fixed)."""
-        return self not in (Control.IDLE, Control.PLAN, Control.STOP)
+        return self not in (Control.IDLE, Control.PLAN, Control.GUEST, Control.STOP)
+
+    @property
+    def planned(self) -> bool:
+        """Whether the charger follows the plan's current (a known car or a guest)."""
+        return self in (Control.PLAN, Control.GUEST)
 
 
 class ChargerMode(StrEnum):

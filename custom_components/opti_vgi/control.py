@@ -58,6 +58,7 @@ def classify(  # noqa: PLR0911  # one reason per line reads best
     need_known: bool,
     needs_nothing: bool,
     health: Health,
+    guest: bool = False,
 ) -> Control:
     """Who controls a charger this round, most binding reason first.
 
@@ -66,7 +67,9 @@ def classify(  # noqa: PLR0911  # one reason per line reads best
     planned. Override and not following only matter with a car plugged in. A
     charger inside its minimum on/off time is held as it is (counted at what
     it has), before anything could switch it again; only the guard may still
-    switch it off, when a fuse needs it.
+    switch it off, when a fuse needs it. A guest (the charger's guest
+    profile, for a car nothing identifies) is planned as a vehicle is, and
+    says so.
     """
     if not smart_charging:
         return Control.RELEASED
@@ -90,7 +93,7 @@ def classify(  # noqa: PLR0911  # one reason per line reads best
         return Control.NEED_UNKNOWN
     if needs_nothing:
         return Control.STOP
-    return Control.PLAN
+    return Control.GUEST if guest else Control.PLAN
 
 
 def counted_a(
@@ -235,7 +238,7 @@ def decide(
     for charger_id, control in controls.items():
         target: float | None = None
         fixed = counted.get(charger_id, 0.0)
-        if control is Control.PLAN:
+        if control.planned:
             vehicle = vehicles.get(charger_id)
             target = planned.get(vehicle, 0.0) if vehicle else 0.0
             fixed = target

@@ -677,7 +677,11 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             for entity_id in self._soc_entities
         }
         inputs = await self.translation.async_read(
-            now, self.user, self.writer.health(now), self.sessions.delivered_kwh()
+            now,
+            self.user,
+            self.writer.health(now),
+            self.sessions.delivered_kwh(),
+            self.sessions.started(),
         )
         if self._drop_reservations(inputs) | self._follow_plugs(inputs):
             # Planned with the settings of before (one snapshot per round); the
@@ -910,7 +914,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
             if decision is None:
                 continue
             control = decision.control
-            if control in (Control.PLAN, Control.STOP):
+            if control.planned or control is Control.STOP:
                 may = max(setpoint or 0.0, measured or 0.0)
             elif control is Control.IDLE:
                 may = max(0.0, measured or 0.0)
@@ -1102,9 +1106,11 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
         """
         now = data.inputs.now
         self._at_risk = {(v, d) for v, d in self._at_risk if d > now}
-        names = {v.subentry_id: v.name for v in self.settings.vehicles}
+        names = self.settings.vehicle_names
         for short in shortfalls(data.inputs.problem, data.plan):
             seen = data.inputs.vehicles.get(short.vehicle_id)
+            if seen is not None and seen.asap:
+                continue  # a guest past its time: it was announced for that time
             departure = seen.departure if seen is not None else short.departure
             key = (short.vehicle_id, departure)
             if key in self._at_risk:
@@ -1160,7 +1166,7 @@ class OptiVgiCoordinator(DataUpdateCoordinator[PlanData]):
 
     def _summary(self, data: PlanData) -> dict[str, Any]:
         """A short, JSON-safe summary for the plan_updated event."""
-        names = {v.subentry_id: v.name for v in self.settings.vehicles}
+        names = self.settings.vehicle_names
         return {
             "config_entry_id": self.config_entry.entry_id,
             "state": data.state.value,

@@ -17,6 +17,7 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
     UnitOfElectricCurrent,
+    UnitOfEnergy,
     UnitOfTime,
 )
 from homeassistant.core import callback
@@ -45,6 +46,8 @@ from .const import (
     CONF_CURRENT_ENTITY,
     CONF_CURRENT_STEP,
     CONF_ENERGY_ENTITY,
+    CONF_GUEST_ENERGY,
+    CONF_GUEST_HOURS,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
     CONF_MIN_SWITCH_TIME,
@@ -64,6 +67,7 @@ from .const import (
     CONF_STATUS_ENTITY,
     CONF_VOLTAGE,
     DEFAULT_CURRENT_STEP,
+    DEFAULT_GUEST_HOURS,
     DEFAULT_MAX_CURRENT,
     DEFAULT_MIN_SWITCH_TIME,
     DEFAULT_VOLTAGE,
@@ -167,6 +171,22 @@ CHARGER_IDENTITY_SCHEMA = vol.Schema(
 SECTION_ADVANCED: Final = "advanced"
 ADVANCED_KEYS: Final = (CONF_VOLTAGE, CONF_MIN_WRITE_INTERVAL, CONF_MIN_SWITCH_TIME)
 
+# The guest profile: what a car nobody identifies gets (empty or 0: left alone).
+SECTION_GUEST: Final = "guest"
+GUEST_SECTION = section(
+    vol.Schema(
+        {
+            vol.Optional(CONF_GUEST_ENERGY): number_selector(
+                0, 200, 0.5, UnitOfEnergy.KILO_WATT_HOUR
+            ),
+            vol.Required(CONF_GUEST_HOURS, default=DEFAULT_GUEST_HOURS): (
+                number_selector(0.5, 48, 0.5, UnitOfTime.HOURS)
+            ),
+        }
+    ),
+    {"collapsed": True},
+)
+
 CHARGER_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_CONTROL): CONTROL_SELECTOR,
@@ -198,6 +218,7 @@ CHARGER_SCHEMA = vol.Schema(
             ),
             {"collapsed": True},
         ),
+        vol.Optional(SECTION_GUEST): GUEST_SECTION,
     }
 )
 
@@ -479,6 +500,7 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
                         ),
                     }
                 )
+                self._data.update(self._guest(user_input))
                 if power:
                     self._data[CONF_POWER_ENTITY] = power
                 if energy:
@@ -504,6 +526,24 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
         shown: dict[str, Any] = self._charger_shown()[SECTION_ADVANCED]
         return shown | dict(user_input.get(SECTION_ADVANCED) or {})
 
+    def _guest(self, user_input: Mapping[str, Any]) -> dict[str, float]:
+        """The guest profile as given, else as stored; nothing stored when off.
+
+        No energy (or 0) is off: a charger stored without the keys is one
+        whose unidentified cars are left alone, as before there were guests.
+        """
+        shown: dict[str, Any] = self._charger_shown()[SECTION_GUEST]
+        given = shown | dict(user_input.get(SECTION_GUEST) or {})
+        if SECTION_GUEST in user_input:
+            # An emptied energy field is the guest profile switched off.
+            given[CONF_GUEST_ENERGY] = user_input[SECTION_GUEST].get(CONF_GUEST_ENERGY)
+        if not given.get(CONF_GUEST_ENERGY):
+            return {}
+        return {
+            CONF_GUEST_ENERGY: float(given[CONF_GUEST_ENERGY]),
+            CONF_GUEST_HOURS: float(given.get(CONF_GUEST_HOURS) or DEFAULT_GUEST_HOURS),
+        }
+
     def _charger_shown(self) -> dict[str, Any]:
         """The charger step's suggestions, the advanced ones in their section."""
         shown = self._connection_shown()
@@ -512,6 +552,11 @@ class ChargerSubentryFlow(ConfigSubentryFlow):
             CONF_MIN_SWITCH_TIME: DEFAULT_MIN_SWITCH_TIME,
             **{key: shown[key] for key in ADVANCED_KEYS if key in shown},
         }
+        shown[SECTION_GUEST] = {
+            CONF_GUEST_HOURS: shown.get(CONF_GUEST_HOURS, DEFAULT_GUEST_HOURS),
+        }
+        if shown.get(CONF_GUEST_ENERGY):
+            shown[SECTION_GUEST][CONF_GUEST_ENERGY] = shown[CONF_GUEST_ENERGY]
         return shown
 
     def _single_phase_site(self) -> bool:

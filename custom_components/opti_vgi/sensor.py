@@ -394,11 +394,8 @@ _REASONS = {
 
 
 def _vehicle_name(coordinator: OptiVgiCoordinator, vehicle_id: str) -> str:
-    """The name the user gave a vehicle."""
-    for vehicle in coordinator.settings.vehicles:
-        if vehicle.subentry_id == vehicle_id:
-            return vehicle.name
-    return vehicle_id
+    """The name the user gave a vehicle (a guest: its charger's name)."""
+    return coordinator.settings.vehicle_names.get(vehicle_id, vehicle_id)
 
 
 def _message(
@@ -439,6 +436,13 @@ class ChargerControlSensor(OptiVgiSensor):
         seen = data.inputs.chargers[cid]
         cap = self.coordinator.guard_caps.get(cid)
         return {
+            # The vehicle it is planned for: a configured one, or its guest.
+            "vehicle": _vehicle_name(self.coordinator, seen.vehicle)
+            if seen.vehicle
+            else None,
+            "guest": seen.vehicle is not None
+            and (vehicle := data.inputs.vehicles.get(seen.vehicle)) is not None
+            and vehicle.guest,
             "target_current": decision.target_a,
             "counted_current": round(decision.counted_a, 2),
             # Where that current is: its car's phases, or all when unknown.

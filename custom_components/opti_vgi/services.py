@@ -93,7 +93,7 @@ def plan_response(data: PlanData, settings: Settings) -> dict[str, Any]:
         for i in range(plan.horizon.steps)
     ]
     charger_names = {c.subentry_id: c.name for c in settings.chargers}
-    vehicle_names = {v.subentry_id: v.name for v in settings.vehicles}
+    vehicle_names = settings.vehicle_names
     return {
         "state": data.state.value,
         "algorithm": plan.algorithm,

@@ -86,6 +86,10 @@ class Sessions:
         """Grid energy of each running session, by charger id."""
         return {cid: session.energy_kwh for cid, session in self.by_charger.items()}
 
+    def started(self) -> dict[str, datetime]:
+        """When each running session began (its plug-in), by charger id."""
+        return {cid: session.start for cid, session in self.by_charger.items()}
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe, for the Store."""
         return {

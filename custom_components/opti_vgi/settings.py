@@ -32,6 +32,8 @@ from .const import (
     CONF_FALLBACK_HOUSE_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_GRID_POWER_SIGN,
+    CONF_GUEST_ENERGY,
+    CONF_GUEST_HOURS,
     CONF_HORIZON_HOURS,
     CONF_LIMIT_MODE,
     CONF_MAX_CURRENT,
@@ -81,6 +83,7 @@ from .const import (
     DEFAULT_DEPARTURE,
     DEFAULT_EFFICIENCY,
     DEFAULT_FALLBACK_HOUSE_SHARE,
+    DEFAULT_GUEST_HOURS,
     DEFAULT_HORIZON_HOURS,
     DEFAULT_MAX_CURRENT,
     DEFAULT_MAX_POWER_KW,
@@ -288,6 +291,10 @@ class ChargerSettings:
     min_write_interval: float = DEFAULT_MIN_WRITE_INTERVAL
     # Seconds it stays on (or off) before it may be switched again.
     min_switch_time: float = DEFAULT_MIN_SWITCH_TIME
+    # The guest profile: kWh for a car no vehicle is identified as (0: off),
+    # wanted within ``guest_hours`` of its plug-in.
+    guest_energy_kwh: float = 0.0
+    guest_hours: float = DEFAULT_GUEST_HOURS
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChargerSettings:
@@ -328,7 +335,19 @@ class ChargerSettings:
             min_switch_time=float(
                 data.get(CONF_MIN_SWITCH_TIME, DEFAULT_MIN_SWITCH_TIME)
             ),
+            guest_energy_kwh=max(0.0, float(data.get(CONF_GUEST_ENERGY) or 0.0)),
+            guest_hours=float(data.get(CONF_GUEST_HOURS) or DEFAULT_GUEST_HOURS),
         )
+
+    @property
+    def guest_id(self) -> str:
+        """The id its guest is planned under (never a subentry id: those are ULIDs)."""
+        return guest_id(self.subentry_id)
+
+    @property
+    def has_guest(self) -> bool:
+        """Whether an unidentified car on it is planned as a guest."""
+        return self.guest_energy_kwh > 0
 
     @property
     def source_entities(self) -> tuple[str, ...]:
@@ -390,6 +409,14 @@ class ChargerSettings:
         if vehicle_phases is not None:
             used = min(vehicle_phases, self.phases)
         return tuple((self.phase - 1 + k) % THREE_PHASE + 1 for k in range(used))
+
+
+GUEST_PREFIX = "guest_"
+
+
+def guest_id(charger_id: str) -> str:
+    """The vehicle id of the guest on a charger."""
+    return f"{GUEST_PREFIX}{charger_id}"
 
 
 def obc_settings(
@@ -531,6 +558,17 @@ class Settings:
     def charger(self, subentry_id: str) -> ChargerSettings | None:
         """The charger with this subentry id, if it (still) exists."""
         return next((c for c in self.chargers if c.subentry_id == subentry_id), None)
+
+    @property
+    def vehicle_names(self) -> dict[str, str]:
+        """Every vehicle id the plan may hold, by the name users read.
+
+        A guest is named after its charger ("Garage guest"): it has no
+        subentry, and events and the plan's summary still name it.
+        """
+        names = {v.subentry_id: v.name for v in self.vehicles}
+        names.update({c.guest_id: f"{c.name} guest" for c in self.chargers})
+        return names
 
     @property
     def source_entities(self) -> tuple[str, ...]:

@@ -56,6 +56,7 @@ from .helpers import state_number, usable
 from .optimizer.model import Charger, Horizon, Problem, Site, Vehicle
 from .price_source import PriceReadError, Prices
 from .reservations import RESERVATION_GRACE, Reservation, current, from_event
+from .settings import GUEST_PREFIX, VehicleSettings
 from .units import DEFAULT_STEP_A, FINEST_STEP_A, from_unit, grid_step_a, unit_of
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, State
 
     from .price_source import PriceReader
-    from .settings import ChargerSettings, Settings, VehicleSettings
+    from .settings import ChargerSettings, Settings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +127,9 @@ class VehicleInputs:
     departure: datetime
     planned: bool  # part of the problem (plugged in, or expected and plan-ahead)
     reservation: Reservation | None = None  # the one shaping this plan, if any
+    guest: bool = False  # the charger's guest profile, not a configured vehicle
+    # All of its need at once, whatever the price: a guest past its time.
+    asap: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -348,11 +352,12 @@ class HomeAssistantTranslation:
         user: UserState,
         health: Mapping[str, Health],
         delivered_kwh: Mapping[str, float],
+        plugged_at: Mapping[str, datetime] | None = None,
     ) -> Inputs:
         """Fetch prices when due and the calendar, then read every input at ``now``."""
         await self.prices.async_update(now)
         await self._async_read_calendar(now)
-        return self.read(now, user, health, delivered_kwh)
+        return self.read(now, user, health, delivered_kwh, plugged_at)
 
     def read(
         self,
@@ -360,12 +365,14 @@ class HomeAssistantTranslation:
         user: UserState,
         health: Mapping[str, Health],
         delivered_kwh: Mapping[str, float],
+        plugged_at: Mapping[str, datetime] | None = None,
     ) -> Inputs:
         """Read all inputs at ``now`` into one snapshot; never raises for bad input.
 
         ``health`` is what the writer learnt of each charger (an override, a
         charger that does not follow); ``delivered_kwh`` the energy of each
-        charger's session so far, for vehicles without a SoC sensor.
+        charger's session so far, for vehicles without a SoC sensor and for
+        guests; ``plugged_at`` when each session began (a guest's clock).
         """
         site = self.settings.site
         problems: list[str] = []
@@ -413,6 +420,11 @@ class HomeAssistantTranslation:
             )
             for vehicle in self.settings.vehicles
         }
+        for charger_id, vehicle_id in assigned.items():
+            if vehicle_id.startswith(GUEST_PREFIX):
+                vehicles[vehicle_id] = self._read_guest(
+                    charger_id, user, delivered_kwh, plugged_at or {}, now, horizon
+                )
         chargers = {
             charger.subentry_id: self._classify(
                 charger,
@@ -466,8 +478,25 @@ class HomeAssistantTranslation:
         )
 
     def _settings_of(self, vehicle_id: str) -> VehicleSettings:
-        """Vehicle settings by subentry id."""
+        """Vehicle settings by subentry id, or those of a charger's guest."""
+        if vehicle_id.startswith(GUEST_PREFIX):
+            charger = next(
+                c for c in self.settings.chargers if c.guest_id == vehicle_id
+            )
+            return guest_settings(charger)
         return next(v for v in self.settings.vehicles if v.subentry_id == vehicle_id)
+
+    @staticmethod
+    def _known_phases(vehicle: VehicleSettings | None) -> int | None:
+        """The phases a vehicle is known to charge on; None for none or a guest.
+
+        A guest is an unknown car: it may draw on one phase or on all, so it is
+        counted on every phase of its charger, and a power limit is converted
+        with one phase (the fewest watts), as for any car not known.
+        """
+        if vehicle is None or vehicle.subentry_id.startswith(GUEST_PREFIX):
+            return None
+        return vehicle.phases
 
     def _read_charger(
         self, charger: ChargerSettings, problems: list[str]
@@ -576,7 +605,9 @@ class HomeAssistantTranslation:
         it is plugged in goes to its regular charger if that is plugged in and
         free, else to the only plugged-in charger still free; then a charger's
         regular vehicle, then the only vehicle of a one-charger site, but never
-        a vehicle whose own sensor or tracker says it is not here. A vehicle is
+        a vehicle whose own sensor or tracker says it is not here; then the
+        charger's guest profile, when it has one. Every round decides again,
+        so a known vehicle found later takes over from a guest. A vehicle is
         on at most one charger: a second charger that claims it is refused (and
         counted, not planned). Returns the assignment and the refused claims,
         both by charger id.
@@ -646,6 +677,19 @@ class HomeAssistantTranslation:
             if regular is not None:
                 assigned[charger_id] = regular
                 taken.add(regular)
+        for charger in self.settings.chargers:
+            # Last: the charger's guest profile, for a car nothing identifies.
+            # Never on a status that cannot be read (it is not plugged in then).
+            cid = charger.subentry_id
+            reading = readings[cid]
+            if (
+                charger.has_guest
+                and reading.status_known
+                and reading.plugged_in
+                and cid not in assigned
+                and cid not in refused
+            ):
+                assigned[cid] = charger.guest_id
         return assigned, refused
 
     def _read_vehicle(  # noqa: PLR0917  # one reading, its parts named
@@ -724,6 +768,43 @@ class HomeAssistantTranslation:
             reservation=booked,
         )
 
+    def _read_guest(  # noqa: PLR0917  # one reading, its parts named
+        self,
+        charger_id: str,
+        user: UserState,
+        delivered_kwh: Mapping[str, float],
+        plugged_at: Mapping[str, datetime],
+        now: datetime,
+        horizon: Horizon,
+    ) -> VehicleInputs:
+        """The guest on a charger: its energy less what this session delivered.
+
+        Wanted within the guest hours of the plug-in (the session's start, which
+        a restart keeps). A guest still short once that time is (nearly) over
+        is charged at once, as fast as the limits allow, for as long as it
+        stays: it is still there and still wants its energy.
+        """
+        charger = next(c for c in self.settings.chargers if c.subentry_id == charger_id)
+        since = plugged_at.get(charger_id, now)
+        departure = since + timedelta(hours=charger.guest_hours)
+        asap = departure < now + timedelta(minutes=horizon.step_minutes)
+        if asap:
+            departure = horizon.end
+        need = max(0.0, charger.guest_energy_kwh - delivered_kwh.get(charger_id, 0.0))
+        return VehicleInputs(
+            subentry_id=charger.guest_id,
+            charger_id=charger_id,
+            plugged_in=True,
+            soc=None,
+            energy_needed_kwh=need,
+            need_known=True,
+            arrival=now,
+            departure=departure,
+            planned=user.charger(charger_id).mode is not ChargerMode.OFF,
+            guest=True,
+            asap=asap,
+        )
+
     def _classify(  # noqa: PLR0917  # one reading, its parts named
         self,
         charger: ChargerSettings,
@@ -736,6 +817,7 @@ class HomeAssistantTranslation:
     ) -> ChargerInputs:
         """One charger's reading, with who controls it and what it is counted at."""
         vehicle = vehicles.get(vehicle_id) if vehicle_id else None
+        guest = vehicle is not None and vehicle.guest
         control = classify(
             smart_charging=user.smart_charging,
             status_known=reading.status_known,
@@ -746,9 +828,10 @@ class HomeAssistantTranslation:
             need_known=vehicle is not None and vehicle.need_known,
             needs_nothing=vehicle is not None and vehicle.energy_needed_kwh <= 0,
             health=health,
+            guest=guest,
         )
         settings = self._settings_of(vehicle_id) if vehicle_id else None
-        vehicle_phases = settings.phases if settings is not None else None
+        vehicle_phases = self._known_phases(settings)
         if vehicle_phases is not None and reading.limit_a is not None:
             # A power limit is read with the phases this car uses.
             reading = replace(
@@ -831,7 +914,7 @@ class HomeAssistantTranslation:
         mode = ChargerMode.SMART
         if inputs.charger_id is not None:
             mode = user.charger(inputs.charger_id).mode
-        if mode is ChargerMode.FAST:
+        if mode is ChargerMode.FAST or inputs.asap:
             return inputs.energy_needed_kwh
         state = user.vehicles.get(vehicle.subentry_id)
         if inputs.soc is None or vehicle.capacity_kwh is None or state is None:
@@ -1060,9 +1143,7 @@ class HomeAssistantTranslation:
             attributes = state.attributes if state is not None else {}
             unit = unit_of(attributes.get("unit_of_measurement"))
             if unit is not None:
-                phases = charger.unit_phases(
-                    vehicle.phases if vehicle is not None else None
-                )
+                phases = charger.unit_phases(self._known_phases(vehicle))
                 volts = charger.voltage
                 step = _positive(attributes.get("step"))
                 step_a = grid_step_a(step, unit, voltage=volts, phases=phases)
@@ -1134,6 +1215,26 @@ class HomeAssistantTranslation:
             min_current_a=vehicle.min_current,
             battery_room_kwh=battery_room_kwh(vehicle, inputs),
         )
+
+
+def guest_settings(charger: ChargerSettings) -> VehicleSettings:
+    """A charger's guest as a vehicle: what the charger allows, nothing more known.
+
+    Its energy is counted from the grid (what the charger's session shows), so
+    its efficiency is 1. It may take the charger's maximum on every phase: the
+    plan and the fuse count it on all of them, whatever car it turns out to be.
+    """
+    return VehicleSettings(
+        subentry_id=charger.guest_id,
+        name=f"{charger.name} guest",
+        efficiency=1.0,
+        max_power_kw=charger.max_current * charger.kw_per_a,
+        plan_ahead=False,
+        charger=charger.subentry_id,
+        session_energy_kwh=charger.guest_energy_kwh,
+        phases=charger.phases,
+        max_current=None,
+    )
 
 
 def fixed_current_a(charger: ChargerSettings, vehicle: VehicleSettings | None) -> float:
