@@ -345,6 +345,11 @@ class ChargerSettings:
         return guest_id(self.subentry_id)
 
     @property
+    def guest_name(self) -> str:
+        """What its guest is called where a vehicle's name goes ("Garage guest")."""
+        return f"{self.name} guest"
+
+    @property
     def has_guest(self) -> bool:
         """Whether an unidentified car on it is planned as a guest."""
         return self.guest_energy_kwh > 0
@@ -567,7 +572,7 @@ class Settings:
         subentry, and events and the plan's summary still name it.
         """
         names = {v.subentry_id: v.name for v in self.vehicles}
-        names.update({c.guest_id: f"{c.name} guest" for c in self.chargers})
+        names.update({c.guest_id: c.guest_name for c in self.chargers})
         return names
 
     @property

@@ -784,7 +784,8 @@ class HomeAssistantTranslation:
         is charged at once, as fast as the limits allow, for as long as it
         stays: it is still there and still wants its energy.
         """
-        charger = next(c for c in self.settings.chargers if c.subentry_id == charger_id)
+        charger = self.settings.charger(charger_id)
+        assert charger is not None  # noqa: S101  # assigned from the settings' chargers
         since = plugged_at.get(charger_id, now)
         departure = since + timedelta(hours=charger.guest_hours)
         asap = departure < now + timedelta(minutes=horizon.step_minutes)
@@ -1226,7 +1227,7 @@ def guest_settings(charger: ChargerSettings) -> VehicleSettings:
     """
     return VehicleSettings(
         subentry_id=charger.guest_id,
-        name=f"{charger.name} guest",
+        name=charger.guest_name,
         efficiency=1.0,
         max_power_kw=charger.max_current * charger.kw_per_a,
         plan_ahead=False,
