@@ -110,20 +110,24 @@ def fleet() -> Problem:
     return instance(20, 96, 1, fleet=True)
 
 
-def test_a_fuse_bound_fleet_is_planned_by_relax_and_fix_without_the_mip() -> None:
+def test_a_fuse_bound_fleet_is_planned_by_relax_and_fix_before_the_mip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No budget for the MIP (whether it gets any depends on the machine's
+    # speed): the plan is relax-and-fix's alone.
+    monkeypatch.setattr(lp, "time_budget_s", lambda *_: 0.0)
     p = fleet()
     plan = solve(p, "lp", OPTIONS)
     assert check_plan(p, plan) == []
     stats = plan.statistics
     # Rounding the LP lost more than 1 % of its energy: relax-and-fix ran,
-    # its plan was kept and lost less; nothing was left for the MIP to win.
+    # and its plan was kept and lost less.
     assert stats["rounding_loss_kwh"] > 0.01 * sum(plan.site_power_kw) / 4
     assert stats["fix_rounds"] >= 1
     assert stats["fix_loss_kwh"] < stats["rounding_loss_kwh"]
     assert lp.KEPT[int(stats["kept"])] == "fixed"
     assert stats["mip"] == 0.0
     assert stats["binaries"] > 0
-    assert plan.status is PlanStatus.OPTIMAL
     rounded_lp = solve(p, "lp", replace(OPTIONS, integer_minimums=False))
     assert plan.shortfall_kwh < rounded_lp.shortfall_kwh - 1.0
 

@@ -110,25 +110,29 @@ round changes column bounds and re-solves from the last basis. The fixed LP
 keeps every minimum, so rounding it loses little; on the benchmark fleets its
 plan is within 0.2 % of the energy the 5 s MIP found (and above it on some).
 
-The MIP then runs only where the plan still loses more than those shares
-against the fixed LP (what it loses against the relaxation is mostly the
-relaxation's trickles, which no plan can deliver), or breaks a minimum on or
-off time, from the better of the plan and the heuristic's, in the same HiGHS
-instance (binaries and bounds restored), and only for what is left of an
-end-to-end budget (:func:`time_budget_s`): ``BUDGET_PER_VEHICLE_STEP_S``
-(60 µs) per vehicle and step, at least ``BUDGET_FLOOR_S`` (0.1 s), at most
-the time limit. Why that much: the targets are ``lp`` end to end (with
-``check_plan``) in 200 ms at 20 vehicles x 96 steps and 1 s at 50 x 96 on a
-2-core machine; the stages before the MIP take 20-50 µs per vehicle and step
-there (the heuristic, the LP, rounding, relax-and-fix), and HiGHS may stop a
-MIP up to about twice its time limit late (root cuts and heuristics do not
-look at the clock), after which the MIP's plan is still rounded. 60 µs gives
-115 ms at 20 x 96 and 290 ms at 50 x 96, so both targets hold with that
-overshoot; the budget grows with the problem as the time of everything else
-does, and the floor leaves small problems (a few ms each) their exact MIP.
-Less than ``MIN_MIP_SECONDS`` left and the MIP does not start: the status is
-``TIME_LIMIT`` and the plan the best found, as a stopped MIP would return it
-(it starts from that plan, so stopping it early never makes a plan worse).
+The MIP then runs only where the best plan so far still loses more than those
+shares against the relaxation, or breaks a minimum on or off time, from the
+better of that plan and the heuristic's, in the same HiGHS instance (binaries
+and bounds restored), and only for what is left of an end-to-end budget
+(:func:`time_budget_s`): ``BUDGET_PER_VEHICLE_STEP_S`` (60 µs) per vehicle
+and step, at least ``BUDGET_FLOOR_S`` (0.1 s), at most the time limit. Why
+that much: the targets are ``lp`` end to end (with ``check_plan``) in 200 ms
+at 20 vehicles x 96 steps and 1 s at 50 x 96 on a 2-core machine; the stages
+before the MIP take 20-50 µs per vehicle and step there (the heuristic, the
+LP, rounding, relax-and-fix), and HiGHS may stop a MIP up to about twice its
+time limit late (root cuts and heuristics do not look at the clock), after
+which the MIP's plan is still rounded. 60 µs gives 115 ms at 20 x 96 and
+290 ms at 50 x 96, so both targets hold with that overshoot; the budget grows
+with the problem as the time of everything else does, and the floor leaves
+small problems (a few ms each) their MIP. The MIP starts only with at least
+``MIN_MIP_SECONDS`` left and at least as much as the stages before it took: a
+MIP with less does not get past its root node (presolve, the root LP, its
+cuts) and returns its start. On the fuse-bound fleets that is the rule, and
+it costs nothing: the relaxation's trickles are what the plan still "loses"
+against it, and a 5 s MIP gets at most 0.2 % more energy than relax-and-fix
+there. A MIP that does not start leaves the status ``TIME_LIMIT`` and the
+best plan found, as a stopped MIP would return it (it starts from that plan,
+so stopping it early never makes a plan worse).
 The relaxation and relax-and-fix are bounded by the time limit only. The
 returned plan is the best of the rounded MIP, the fixed LP, the rounded LP and
 the heuristic (less shortfall, then lower cost), so the planner is never worse
@@ -1465,20 +1469,22 @@ class LinearProgramAlgorithm(Algorithm):
         if lossy:
             session = FixSession.open(problem, options)
             fixed = self._fix(problem, session, solution, limit, statistics)
-            if fixed is not None:
-                rounded, lossy = fixed
-                if better(rounded, best):
-                    best, kept = rounded, "fixed"
+            if fixed is not None and better(fixed, best):
+                best, kept = fixed, "fixed"
+            lossy = not loss_is_small(problem, solution, best)
         # The MIP is only worth its time where the plan still lost energy or
         # money, or broke a minimum on/off time (the LP has no binaries to
-        # count them).
+        # count them), and only with at least as much time left as the stages
+        # before it took: a MIP with less does not get past its root node
+        # (presolve, the root LP and its cuts) and returns its start.
         run_mip = lossy or (timed and min_time_violations(problem, best) > 0)
         statistics["mip"] = 0.0
         if run_mip:
             statistics["relaxation_ms"] = (time.perf_counter() - relaxed_started) * 1000
             session = session or FixSession.open(problem, options)
-            left = deadline - time.perf_counter()
-            if session is None or left < MIN_MIP_SECONDS:
+            now = time.perf_counter()
+            left = deadline - now
+            if session is None or left < max(MIN_MIP_SECONDS, now - started):
                 status = PlanStatus.TIME_LIMIT
                 message = "no time left for the MIP"
             else:
@@ -1552,16 +1558,10 @@ class LinearProgramAlgorithm(Algorithm):
         relaxation: Solution,
         deadline: float,
         statistics: dict[str, float],
-    ) -> tuple[Plan, bool] | None:
-        """Relax and fix in ``session``: the rounded plan, whether it still lost.
+    ) -> Plan | None:
+        """Relax and fix in ``session``: the fixed LP's rounded plan.
 
-        "Lost" is measured against the fixed LP, not the relaxation: what a
-        plan with the minimums kept loses against the relaxation is mostly the
-        relaxation's trickles below the minimum, which no plan can deliver
-        (the 5 s MIP on the benchmark fleets gets at most 0.2 % more energy
-        than relax-and-fix); what it loses against the fixed LP is rounding's,
-        which the MIP may win back. None when there is nothing to fix or an LP
-        failed.
+        None when there is nothing to fix or an LP had no optimum in time.
         """
         fix_started = time.perf_counter()
         fixed = (
@@ -1581,7 +1581,7 @@ class LinearProgramAlgorithm(Algorithm):
         rounded = self._round(problem, reference)
         statistics["fix_loss_kwh"] = rounding_loss(problem, relaxation, rounded)[0]
         statistics["fix_ms"] = (time.perf_counter() - fix_started) * 1000
-        return rounded, not loss_is_small(problem, reference, rounded)
+        return rounded
 
     def _round(self, problem: Problem, solution: Solution) -> Plan:
         """A solution's power, rounded into a feasible plan by assemble_plan."""
