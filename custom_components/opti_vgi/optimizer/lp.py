@@ -94,17 +94,51 @@ shortfall, then broken minimum times, then cost with the stability terms.
 Solving: the model goes to HiGHS (highspy) as the arrays it is built in, with
 no modelling layer. The pure LP (no binaries) is solved first and rounded by
 :func:`assemble_plan` (current steps, limits, repair, fragment reclaim). With
-charger minimums it is the MIP's relaxation; the MIP runs only when the rounded
-plan lost more than 1 % of the LP's energy or 0.5 % of its cost
-(:func:`loss_is_small`; from 5 vehicles up the benchmark instances lose at most
-0.7 % of the energy at 96 steps, and skipping the MIP makes 50 vehicles x 96
-steps about 50x faster). Then the better of the rounded plan and the
-heuristic's is the MIP's start solution, and the MIP gets what is left of the
-time limit. The returned plan is
-the best of the rounded MIP, the rounded LP and the heuristic (less shortfall,
-then lower cost), so the planner is never worse than the heuristic nor than its
-own LP. Site and fuse limits are floored onto the chargers' common setpoint grid
-so that the LP plans what rounding can keep.
+charger minimums it is the MIP's relaxation. Where the rounded plan lost more
+than 1 % of the LP's energy or 0.5 % of its cost (:func:`loss_is_small`; from
+5 vehicles up the import-limited benchmark instances lose at most 0.7 % at 96
+steps, the fuse-bound fleets 5-20 %, where the LP shares a fuse out in
+trickles below the 6 A minimum), relax-and-fix comes next
+(:class:`FixSession`): one HiGHS instance holds the MIP model with its on/off
+columns continuous; what the LP runs at its minimum or more is switched on,
+then (twice) the LP is re-solved with that pinned and the rest free, and the
+pairs where it charges are switched on, largest power first, where the
+minimum still fits in the site, every phase the charger loads and the
+minimums already on, and where the vehicle can take the energy; last, all
+on/off columns are pinned (the rest off) and the LP solved once more. Each
+round changes column bounds and re-solves from the last basis. The fixed LP
+keeps every minimum, so rounding it loses little; on the benchmark fleets its
+plan is within 0.2 % of the energy the 5 s MIP found (and above it on some).
+
+The MIP then runs only where the best plan so far still loses more than those
+shares against the relaxation, or breaks a minimum on or off time, from the
+better of that plan and the heuristic's, in the same HiGHS instance (binaries
+and bounds restored), and only for what is left of an end-to-end budget
+(:func:`time_budget_s`): ``BUDGET_PER_VEHICLE_STEP_S`` (60 µs) per vehicle
+and step, at least ``BUDGET_FLOOR_S`` (0.1 s), at most the time limit. Why
+that much: the targets are ``lp`` end to end (with ``check_plan``) in 200 ms
+at 20 vehicles x 96 steps and 1 s at 50 x 96 on a 2-core machine; the stages
+before the MIP take 20-50 µs per vehicle and step there (the heuristic, the
+LP, rounding, relax-and-fix), and HiGHS may stop a MIP up to about twice its
+time limit late (root cuts and heuristics do not look at the clock), after
+which the MIP's plan is still rounded. 60 µs gives 115 ms at 20 x 96 and
+290 ms at 50 x 96, so both targets hold with that overshoot; the budget grows
+with the problem as the time of everything else does, and the floor leaves
+small problems (a few ms each) their MIP. The MIP starts only with at least
+``MIN_MIP_SECONDS`` left and at least as much as the stages before it took: a
+MIP with less does not get past its root node (presolve, the root LP, its
+cuts) and returns its start. On the fuse-bound fleets that is the rule, and
+it costs nothing: the relaxation's trickles are what the plan still "loses"
+against it, and a 5 s MIP gets at most 0.2 % more energy than relax-and-fix
+there. A MIP that does not start leaves the status ``TIME_LIMIT`` and the
+best plan found, as a stopped MIP would return it (it starts from that plan,
+so stopping it early never makes a plan worse).
+The relaxation and relax-and-fix are bounded by the time limit only. The
+returned plan is the best of the rounded MIP, the fixed LP, the rounded LP and
+the heuristic (less shortfall, then lower cost), so the planner is never worse
+than the heuristic nor than its own LP. Site and fuse limits are floored onto
+the chargers' common setpoint grid so that the LP plans what rounding can
+keep.
 """
 
 from __future__ import annotations
@@ -137,11 +171,17 @@ MIN_GAP_SHARE: Final = 1e-2  # the MIP gap's floor: price units per grid kWh
 # Rounding may lose these shares of the LP's energy and cost before the MIP runs.
 ROUNDING_ENERGY_LOSS: Final = 1e-2
 ROUNDING_COST_LOSS: Final = 5e-3
-MIN_MIP_SECONDS: Final = 0.05  # the MIP's time limit when the LP used the budget
+MIN_MIP_SECONDS: Final = 0.05  # less of the budget left: the MIP does not start
 TIME_RESERVE: Final = 0.02  # share of the time limit kept for stopping late
-KEPT: Final = ("mip", "lp", "heuristic")  # statistics["kept"]: which plan was kept
+# statistics["kept"]: which plan was kept ("fixed": relax-and-fix)
+KEPT: Final = ("mip", "lp", "heuristic", "fixed")
 NEGLIGIBLE_KWH: Final = 1e-6  # a vehicle that can get less is left out of the model
 GRID_TOLERANCE: Final = 1e-6  # in steps: 6.9999995 A is 7 A
+# Relax-and-fix and the end-to-end budget of the MIP (see the module docstring).
+FIX_ROUNDS: Final = 2  # LPs with the on set pinned and the rest free
+FIX_POWER_KW: Final = 1e-6  # less LP power than this in a step is off
+BUDGET_FLOOR_S: Final = 0.1
+BUDGET_PER_VEHICLE_STEP_S: Final = 60e-6
 _EPS: Final = 1e-9
 _PHASES: Final = (1, 2, 3)
 # Stability (SolveOptions.stability): a kW of setpoint change between two steps
@@ -982,35 +1022,78 @@ def solve_model(
     """
     started = time.perf_counter()
     model = build_model(problem, options)
-    statistics: dict[str, float] = {
-        "variables": model.num_cols,
-        "constraints": model.num_rows,
-        "binaries": model.num_integers,
-    }
+    statistics = _size_statistics(model)
     if not model.vehicles:  # no vehicle can take energy: nothing to solve
         statistics["build_ms"] = (time.perf_counter() - started) * 1000
         statistics["solve_ms"] = statistics["gap"] = 0.0
         return Solution(model, [], PlanStatus.OPTIMAL, "Optimal", statistics)
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)  # noqa: FBT003 - highspy API
-    highs.setOptionValue("time_limit", float(options.time_limit_s))
+    highs = _new_highs(model)
     mip = model.num_integers > 0
     scale = 0.0
     if mip:
-        scale = _gap_scale(model, problem, start)
-        highs.setOptionValue("mip_rel_gap", 0.0)
-        highs.setOptionValue("mip_abs_gap", float(options.mip_gap * scale))
+        scale = _set_mip_options(highs, model, problem, options, start)
     else:
         highs.setOptionValue("presolve", "off")
-    highs.passModel(to_highs(model))
+    highs.setOptionValue("time_limit", float(options.time_limit_s))
     if mip and start is not None:
-        solution = highspy.HighsSolution()
-        dense = [0.0] * model.num_cols
-        for column, value in start_values(model, problem, start):
-            dense[column] = value
-        solution.col_value = dense
-        highs.setSolution(solution)
+        _set_start(highs, model, problem, start)
     statistics["build_ms"] = (time.perf_counter() - started) * 1000
+    return _run(highs, model, statistics, mip=mip, scale=scale)
+
+
+def _size_statistics(model: SparseModel) -> dict[str, float]:
+    """The model's size, as ``statistics`` reports it."""
+    return {
+        "variables": model.num_cols,
+        "constraints": model.num_rows,
+        "binaries": model.num_integers,
+    }
+
+
+def _new_highs(model: SparseModel) -> highspy.Highs:
+    """A quiet HiGHS instance holding ``model``."""
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)  # noqa: FBT003 - highspy API
+    highs.passModel(to_highs(model))
+    return highs
+
+
+def _set_mip_options(
+    highs: highspy.Highs,
+    model: SparseModel,
+    problem: Problem,
+    options: SolveOptions,
+    start: Plan | None,
+) -> float:
+    """The MIP's gap (absolute, on cost, see :func:`_gap_scale`); returns the scale."""
+    scale = _gap_scale(model, problem, start)
+    highs.setOptionValue("presolve", "choose")
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.setOptionValue("mip_abs_gap", float(options.mip_gap * scale))
+    return scale
+
+
+def _set_start(
+    highs: highspy.Highs, model: SparseModel, problem: Problem, start: Plan
+) -> None:
+    """``start`` as the MIP's start solution."""
+    solution = highspy.HighsSolution()
+    dense = [0.0] * model.num_cols
+    for column, value in start_values(model, problem, start):
+        dense[column] = value
+    solution.col_value = dense
+    highs.setSolution(solution)
+
+
+def _run(
+    highs: highspy.Highs,
+    model: SparseModel,
+    statistics: dict[str, float],
+    *,
+    mip: bool,
+    scale: float,
+) -> Solution:
+    """Run HiGHS on what it holds and read the solution and its statistics."""
     solve_started = time.perf_counter()
     highs.run()
     statistics["solve_ms"] = (time.perf_counter() - solve_started) * 1000
@@ -1031,6 +1114,254 @@ def solve_model(
     status = _STATUS.get(model_status, PlanStatus.TIME_LIMIT)
     values = list(highs.getSolution().col_value)
     return Solution(model, values, status, status_text, statistics)
+
+
+@dataclass(slots=True)
+class FixSession:
+    """The MIP model in one HiGHS instance, for relax-and-fix and then the MIP.
+
+    The on/off columns start continuous; :meth:`fix` pins those of chargers
+    without a minimum on/off time (``fixable``) to 0 or 1 by their bounds and
+    :meth:`solve_lp` re-solves from the last basis, so a round costs a few
+    simplex iterations, not a new model. :meth:`solve_mip` gives the columns
+    back their binaries and bounds. ``members`` are the vehicle columns of
+    each (charger, step) that has an on/off column.
+    """
+
+    problem: Problem
+    model: SparseModel
+    highs: highspy.Highs
+    chargers: list[ChargerTerms]
+    members: dict[tuple[int, int], list[VehicleColumns]]
+    fixable: list[tuple[int, int]]
+    build_ms: float
+
+    @classmethod
+    def open(cls, problem: Problem, options: SolveOptions) -> FixSession | None:
+        """The session for ``problem``; None when it has no on/off column."""
+        started = time.perf_counter()
+        full = replace(options, integer_minimums=True)
+        model = build_model(problem, full)
+        if not model.charger_on or not model.vehicles:
+            return None
+        chargers = charger_terms(problem, integer_minimums=True)
+        members: dict[tuple[int, int], list[VehicleColumns]] = {}
+        for vc in model.vehicles:
+            vt = vc.terms
+            for t in range(vt.first, vt.first + vt.steps):
+                members.setdefault((vt.charger, t), []).append(vc)
+        timed = {
+            c
+            for c, charger in enumerate(problem.chargers)
+            if min_steps(problem, charger)
+        }
+        fixable = [key for key in model.charger_on if key[0] not in timed]
+        highs = _new_highs(model)
+        highs.setOptionValue("presolve", "off")
+        session = cls(
+            problem,
+            model,
+            highs,
+            chargers,
+            members,
+            fixable,
+            (time.perf_counter() - started) * 1000,
+        )
+        session._set_binaries(
+            list(model.charger_on.values()), highspy.HighsVarType.kContinuous
+        )
+        return session
+
+    def _set_binaries(self, columns: list[int], kind: highspy.HighsVarType) -> None:
+        """Make ``columns`` binary or continuous."""
+        if columns:
+            count = len(columns)
+            # highspy takes a list here too; its stubs ask for a numpy array
+            # (numpy is not imported: the optimizer needs only highspy).
+            self.highs.changeColsIntegrality(
+                count,
+                columns,
+                [kind] * count,  # type: ignore[arg-type]
+            )
+
+    def _set_bounds(self, columns: list[int], lower: float, upper: float) -> None:
+        """Set the bounds of ``columns`` to ``[lower, upper]``."""
+        if columns:
+            count = len(columns)
+            self.highs.changeColsBounds(
+                count, columns, [lower] * count, [upper] * count
+            )
+
+    def fix(self, on: set[tuple[int, int]]) -> None:
+        """Pin the fixable on/off columns: 1 for ``on``, 0 for the others."""
+        columns = self.model.charger_on
+        self._set_bounds([columns[key] for key in self.fixable if key in on], 1, 1)
+        self._set_bounds([columns[key] for key in self.fixable if key not in on], 0, 0)
+
+    def release(self, on: set[tuple[int, int]]) -> None:
+        """Pin ``on`` to 1 and free the other fixable columns (bounds [0, 1])."""
+        columns = self.model.charger_on
+        self._set_bounds([columns[key] for key in self.fixable if key in on], 1, 1)
+        self._set_bounds([columns[key] for key in self.fixable if key not in on], 0, 1)
+
+    def solve_lp(self, time_limit_s: float) -> tuple[list[float], float] | None:
+        """Solve the LP as it is now: values and objective, None unless optimal."""
+        self.highs.setOptionValue("time_limit", max(time_limit_s, _EPS))
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        objective = float(self.highs.getInfo().objective_function_value)
+        return list(self.highs.getSolution().col_value), objective
+
+    def charger_power(
+        self, power: Sequence[Sequence[float]]
+    ) -> dict[tuple[int, int], tuple[float, VehicleColumns]]:
+        """Per (charger, step) with an on/off column: total power, largest member."""
+        result = {}
+        for key, members in self.members.items():
+            if key not in self.model.charger_on:
+                continue
+            t = key[1]
+            top = max(members, key=lambda vc: power[vc.terms.index][t])
+            result[key] = (sum(power[vc.terms.index][t] for vc in members), top)
+        return result
+
+    def switch_on(
+        self,
+        power: Sequence[Sequence[float]],
+        on: set[tuple[int, int]],
+        *,
+        at_minimum: bool = False,
+    ) -> set[tuple[int, int]]:
+        """``on``, and where ``power`` charges in a fixable pair, what still fits.
+
+        Largest power first, a charger is switched on where its minimum fits
+        in what the site, every phase it loads and the minimums already on
+        leave (as the model's rows count them, on their setpoint grid), where
+        its vehicles can take that minimum, and where the vehicle with the
+        most power there can still take the minimum's energy on top of the
+        minimums it already has (its energy row's upper side). What is left
+        is off: the trickles of the relaxation go to the largest of them.
+        """
+        problem = self.problem
+        chargers = self.chargers
+        steps = problem.horizon.steps
+        present: list[set[int]] = [set() for _ in range(steps)]
+        for c, t in self.members:
+            present[t].add(c)
+        site = [
+            on_grid(site_capacity_kw(problem, t), (chargers[c].unit_kw for c in here))
+            for t, here in enumerate(present)
+        ]
+        fuse = {
+            p: [
+                on_grid(
+                    fuse_capacity_a(problem, t, p),
+                    (chargers[c].step_a for c in here if p in chargers[c].phases),
+                )
+                if problem.site.fuse_limit_a is not None
+                else math.inf
+                for t, here in enumerate(present)
+            ]
+            for p in _PHASES
+        }
+        room = {vc.terms.index: vc.terms.most for vc in self.model.vehicles}
+        by_pair = self.charger_power(power)
+
+        def fits(c: int, t: int, top: VehicleColumns) -> bool:
+            limits = chargers[c]
+            least = limits.min_kw
+            most = sum(vc.terms.max_kw for vc in self.members[c, t])
+            return (
+                min(limits.max_kw, most) >= least - _EPS
+                and site[t] >= least - _EPS
+                and all(
+                    fuse[p][t] >= least / limits.kw_per_a - _EPS for p in limits.phases
+                )
+                and room[top.terms.index] >= least * top.terms.gain - _EPS
+            )
+
+        def take(c: int, t: int, top: VehicleColumns) -> None:
+            limits = chargers[c]
+            site[t] -= limits.min_kw
+            for p in limits.phases:
+                fuse[p][t] -= limits.min_kw / limits.kw_per_a
+            room[top.terms.index] -= limits.min_kw * top.terms.gain
+
+        for key in on:
+            take(*key, by_pair[key][1])
+        chosen = set(on)
+        fixable = set(self.fixable)
+        candidates = sorted(
+            (
+                (-kw, key)
+                for key, (kw, _) in by_pair.items()
+                if key in fixable
+                and key not in on
+                and kw
+                > (chargers[key[0]].min_kw - _EPS if at_minimum else FIX_POWER_KW)
+            ),
+        )
+        for _, key in candidates:
+            top = by_pair[key][1]
+            if fits(*key, top):
+                take(*key, top)
+                chosen.add(key)
+        return chosen
+
+    def relax_and_fix(
+        self, power: Sequence[Sequence[float]], deadline: float
+    ) -> tuple[list[float], int] | None:
+        """Fix the on/off columns from the LP ``power``; the fixed LP's values.
+
+        What the LP runs at its minimum or more is switched on (it always
+        fits: the LP's own power does). Then, up to FIX_ROUNDS times, the LP
+        is solved with those on and the rest free, and :meth:`switch_on` adds
+        the pairs where that solution charges and the minimum still fits,
+        largest power first; a round that adds nothing ends it. Last, every
+        fixable column is pinned (the rest off) and the LP solved once more.
+        Returns its values and the number of rounds, None when an LP had no
+        optimum in time.
+        """
+        on = self.switch_on(power, set(), at_minimum=True)
+        rounds = 0
+        for _ in range(FIX_ROUNDS):
+            self.release(on)
+            solved = self.solve_lp(deadline - time.perf_counter())
+            if solved is None:
+                return None
+            rounds += 1
+            more = self.switch_on(
+                power_from_solution(self.model, self.problem, solved[0]), on
+            )
+            if more == on:
+                break
+            on = more
+        self.fix(on)
+        solved = self.solve_lp(deadline - time.perf_counter())
+        return None if solved is None else (solved[0], rounds)
+
+    def solve_mip(
+        self, options: SolveOptions, start: Plan, time_limit_s: float
+    ) -> Solution:
+        """The MIP from ``start``: the on/off columns binary again, in [0, 1]."""
+        columns = list(self.model.charger_on.values())
+        self._set_bounds(columns, 0, 1)
+        self._set_binaries(columns, highspy.HighsVarType.kInteger)
+        scale = _set_mip_options(self.highs, self.model, self.problem, options, start)
+        self.highs.setOptionValue("time_limit", max(time_limit_s, _EPS))
+        _set_start(self.highs, self.model, self.problem, start)
+        statistics = _size_statistics(self.model)
+        statistics["build_ms"] = self.build_ms
+        return _run(self.highs, self.model, statistics, mip=True, scale=scale)
+
+
+def time_budget_s(problem: Problem, options: SolveOptions) -> float:
+    """``lp``'s end-to-end budget for ``problem``: see the module docstring."""
+    size = len(problem.vehicles) * problem.horizon.steps
+    return min(
+        options.time_limit_s, max(BUDGET_FLOOR_S, BUDGET_PER_VEHICLE_STEP_S * size)
+    )
 
 
 def _gap_scale(model: SparseModel, problem: Problem, start: Plan | None) -> float:
@@ -1103,10 +1434,12 @@ class LinearProgramAlgorithm(Algorithm):
 
         The candidates are the heuristic's plan, the rounded pure LP and, when a
         charger has a minimum current and ``integer_minimums`` is set, the
-        rounded MIP. The LP is solved first in any case: it is cheap, and the
-        better of its rounded plan and the heuristic's is the MIP's start
-        solution, so the MIP (which gets what is left of the time limit) never
-        starts from scratch. Any solver failure falls back to the heuristic.
+        rounded relax-and-fix LP and the rounded MIP, each only where the one
+        before lost too much (see the module docstring). The LP is solved first
+        in any case: it is cheap, and the best plan so far is the MIP's start
+        solution, so the MIP (which gets what is left of the budget,
+        :func:`time_budget_s`) never starts from scratch. Any solver failure
+        falls back to the heuristic.
         """
         started = time.perf_counter()
         heuristic = get_algorithm("heuristic").calculate(problem, options)
@@ -1167,62 +1500,135 @@ class LinearProgramAlgorithm(Algorithm):
         rounding = time.perf_counter() - rounding_started
         statistics["rounding_ms"] = rounding * 1000
         kept = "lp"
-        lost_kwh, lost_money = rounding_loss(problem, solution, best)
-        statistics["rounding_loss_kwh"] = lost_kwh
-        statistics["rounding_loss_cost"] = lost_money
-        # The MIP is only worth its time where rounding the LP lost something,
-        # or broke a minimum on/off time (the LP has no binaries to count them).
-        mip = (mip and not loss_is_small(problem, solution, best)) or (
-            timed and min_time_violations(problem, best) > 0
+        statistics["rounding_loss_kwh"], statistics["rounding_loss_cost"] = (
+            rounding_loss(problem, solution, best)
         )
-        statistics["mip"] = float(mip)
-        if mip:
+        budget = time_budget_s(problem, options)
+        statistics["budget_ms"] = budget * 1000
+        # Relax-and-fix is a few LPs and may use the whole time limit; the MIP
+        # gets what is left of the budget. A little of each is kept for HiGHS
+        # stopping late, and the time to round the plan that comes back.
+        limit = started + options.time_limit_s * (1 - TIME_RESERVE) - rounding
+        deadline = started + budget * (1 - TIME_RESERVE) - rounding
+        status, message = solution.status, ""
+        session: FixSession | None = None
+        lossy = mip and not loss_is_small(problem, solution, best)
+        if lossy:
+            session = FixSession.open(problem, options)
+            fixed = self._fix(problem, session, solution, limit, statistics)
+            if fixed is not None and better(fixed, best):
+                best, kept = fixed, "fixed"
+            lossy = not loss_is_small(problem, solution, best)
+        # The MIP is only worth its time where the plan still lost energy or
+        # money, or broke a minimum on/off time (the LP has no binaries to
+        # count them), and only with at least as much time left as the stages
+        # before it took: a MIP with less does not get past its root node
+        # (presolve, the root LP and its cuts) and returns its start.
+        run_mip = lossy or (timed and min_time_violations(problem, best) > 0)
+        statistics["mip"] = 0.0
+        if run_mip:
             statistics["relaxation_ms"] = (time.perf_counter() - relaxed_started) * 1000
-            start = best if better(best, heuristic) else heuristic
-            # What is left of the budget, less the time to round the MIP's plan
-            # afterwards and a little for HiGHS stopping late.
-            elapsed = time.perf_counter() - started
-            left = options.time_limit_s * (1 - TIME_RESERVE) - elapsed - rounding
-            solution = solve_model(
-                problem,
-                replace(options, time_limit_s=max(left, MIN_MIP_SECONDS)),
-                start,
-            )
-            if solution.values is None:
-                return self._fallback(
-                    heuristic,
-                    started,
-                    f"MIP solver found no plan ({solution.solver_status})",
-                    statistics | solution.statistics,
-                )
-            rounded = self._round(problem, solution)
-            if better(rounded, best):
-                best, kept = rounded, "mip"
+            session = session or FixSession.open(problem, options)
+            now = time.perf_counter()
+            left = deadline - now
+            if session is None or left < max(MIN_MIP_SECONDS, now - started):
+                status = PlanStatus.TIME_LIMIT
+                message = "no time left for the MIP"
+            else:
+                statistics["mip"] = 1.0
+                start = best if better(best, heuristic) else heuristic
+                solution = session.solve_mip(options, start, left)
+                if solution.values is None:
+                    return self._fallback(
+                        heuristic,
+                        started,
+                        f"MIP solver found no plan ({solution.solver_status})",
+                        statistics | solution.statistics,
+                    )
+                status = solution.status
+                rounded = self._round(problem, solution)
+                if better(rounded, best):
+                    best, kept = rounded, "mip"
         statistics |= solution.statistics
-        # Checked against the heuristic last and directly, so that "never worse
-        # than the heuristic" holds even where the tolerance makes the
-        # comparison intransitive.
-        plan = best
-        if not better(best, heuristic):
-            plan, kept = heuristic, "heuristic"
-        statistics["kept"] = float(KEPT.index(kept))
-        message = (
-            ""
-            if solution.status is PlanStatus.OPTIMAL
-            else f"solver stopped early ({solution.solver_status}); best plan found"
+        if session is not None and not statistics["mip"]:
+            # The model the minimums were fixed in, binaries included.
+            statistics |= _size_statistics(session.model)
+        if status is not PlanStatus.OPTIMAL and not message:
+            message = f"solver stopped early ({solution.solver_status})"
+        return self._finish(
+            problem,
+            options,
+            (best, kept, status, message),
+            heuristic=heuristic,
+            started=started,
+            statistics=statistics,
         )
-        if kept == "heuristic":
+
+    def _finish(
+        self,
+        problem: Problem,
+        options: SolveOptions,
+        result: tuple[Plan, str, PlanStatus, str],
+        *,
+        heuristic: Plan,
+        started: float,
+        statistics: dict[str, float],
+    ) -> Plan:
+        """The best plan against the heuristic's, with status and statistics.
+
+        Checked against the heuristic last and directly, so that "never worse
+        than the heuristic" holds even where the tolerance makes the
+        comparison intransitive.
+        """
+        plan, kept, status, message = result
+        if status is not PlanStatus.OPTIMAL:
+            message += "; best plan found"
+        if not better_or_equal(plan, heuristic, problem, stability=options.stability):
+            plan, kept = heuristic, "heuristic"
             message = (message + "; " if message else "") + (
                 "the rounded solver plan was worse than the heuristic's, which is kept"
             )
+        statistics["kept"] = float(KEPT.index(kept))
         return replace(
             plan,
             algorithm=self.name,
-            status=solution.status,
+            status=status,
             message=message,
             solve_ms=(time.perf_counter() - started) * 1000,
             statistics=statistics,
         )
+
+    def _fix(
+        self,
+        problem: Problem,
+        session: FixSession | None,
+        relaxation: Solution,
+        deadline: float,
+        statistics: dict[str, float],
+    ) -> Plan | None:
+        """Relax and fix in ``session``: the fixed LP's rounded plan.
+
+        None when there is nothing to fix or an LP had no optimum in time.
+        """
+        fix_started = time.perf_counter()
+        fixed = (
+            None
+            if session is None
+            else session.relax_and_fix(
+                power_from_solution(relaxation.model, problem, relaxation.values or []),
+                deadline,
+            )
+        )
+        statistics["fix_ms"] = (time.perf_counter() - fix_started) * 1000
+        if session is None or fixed is None:
+            return None
+        values, rounds = fixed
+        statistics["fix_rounds"] = float(rounds)
+        reference = Solution(session.model, values, PlanStatus.OPTIMAL, "", {})
+        rounded = self._round(problem, reference)
+        statistics["fix_loss_kwh"] = rounding_loss(problem, relaxation, rounded)[0]
+        statistics["fix_ms"] = (time.perf_counter() - fix_started) * 1000
+        return rounded
 
     def _round(self, problem: Problem, solution: Solution) -> Plan:
         """A solution's power, rounded into a feasible plan by assemble_plan."""
