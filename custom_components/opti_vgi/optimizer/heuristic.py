@@ -14,6 +14,18 @@ Order of work:
 3. The rest of every vehicle's need in the cheapest steps of its window
    (earlier first among equal prices), then a remainder below the charger
    minimum shifted in from its most expensive steps.
+4. Room the greedy left or handed out badly is reclaimed, energy first:
+   :func:`.assemble.reclaim_fragments` (phase room below a charger minimum),
+   then :func:`displace` (others lowered, to 0 if need be, where a short
+   vehicle would charge more: a 3-phase charger beside a 1-phase one that holds
+   its fuse phase, a tight vehicle in the steps a flexible one took). Either
+   keeps a move only if it adds grid energy; a minimum energy may move later
+   but never ends below what step 2 placed.
+5. :func:`balance` shares what is still missed by priority among vehicles
+   whose chargers draw alike, as ``lp`` does.
+
+Where the fuse binds (scripts/bench's fleets) this comes within 4 % of
+``lp``'s energy; a plan of 50 vehicles x 96 steps takes tens of milliseconds.
 """
 
 from __future__ import annotations
