@@ -465,9 +465,7 @@ class _Balancer:
         """Move current in ``step`` from ``rich`` to ``poor`` if that is fairer."""
         a = self.allocation
         per_unit = self.per_unit
-        gap = self.level[poor] - self.level[rich]
-        if gap <= _EPS:
-            return False
+        gap = self.level[poor] - self.level[rich]  # > per_unit[rich] (pass_over)
         poor_charger = a.charger_of[poor]
         rich_charger = a.charger_of[rich]
         poor_total = a.charger_units[poor_charger][step]
