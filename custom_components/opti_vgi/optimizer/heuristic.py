@@ -157,10 +157,14 @@ def displace(allocation: Allocation, order: Sequence[int]) -> None:
     for more than a minimum, which is what a 3-phase charger needs beside a
     1-phase one that holds its phase at full current.
     """
-    prices = allocation.problem.prices
-    by_price = [
-        sorted(window, key=lambda t: (prices[t], t)) for window in allocation.windows
-    ]
+    a = allocation
+    prices = a.problem.prices
+    by_price = [sorted(window, key=lambda t: (prices[t], t)) for window in a.windows]
+    # Who may charge in each step, 1-phase chargers (least kW per A) first.
+    present: list[list[int]] = [[] for _ in range(a.problem.horizon.steps)]
+    for w in sorted(range(len(a.units)), key=lambda w: (a.unit_kw[w] / a.unit_a[w], w)):
+        for t in a.windows[w]:
+            present[t].append(w)
     for _ in range(DISPLACE_ROUNDS):
         gained = False
         for vehicle in order:
@@ -170,7 +174,7 @@ def displace(allocation: Allocation, order: Sequence[int]) -> None:
                 if not allocation.missing_units(vehicle):
                     break
                 if units[step] < most and _displace_in(
-                    allocation, vehicle, step, by_price
+                    allocation, vehicle, step, (by_price, present[step])
                 ):
                     gained = True
         if not gained:
@@ -190,9 +194,17 @@ def _wanted(allocation: Allocation, vehicle: int, step: int) -> tuple[int, int]:
 
 
 def _displace_in(
-    allocation: Allocation, vehicle: int, step: int, by_price: Sequence[Sequence[int]]
+    allocation: Allocation,
+    vehicle: int,
+    step: int,
+    lists: tuple[Sequence[Sequence[int]], Sequence[int]],
 ) -> bool:
-    """One move of :func:`displace`; whether ``vehicle`` gained in ``step``."""
+    """One move of :func:`displace`; whether ``vehicle`` gained in ``step``.
+
+    ``lists`` are every vehicle's window cheapest first and the vehicles that
+    may charge in ``step``, in the order they are lowered.
+    """
+    by_price, present = lists
     wanted, least = _wanted(allocation, vehicle, step)
     if wanted < least:
         return False
@@ -204,15 +216,20 @@ def _displace_in(
             return True
     vehicles = allocation.problem.vehicles
     for to_zero in (False, True):
+        blocked = False
         for target in sorted({least, wanted}):
             before = list(allocation.energy_kwh)
-            log, full = _lower(allocation, vehicle, step, target, to_zero=to_zero)
+            log, full, stayed = _lower(
+                allocation, (vehicle, step, target), present, to_zero=to_zero
+            )
+            blocked |= stayed
             added = allocation.addable(vehicle, step, wanted) if log else 0
             if added:
                 allocation.add(vehicle, step, added)
                 log.append((vehicle, step, added))
-                # Only a lowered vehicle that had all it needed can take
-                # energy back; one that was short found no room before.
+                # What the move gains at best: a lowered vehicle that missed
+                # nothing may take all it lost back; one that was short is
+                # taken to find no room, which the passes before looked for.
                 donors = sorted({w for w, _, _ in log if w != vehicle})
                 bound = sum(
                     u * allocation.unit_kw[w] for w, _, u in log if w not in full
@@ -228,32 +245,39 @@ def _displace_in(
                         return True
             for w, t, units in reversed(log):
                 allocation.add(w, t, -units)
+        if not blocked:  # no charger stayed at its minimum: 0 would change nothing
+            break
     return bool(fits)
 
 
 def _lower(
-    allocation: Allocation, vehicle: int, step: int, target: int, *, to_zero: bool
-) -> tuple[list[tuple[int, int, int]], set[int]]:
-    """Lower the others in ``step`` until ``target`` more units of ``vehicle`` fit.
+    allocation: Allocation,
+    move: tuple[int, int, int],
+    present: Sequence[int],
+    *,
+    to_zero: bool,
+) -> tuple[list[tuple[int, int, int]], set[int], bool]:
+    """Lower the others in a step until more units of a vehicle fit.
 
-    1-phase chargers go first, since lowering one frees its phase at a third of
-    a 3-phase charger's power. A charger stays at its minimum, or with
-    ``to_zero`` goes off when its vehicle is alone on it. Returns the changes
-    and the lowered vehicles that missed nothing before (only they can take
-    energy back in other steps).
+    ``move`` is the vehicle, the step and how many units must fit; ``present``
+    the vehicles that may charge in the step, 1-phase chargers first, since
+    lowering one frees its phase at a third of a 3-phase charger's power. A
+    charger stays at its minimum, or with ``to_zero`` goes off when its vehicle
+    is alone on it. Returns the changes, the lowered vehicles that missed
+    nothing before (only they can take energy back in other steps), and
+    whether a charger stayed at its minimum that could have gone off.
     """
     a = allocation
+    vehicle, step, target = move
     phases = a.charger_phases[a.charger_of[vehicle]] if a.has_fuse else ()
     site_short = target * a.unit_kw[vehicle] - a.site_free_kw[step]
     phase_short = {
         p: target * a.unit_a[vehicle] - a.phase_free_a[p][step] for p in phases
     }
-    donors = sorted(
-        (w for w in range(len(a.units)) if w != vehicle and a.units[w][step]),
-        key=lambda w: (a.unit_kw[w] / a.unit_a[w], w),
-    )
+    donors = [w for w in present if w != vehicle and a.units[w][step]]
     log: list[tuple[int, int, int]] = []
     full: set[int] = set()
+    stayed = False
     for w in donors:
         short = [p for p, amps in phase_short.items() if amps > _EPS]
         if site_short <= _EPS and not short:
@@ -267,6 +291,7 @@ def _lower(
         total = a.charger_units[charger][step]
         if 0 < total - take < a.unit_min[charger]:
             alone = total == a.units[w][step]
+            stayed |= alone and not to_zero
             take = (
                 a.units[w][step] if to_zero and alone else total - a.unit_min[charger]
             )
@@ -279,7 +304,7 @@ def _lower(
         site_short -= take * a.unit_kw[w]
         for p in relieves:
             phase_short[p] -= take * a.unit_a[w]
-    return log, full
+    return log, full, stayed
 
 
 def _give_back(
@@ -300,7 +325,7 @@ def _give_back(
     return log
 
 
-BALANCE_ROUNDS = 8  # passes of balance(); it stops earlier once nothing moves
+BALANCE_ROUNDS = 4  # passes of balance(); it stops earlier once nothing moves
 FAIRNESS_FLOOR_KWH = 1.0  # as lp: a tiny attainable need does not weigh unboundedly
 
 
