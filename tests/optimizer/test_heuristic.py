@@ -20,6 +20,7 @@ from custom_components.opti_vgi.optimizer.model import (
     Site,
     Vehicle,
 )
+from scripts.bench_instances import instance
 
 from .builders import START, at, charger, fragmented_fuse, problem, vehicle
 
@@ -309,6 +310,92 @@ def test_a_fragment_is_not_reclaimed_from_a_vehicle_with_a_minimum_energy() -> N
     # 13 A on L1 leaves 3 A there: w1 would need v1 lowered, which it is not.
     assert currents(plan, "v1") == (13, 13)
     assert currents(plan, "w1") == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("minimum_kwh", "v1_kwh", "w1_kwh"),
+    [(0.0, 3.68, 11.04), (3.68, 3.68, 11.04), (5.52, 5.52, 5.52)],
+)
+def test_a_three_phase_charger_gets_the_phase_a_one_phase_charger_holds(
+    minimum_kwh: float, v1_kwh: float, w1_kwh: float
+) -> None:
+    # L1 of the 16 A fuse carries 16 A for two hours: on the 1-phase charger
+    # that is 3.68 kW, on the 3-phase one 11.04 kW (it loads all three phases).
+    # v1 has no slack, so the greedy gives it 16 A in both hours and w1 cannot
+    # start: 7.36 kWh. The fuse's best is w1's 11.04 kWh and v1's 3.68 kWh in
+    # the other 16 A of L1. A minimum energy may then come later (3.68 kWh by
+    # the end rather than in the first hour), but never short: with 5.52 kWh
+    # v1 keeps 24 of L1's 32 A*h and w1 gets the 8 A*h left.
+    chargers = [charger("a", phases=1, phase=1), charger("b")]
+    vehicles = [
+        vehicle("v1", "a", departure_h=2, need_kwh=7.36, min_energy_kwh=minimum_kwh),
+        vehicle("w1", "b", departure_h=2, need_kwh=11.04),
+    ]
+    plan = plan_for(
+        problem((0.1, 0.2), vehicles=vehicles, chargers=chargers, fuse_a=16.0)
+    )
+    assert plan.vehicle("v1").energy_kwh == pytest.approx(v1_kwh)
+    assert plan.vehicle("w1").energy_kwh == pytest.approx(w1_kwh)
+    assert plan.vehicle("v1").energy_kwh >= minimum_kwh - 1e-9
+
+
+@pytest.mark.parametrize(
+    ("priority", "v1_a", "v2_a"), [(1.0, (0, 16), (16, 0)), (2.0, (10, 0), (6, 16))]
+)
+def test_a_shortfall_is_shared_by_priority(
+    priority: float, v1_a: tuple[int, ...], v2_a: tuple[int, ...]
+) -> None:
+    # 11.04 kW for two hours, two cars that need 22.08 kWh each: half of it
+    # each, or with priority 2 for v2 shortfalls of 15.18 and 6.9 kWh
+    # (2 x 6.9 / 22.08 = 0.63 against 0.69 of their need; 1 A more for v1
+    # would make v2's 0.69). The greedy gave v1 (first among equals) all.
+    vehicles = [
+        vehicle("v1", "c1", departure_h=2, need_kwh=22.08),
+        vehicle("v2", "c2", departure_h=2, need_kwh=22.08, priority=priority),
+    ]
+    plan = plan_for(
+        problem(
+            (0.1, 0.2),
+            chargers=[charger("c1"), charger("c2")],
+            vehicles=vehicles,
+            limit_kw=11.04,
+        )
+    )
+    assert currents(plan, "v1") == v1_a
+    assert currents(plan, "v2") == v2_a
+
+
+def test_the_least_slack_no_longer_takes_everything() -> None:
+    # 11.04 kW for three hours; v1 (2 h, 22.08 kWh) has less slack than v2
+    # (3 h, 33.12 kWh) and chose first: 22.08 against 11.04 kWh, shares of
+    # what each could get alone of 0 and 0.67. Now v2 takes 10 A of the first
+    # hour: shares 6.9 / 22.08 = 0.31 and 15.18 / 33.12 = 0.46; one more step
+    # either way would break a 6 A minimum or make v1's share the larger.
+    vehicles = [
+        vehicle("v1", "c1", departure_h=2, need_kwh=22.08),
+        vehicle("v2", "c2", departure_h=3, need_kwh=33.12),
+    ]
+    plan = plan_for(
+        problem(
+            (0.1, 0.2, 0.3),
+            chargers=[charger("c1"), charger("c2")],
+            vehicles=vehicles,
+            limit_kw=11.04,
+        )
+    )
+    assert currents(plan, "v1") == (6, 16, 0)
+    assert currents(plan, "v2") == (10, 0, 16)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fuse_bound_fleets_within_five_percent_of_lp(seed: int) -> None:
+    # scripts/bench's fleet instances (1- and 3-phase chargers and cars, rotated
+    # wiring, a fuse the 6 A minimum fragments); docs/benchmarks.md has the
+    # larger ones, which take lp seconds.
+    p = instance(5, 96, seed, fleet=True)
+    energy = sum(vp.energy_kwh for vp in plan_for(p).vehicles)
+    lp = solve(p, "lp", SolveOptions())
+    assert energy >= 0.95 * sum(vp.energy_kwh for vp in lp.vehicles)
 
 
 @pytest.mark.parametrize(

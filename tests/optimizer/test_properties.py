@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 import pytest
 
+from custom_components.opti_vgi.optimizer import heuristic
 from custom_components.opti_vgi.optimizer.algorithm import (
     SolveOptions,
     algorithm_names,
@@ -98,6 +101,30 @@ def test_assembling_a_feasible_plan_loses_no_energy(problem: Problem) -> None:
     assert check_plan(problem, again) == []
     for before, after in zip(plan.vehicles, again.vehicles, strict=True):
         assert after.energy_kwh >= before.energy_kwh - 1e-9
+
+
+@FAST
+@given(problem=problems())
+@example(problem=fragmented_fuse())
+def test_the_heuristic_passes_lose_no_energy_and_no_minimum(problem: Problem) -> None:
+    """Displacing and balancing keep a move only if it costs no grid energy.
+
+    Against the greedy alone (both passes off): never less grid energy, and no
+    vehicle below the minimum energy the greedy gave it (it may come later).
+    """
+    with (
+        patch.object(heuristic, "displace", lambda *_: None),
+        patch.object(heuristic, "balance", lambda *_: None),
+    ):
+        greedy = solve(problem, "heuristic", OPTIONS)
+    plan = solve(problem, "heuristic", OPTIONS)
+    assert check_plan(problem, plan) == []
+    assert sum(plan.site_power_kw) >= sum(greedy.site_power_kw) - 1e-6
+    for vehicle, before, after in zip(
+        problem.vehicles, greedy.vehicles, plan.vehicles, strict=True
+    ):
+        kept = min(vehicle.min_energy_kwh, before.energy_kwh)
+        assert after.energy_kwh >= kept - 1e-6
 
 
 def _fragment_on_the_site() -> Problem:

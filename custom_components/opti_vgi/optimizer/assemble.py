@@ -762,8 +762,8 @@ def _give_back(
     """Let ``vehicle`` take back what it misses, cheapest steps first; the changes."""
     log = []
     window = allocation.windows[vehicle]
+    lost = allocation.missing_units(vehicle)  # changes only where energy is added
     for t in cheapest:
-        lost = allocation.missing_units(vehicle)
         if not lost:
             break
         if t != skip and t in window:
@@ -771,6 +771,7 @@ def _give_back(
             if back:
                 allocation.add(vehicle, t, back)
                 log.append((vehicle, t, back))
+                lost = allocation.missing_units(vehicle)
     return log
 
 
