@@ -775,6 +775,9 @@ def stability_paragraph(runs: list[Run], hours: int) -> list[str]:
     if loose is None or share is None:
         return []
     lp = get(runs, "lp")
+    # The runs deliver slightly different energy (stays end in different
+    # steps), so the cost per kWh is said beside the total.
+    per_kwh = (lp.cost / lp.energy_kwh) / (loose.cost / loose.energy_kwh) - 1
     return [
         _paragraph(
             "**Stable plans** (what the integration plans with: a charger's",
@@ -783,7 +786,9 @@ def stability_paragraph(runs: list[Run], hours: int) -> list[str]:
             f"without them: starts per session {loose.starts_per_session:.1f} ->",
             f"{lp.starts_per_session:.1f}, setpoint changes per hour",
             f"{loose.changes_per_hour(hours):.2f} -> {lp.changes_per_hour(hours):.2f},",
-            f"at {share:+.2%} cost ({loose.cost:.2f} -> {lp.cost:.2f} EUR).",
+            f"at {share:+.2%} cost ({loose.cost:.2f} -> {lp.cost:.2f} EUR) for",
+            f"{loose.energy_kwh:.1f} -> {lp.energy_kwh:.1f} kWh",
+            f"({per_kwh:+.2%} per kWh).",
         )
     ]
 
