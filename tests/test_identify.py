@@ -107,3 +107,40 @@ async def test_the_users_choice_wins_until_unplugged(
     await hass.async_block_till_done()
     await tick(hass, freezer, 6)
     assert plan_of(coordinator).inputs.chargers[GARAGE].vehicle == TESLA
+
+
+async def test_a_charging_sensor_that_is_off_does_not_rule_the_car_out(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
+) -> None:
+    """A car's *charging* sensor on proves it is plugged in; off proves nothing.
+
+    The plan pauses cars: a paused car is not charging, and taking "not
+    charging" for "not here" left the Garage with an unknown car that the
+    plan would never start again. A plugged-in sensor off still rules it out.
+    """
+    charging = "binary_sensor.tesla_charging"
+    seed_states(hass, today, carport="Available")
+    hass.states.async_set(charging, "on", {"device_class": "battery_charging"})
+    hass.states.async_set(LEAF_PLUGGED, "unplugged")
+    overrides = {TESLA: {"plugged_entity": charging}, LEAF: EVIDENCE[LEAF]}
+    coordinator = await setup_site(hass, site_entry(overrides=overrides))
+    assert plan_of(coordinator).inputs.chargers[GARAGE].vehicle == TESLA
+
+    hass.states.async_set(charging, "off", {"device_class": "battery_charging"})
+    await hass.async_block_till_done()
+    await tick(hass, freezer, 6)
+    inputs = plan_of(coordinator).inputs
+    assert inputs.chargers[GARAGE].vehicle == TESLA
+    assert inputs.chargers[GARAGE].control is Control.PLAN
+
+    # The same "off" from a plugged-in sensor (no charging class) rules it out.
+    hass.states.async_set(charging, "off", {"device_class": "plug"})
+    await hass.async_block_till_done()
+    await tick(hass, freezer, 6)
+    inputs = plan_of(coordinator).inputs
+    assert inputs.chargers[GARAGE].vehicle is None
+    assert inputs.chargers[GARAGE].control is Control.UNKNOWN_VEHICLE

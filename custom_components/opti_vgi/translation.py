@@ -16,7 +16,11 @@ from enum import StrEnum
 import math
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined]
+    BinarySensorDeviceClass,
+)
 from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
     STATE_HOME,
     STATE_ON,
     STATE_UNAVAILABLE,
@@ -577,7 +581,11 @@ class HomeAssistantTranslation:
 
         Its plugged-in sensor off, or its tracker anywhere but home, rules it out;
         its plugged-in sensor on says it is plugged in (somewhere here, if its
-        tracker agrees). Unavailable entities say nothing.
+        tracker agrees). Unavailable entities say nothing. A *charging* sensor
+        (a binary sensor of class ``battery_charging``) on proves the cable is
+        in, but off does not prove it is out: a car paused by the plan is not
+        charging, and ruling it out then would leave it unplanned until the
+        plan starts it, which it never would.
         """
         tracker = self.hass.states.get(vehicle.tracker_entity or "")
         if (
@@ -592,6 +600,12 @@ class HomeAssistantTranslation:
         value = plugged.state.lower()
         if value in PLUGGED_TRUE:
             return True
+        if (
+            plugged.domain == "binary_sensor"
+            and plugged.attributes.get(ATTR_DEVICE_CLASS)
+            == BinarySensorDeviceClass.BATTERY_CHARGING
+        ):
+            return None  # not charging: paused, full, or unplugged
         if value in PLUGGED_FALSE:
             return False
         return None
