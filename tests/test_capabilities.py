@@ -18,6 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.opti_vgi.const import (
+    CONF_ACTION_DATA,
     CONF_CAPACITY_KWH,
     CONF_CONTROL,
     CONF_CURRENT_STEP,
@@ -26,10 +27,12 @@ from custom_components.opti_vgi.const import (
     CONF_MAX_POWER_KW,
     CONF_MIN_CURRENT,
     CONF_MIN_SWITCH_TIME,
+    CONF_PAUSE_ACTION,
     CONF_PAUSE_ENTITY,
     CONF_PAUSE_MODE,
     CONF_PAUSE_OPTION,
     CONF_PHASES,
+    CONF_RESUME_ACTION,
     CONF_RESUME_OPTION,
     ChargerMode,
     Control,
@@ -353,6 +356,47 @@ async def test_on_off_through_a_mode_select(
         {ATTR_ENTITY_ID: GARAGE_SELECT, "option": "Stopped"}
     ]
     assert chargers.of(SET_VALUE) == []
+
+
+async def test_on_off_through_start_and_stop_actions(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+) -> None:
+    """A charger with only start/stop actions (Blue Current's shape).
+
+    Its start action when the plan charges, its stop action when it stops,
+    each with the charger's fixed fields; nothing else is called, and it is
+    counted at its fixed current while on.
+    """
+    start = "blue_current.start_charge_session"
+    stop = "blue_current.stop_charge_session"
+    await chargers.async_capture(start, stop)
+    seed_states(hass, today)
+    settings = {
+        CONF_CONTROL: "on_off",
+        CONF_PAUSE_MODE: "action",
+        CONF_PAUSE_ACTION: stop,
+        CONF_RESUME_ACTION: start,
+        CONF_ACTION_DATA: {"device_id": "blue-garage"},
+    }
+    coordinator = await setup_site(hass, site_entry(overrides={GARAGE: settings}))
+    fixed = 11000 / 690  # the Tesla's 11 kW, below the charger's 16 A
+    assert plan_of(coordinator).plan.charger(GARAGE).current_a[0] == pytest.approx(
+        fixed
+    )
+    assert chargers.of(start) == [{"device_id": "blue-garage"}]
+    assert chargers.of(stop) == []
+    assert coordinator.writer.states[GARAGE].current_a == pytest.approx(fixed)
+
+    await tick(hass, freezer, 61)
+    await act(hass, "select.select_option", entity_id=GARAGE_MODE, option="off")
+    assert chargers.of(stop) == [{"device_id": "blue-garage"}]
+    assert chargers.of(start) == [{"device_id": "blue-garage"}]
+    assert coordinator.writer.states[GARAGE].current_a == 0
+    assert chargers.of(SET_VALUE) == chargers.of(TURN_ON) == []
+    assert chargers.of(SELECT_OPTION) == []
 
 
 async def test_minimum_on_time_is_kept(

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import (
     async_mock_service,
     mock_restore_cache_with_extra_data,
@@ -240,3 +241,48 @@ async def test_planned_now_needs_a_plugged_in_car(
     next_start = hass.states.get("sensor.garage_next_start").state
     assert datetime.fromisoformat(next_start) == data.inputs.now
     assert data.plan.horizon.start < data.inputs.now
+
+
+async def test_expected_charge_at_departure_follows_the_plan(
+    hass: HomeAssistant,
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
+) -> None:
+    """Expected charge at departure: now plus what the plan delivers.
+
+    The Tesla reports 30 % of 60 kWh, target 80 %; the Leaf has no SoC, so it
+    shows energy instead.
+    """
+    soc = "sensor.tesla_expected_state_of_charge_at_departure"
+    energy = "sensor.leaf_expected_energy_at_departure"
+    seed_states(hass, today)
+    coordinator = await setup_site(hass, site_entry())
+    delivered = plan_of(coordinator).plan.vehicle(TESLA).energy_kwh
+    assert float(hass.states.get(soc).state) == pytest.approx(
+        30 + delivered / 60 * 100, abs=0.05
+    )
+    assert 80 <= float(hass.states.get(soc).state) <= 81  # one step's rounding
+    assert hass.states.get("binary_sensor.tesla_target_at_risk").state == "off"
+    leaf = plan_of(coordinator).plan.vehicle(LEAF).energy_kwh
+    assert float(hass.states.get(energy).state) == pytest.approx(leaf, abs=0.01)
+    assert leaf > 0
+
+
+async def test_expected_charge_when_the_target_cannot_be_met(
+    hass: HomeAssistant,
+    today: datetime,
+    number_calls: list[Any],
+    ocpp_calls: list[Any],
+) -> None:
+    """Leaving at 17:45 (40 minutes at 11 kW): short of 80 %, and it says so."""
+    soc = "sensor.tesla_expected_state_of_charge_at_departure"
+    seed_states(hass, today)
+    entry = site_entry(overrides={TESLA: {"departure": "17:45:00"}})
+    coordinator = await setup_site(hass, entry)
+    short = plan_of(coordinator).plan.vehicle(TESLA)
+    expected = float(hass.states.get(soc).state)
+    assert expected == pytest.approx(30 + short.energy_kwh / 60 * 100, abs=0.05)
+    assert 30 < expected < 80
+    assert expected == pytest.approx(80 - short.shortfall_kwh / 60 * 100, abs=0.2)
+    assert hass.states.get("binary_sensor.tesla_target_at_risk").state == "on"

@@ -124,8 +124,10 @@ def _calendar(hass: HomeAssistant, events: list[dict[str, Any]]) -> list[Service
     return calls
 
 
-async def _site_with_calendar(hass: HomeAssistant) -> Any:
-    entry = site_entry(site_limit_kw=11.0)
+async def _site_with_calendar(
+    hass: HomeAssistant, overrides: dict[str, dict[str, Any]] | None = None
+) -> Any:
+    entry = site_entry(site_limit_kw=11.0, overrides=overrides)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, options={"calendar_entity": CALENDAR})
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -143,7 +145,10 @@ async def test_calendar_reservation_keeps_room_then_becomes_the_session(
     """The Leaf booked 19:00-23:00 for 15 kWh: planned before it comes, then its stay.
 
     The Leaf does not plan ahead on its own (plan_ahead off): only the booking
-    makes room for it, so the Tesla (plugged in, due at 07:00) leaves it room.
+    makes room for it. The Tesla (plugged in, 30 kWh due at 23:30, later than
+    the booking ends) is planned around it: without the booking it would take
+    the whole 11 kW from 21:00; with it, it shares those steps and still gets
+    its 30 kWh.
     """
     seed_states(hass, today, carport="Available")
     events = [
@@ -154,7 +159,9 @@ async def test_calendar_reservation_keeps_room_then_becomes_the_session(
         }
     ]
     calls = _calendar(hass, events)
-    coordinator = await _site_with_calendar(hass)
+    coordinator = await _site_with_calendar(
+        hass, overrides={TESLA: {"departure": "23:30:00"}}
+    )
     assert calls
     data = plan_of(coordinator)
     leaf = data.inputs.vehicles[LEAF]
@@ -170,6 +177,16 @@ async def test_calendar_reservation_keeps_room_then_becomes_the_session(
             assert _local(19) <= horizon.step_start(step) < _local(23)
     for step in range(horizon.steps):
         assert data.plan.site_power_kw[step] <= 11.0 + 1e-6
+    tesla = data.plan.vehicle(TESLA)
+    assert data.inputs.vehicles[TESLA].departure == _local(23, 30)
+    assert tesla.shortfall_kwh == pytest.approx(0, abs=0.01)
+    assert tesla.energy_kwh == pytest.approx(30, abs=0.5)
+    most = max(tesla.power_kw)
+    shared = [t for t, kw in enumerate(plan.power_kw) if kw > 0 and tesla.power_kw[t]]
+    assert shared  # both charge in some steps ...
+    for step in shared:  # ... where the Tesla gives way to the booked Leaf
+        assert tesla.power_kw[step] + plan.power_kw[step] <= 11.0 + 1e-6
+        assert tesla.power_kw[step] < most
 
     # It comes at 19:10: the booking is its session, due at 23:00.
     freezer.move_to(_local(19, 10))

@@ -1,4 +1,4 @@
-"""On-board chargers and charger wiring in the model (not yet in the planners)."""
+"""On-board chargers and charger wiring: model, check_plan and the three planners."""
 
 from __future__ import annotations
 
