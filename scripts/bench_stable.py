@@ -230,6 +230,26 @@ def render(outcomes: list[Outcome], seconds: float) -> str:
             f"{delta:+.2f} % | {o.short_kwh:.2f} kWh | "
             f"{statistics.median(o.plan_ms or [0.0]):.0f} |"
         )
+    stable = next((o for o in outcomes if o.name == "stable"), None)
+    if stable is not None and stable is not base and base.cost:
+        held = (
+            stable.starts < base.starts
+            and stable.changes < base.changes
+            and stable.cost <= base.cost * 1.01
+        )
+        lines += [
+            "",
+            (
+                f"{base.name.capitalize()} against stable: starts per session "
+                f"{base.starts / sessions:.2f} -> {stable.starts / sessions:.2f}, "
+                f"changes per plugged-in hour {base.changes / base.plugged_hours:.2f}"
+                f" -> {stable.changes / stable.plugged_hours:.2f}, cost "
+                f"{(stable.cost - base.cost) / base.cost * 100:+.2f} % (acceptance: "
+                f"both fall, cost within 1 %: {'held' if held else '**not held**'})."
+                " The MIPs are time-limited, so a machine busy with other work can"
+                " give other numbers: run this alone."
+            ),
+        ]
     lines += ["", MARK_END]
     return "\n".join(lines) + "\n"
 
