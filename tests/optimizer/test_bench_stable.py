@@ -35,3 +35,21 @@ def test_the_section_replaces_an_earlier_one(tmp_path: Path) -> None:
     assert text.count(bench_stable.MARK_START) == 1
     assert "| plain | 1.00 | 2.00 | 1.000 EUR | +0.00 % |" in text
     assert text.startswith("# Benchmarks\n")
+
+
+def test_the_section_says_whether_the_acceptance_held() -> None:
+    """The verdict is computed from the rows, so it cannot go stale by hand."""
+    plain = bench_stable.Outcome(
+        "plain", starts=16, changes=20, plugged_hours=10.0, cost=10.0, plan_ms=[5.0]
+    )
+    stable = bench_stable.Outcome(
+        "stable", starts=8, changes=10, plugged_hours=10.0, cost=10.05, plan_ms=[9.0]
+    )
+    dear = bench_stable.Outcome(
+        "stable", starts=8, changes=10, plugged_hours=10.0, cost=10.2, plan_ms=[9.0]
+    )
+    text = bench_stable.render([plain, stable], 1.0)
+    assert "starts per session 2.00 -> 1.00" in text
+    assert "cost +0.50 %" in text
+    assert "cost within 1 %: held" in text
+    assert "**not held**" in bench_stable.render([plain, dear], 1.0)
