@@ -347,7 +347,13 @@ def test_the_mip_is_never_worse_than_the_rounded_lp(p: Problem) -> None:
     assert check_plan(p, mip) == []
     assert mip.shortfall_kwh <= relaxed.shortfall_kwh + 1e-6
     if mip.shortfall_kwh >= relaxed.shortfall_kwh - 1e-6:
-        assert mip.cost <= relaxed.cost + 1e-6
+        # Minimum energy sooner comes before money, as the model ranks plans:
+        # the rounded LP may be cheaper only by making a minimum wait (seen: a
+        # car's last 0.7 kWh of minimum an hour later, 0.007 EUR cheaper).
+        delay, theirs = lp.urgent_delay(p, mip), lp.urgent_delay(p, relaxed)
+        assert delay <= theirs + lp.URGENT_DELAY_TOLERANCE
+        if delay >= theirs - lp.URGENT_DELAY_TOLERANCE:
+            assert mip.cost <= relaxed.cost + 1e-6
 
 
 @PROPERTY
