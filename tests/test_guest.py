@@ -177,6 +177,11 @@ async def test_delivered_energy_reduces_the_need_and_it_stops(
     assert data.inputs.chargers[CARPORT].vehicle == GUEST
     assert data.decisions[CARPORT].control is Control.STOP
     assert data.decisions[CARPORT].target_a == 0
+    # The step's round at this instant gave the OCPP charger (which cannot be
+    # read back) its 24 A again, 30 minutes after the last write: the stop
+    # goes out when its minimum write interval (60 s) has passed.
+    assert ocpp_calls[-1].data == {"devid": "carport", "limit_amps": 24}
+    await tick(hass, freezer, 61)
     assert ocpp_calls[-1].data == {"devid": "carport", "limit_amps": 0}
     control = hass.states.get("sensor.carport_control")
     assert control is not None

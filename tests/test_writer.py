@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
+from custom_components.opti_vgi import writer as writer_module
 from custom_components.opti_vgi.const import (
     CONF_ACTION,
     CONF_ACTION_DATA,
@@ -796,3 +797,37 @@ async def test_a_charger_found_paused_is_resumed_after_a_restart(
         (TURN_ON, {ATTR_ENTITY_ID: CARPORT_SWITCH}),
         (OCPP, {"devid": "carport", "limit_amps": 10}),
     ]
+
+
+async def test_a_limit_that_cannot_be_read_back_is_given_again(
+    hass: HomeAssistant,
+    today: datetime,
+    freezer: FrozenDateTimeFactory,
+    chargers: ChargerCalls,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An OCPP charger shows nothing of what it was told: it gets it again.
+
+    One that rebooted to its default (often its maximum) or was changed in its
+    own app would otherwise stay so unseen. Not before REASSERT_UNREAD (here 4
+    minutes) has passed since the last write; the number charger, which shows
+    its limit, is not written again.
+    """
+    monkeypatch.setattr(writer_module, "REASSERT_UNREAD", timedelta(minutes=4))
+    seed_states(hass, today)
+    coordinator = await setup_site(hass, site_entry())
+    carport = coordinator.writer.states[CARPORT].current_a
+    assert carport is not None
+    assert [c["limit_amps"] for c in chargers.of(OCPP)] == [carport]
+    numbers = len(chargers.of(SET_VALUE))
+    assert numbers == 1
+
+    await tick(hass, freezer, 120)
+    await recalculate(hass)
+    assert len(chargers.of(OCPP)) == 1  # 2 minutes: not yet
+
+    await tick(hass, freezer, 150)
+    await recalculate(hass)
+    assert coordinator.writer.states[CARPORT].current_a == carport  # same plan
+    assert [c["limit_amps"] for c in chargers.of(OCPP)] == [carport, carport]
+    assert len(chargers.of(SET_VALUE)) == numbers

@@ -350,6 +350,18 @@ class ChargerSettings:
         return f"{self.name} guest"
 
     @property
+    def limit_reads_back(self) -> bool:
+        """Whether the current limit written can be seen on the charger after.
+
+        A number entity shows the limit it holds; a limit action (OCPP's
+        set_charge_rate, Easee's dynamic limit, KEBA's set_current) leaves
+        nothing to read, so such a charger may reboot to its default and
+        nobody would know. (An on/off-only charger has no limit; its start
+        and stop actions are not repeated, as a second start may be refused.)
+        """
+        return self.control is not ControlMethod.ACTION
+
+    @property
     def has_guest(self) -> bool:
         """Whether an unidentified car on it is planned as a guest."""
         return self.guest_energy_kwh > 0

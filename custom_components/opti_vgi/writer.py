@@ -54,6 +54,11 @@ LIMIT_TOLERANCE_A = 0.5  # a reported limit this close to the written one matche
 # car's own measurement noise and the 230 V assumption stay inside it.
 DRAW_TOLERANCE_A = 1.0
 DRAW_TOLERANCE_SHARE = 0.1
+# A charger whose limit cannot be read back (set by an action) gets it again
+# when the last write is this old: one that rebooted to its default (often its
+# maximum) or was changed in its app is brought back within a round or two,
+# where nothing would otherwise notice. Its minimum write interval still holds.
+REASSERT_UNREAD = timedelta(minutes=10)
 
 
 # Chargers the round leaves alone for a reason of their own (not a fault of
@@ -330,7 +335,7 @@ class ChargerWriter:
         """
         for cid, seen in inputs.chargers.items():
             self.vehicle_phases[cid] = seen.vehicle_phases
-        wanted = self._wanted(decisions)
+        wanted = self._wanted(decisions, now)
         room = _Room(inputs, decisions, limits)
         decreases = [w for w in wanted if w.decrease]
         to_send = [
@@ -371,8 +376,14 @@ class ChargerWriter:
             default=None,
         )
 
-    def _wanted(self, decisions: Mapping[str, Decision]) -> list[Write]:
-        """The writes the decisions ask for, before any is sent or held."""
+    def _wanted(self, decisions: Mapping[str, Decision], now: datetime) -> list[Write]:
+        """The writes the decisions ask for, before any is sent or held.
+
+        An unchanged value is not written again, except to a charger that does
+        not follow it yet, or to one that cannot be read back once its last
+        write is ``REASSERT_UNREAD`` old: as a decrease, since it lowers what
+        the charger may have gone up to and never raises what is counted.
+        """
         wanted: list[Write] = []
         for charger in self.chargers:
             decision = decisions.get(charger.subentry_id)
@@ -394,9 +405,18 @@ class ChargerWriter:
             reassert = decision.control is Control.NOT_FOLLOWING and bool(
                 state.not_following or state.failures
             )
-            if decision.target_a == state.current_a and not reassert:
+            unread = (
+                not charger.limit_reads_back
+                and state.written_at is not None
+                and now - state.written_at >= REASSERT_UNREAD
+            )
+            if decision.target_a == state.current_a and not (reassert or unread):
                 continue
-            decrease = state.current_a is None or decision.target_a < state.current_a
+            decrease = (
+                state.current_a is None
+                or decision.target_a < state.current_a
+                or decision.target_a == state.current_a
+            )
             wanted.append(
                 Write(
                     charger=charger,
