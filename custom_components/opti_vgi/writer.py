@@ -412,11 +412,7 @@ class ChargerWriter:
             )
             if decision.target_a == state.current_a and not (reassert or unread):
                 continue
-            decrease = (
-                state.current_a is None
-                or decision.target_a < state.current_a
-                or decision.target_a == state.current_a
-            )
+            decrease = state.current_a is None or decision.target_a <= state.current_a
             wanted.append(
                 Write(
                     charger=charger,
